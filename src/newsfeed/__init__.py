@@ -1,0 +1,1 @@
+"""newsfeed: publish Hexo news posts as valid per-category RSS and Atom feeds."""

@@ -1,0 +1,257 @@
+"""The one configuration object: frozen, validated on construction.
+
+Every field carries a ``doc`` in its metadata; ``docs/configuration.md`` is generated
+from them (see ``newsfeed.config.reference_markdown``). Unknown keys are rejected
+with a suggestion, invalid values name the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, get_args, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsfeed.errors import ConfigError
+from newsfeed.model import FrozenDict
+
+__all__ = ["Config", "reference_markdown"]
+
+DatePolicy = Literal["mtime", "skip"]
+
+SINA_QR = r"^https?://n\.sinaimg\.cn/finance/cece9e13/20200514/343233024\.png$"
+
+DEFAULT_IMAGE_DENY: tuple[str, ...] = (
+    SINA_QR,
+    r"^https?://picsum\.photos/",
+    r"/undefined$",
+)
+DEFAULT_UNWRAP: tuple[str, ...] = ("https://cors.zfour.workers.dev/?",)
+DEFAULT_BOILERPLATE: tuple[str, ...] = (".appendQr_wrap", "div.video-2017")
+
+
+def _doc(text: str, **kw: Any) -> Any:
+    return field(metadata={"doc": text}, **kw)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Settings for reading posts and publishing feeds. Validated on construction."""
+
+    site_url: str = _doc(
+        "Absolute URL the output folder is served at; every link, guid and self link "
+        "is built on it. The default suits `newsfeed serve` on port 8000.",
+        default="http://localhost:8000/",
+    )
+    site_title: str = _doc("Site title; feed titles are this plus the category path.",
+                           default="newsfeed")
+    site_description: str = _doc("Site description, used in feed descriptions.",
+                                 default="News feeds")
+    author: str = _doc("Feed author (Atom requires one); articles without an author "
+                       "use it too.", default="newsfeed")
+    language: str = _doc("Feed language, a BCP 47 tag such as `zh-CN` or `en`.",
+                         default="zh-CN")
+    timezone: str = _doc("IANA time zone in which dates without an offset are read.",
+                         default="UTC")
+    permalink: str = _doc(
+        "Hexo permalink pattern of article links, relative to `site_url`. Tokens: "
+        ":year :month :day :i_month :i_day :hour :minute :second :title :name :post_title "
+        ":category :id. A front-matter `permalink` wins.",
+        default=":year/:month/:day/:title/",
+    )
+    limit: int = _doc("Items per feed, newest first; 0 publishes every item.", default=50)
+    date_policy: DatePolicy = _doc(
+        "What to do with a missing, invalid or implausible date: `mtime` uses the "
+        "file's modification time and warns, `skip` leaves the post out.",
+        default="mtime",
+    )
+    category_dir: str = _doc("Output folder of category feeds (Hexo `category_dir`).",
+                             default="categories")
+    tag_dir: str = _doc("Output folder of tag feeds (Hexo `tag_dir`).", default="tags")
+    category_map: FrozenDict = _doc("Category name -> slug overrides (Hexo `category_map`).",
+                                    default_factory=FrozenDict)
+    tag_map: FrozenDict = _doc("Tag name -> slug overrides (Hexo `tag_map`).",
+                               default_factory=FrozenDict)
+    image_proxy: str | None = _doc(
+        "Optional image proxy URL template containing `{url}` (the percent-encoded "
+        "image URL), applied to body images, enclosures and thumbnails alike.",
+        default=None,
+    )
+    unwrap_proxies: tuple[str, ...] = _doc(
+        "Proxy prefixes whose wrapped URL is taken out (`PREFIX` + real URL).",
+        default=DEFAULT_UNWRAP,
+    )
+    upgrade_http: bool = _doc("Rewrite `http://` image URLs to `https://`.", default=False)
+    image_deny: tuple[str, ...] = _doc(
+        "Regular expressions of image URLs that are never content (QR promos, "
+        "placeholders); such images are dropped and never become the lead image.",
+        default=DEFAULT_IMAGE_DENY,
+    )
+    boilerplate: tuple[str, ...] = _doc(
+        "CSS selectors of boilerplate removed from every body (built-in Sina profile).",
+        default=DEFAULT_BOILERPLATE,
+    )
+    embed_hosts: tuple[str, ...] = _doc(
+        "Host names whose `<iframe>` embeds are kept (e.g. `www.youtube.com`); "
+        "all other iframes are removed.",
+        default=(),
+    )
+    summary_length: int = _doc("Maximum summary length in characters.", default=200)
+    encoding: str | None = _doc(
+        "Encoding of the post files; by default UTF-8, else detected.", default=None)
+    max_file_bytes: int = _doc("Posts larger than this are reported and skipped.",
+                               default=20 * 1024 * 1024)
+    max_title_chars: int = _doc("Longer titles are cut (with a warning).", default=500)
+
+    def __post_init__(self) -> None:
+        hints = get_type_hints(Config)
+        for f in fields(self):
+            _check_type(f.name, getattr(self, f.name), hints[f.name])
+        url = urllib.parse.urlsplit(self.site_url)
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise ConfigError("site_url", "must be an absolute http(s) URL", self.site_url)
+        if not self.site_url.endswith("/"):
+            object.__setattr__(self, "site_url", self.site_url + "/")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                "timezone", f"unknown time zone {self.timezone!r}; use an IANA name "
+                "such as 'UTC' or 'Asia/Shanghai'", self.timezone) from exc
+        if self.limit < 0:
+            raise ConfigError("limit", "must be 0 (all) or a positive number", self.limit)
+        if self.summary_length < 20:
+            raise ConfigError("summary_length", "must be at least 20", self.summary_length)
+        for name in ("max_file_bytes", "max_title_chars"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(name, "must be positive", getattr(self, name))
+        if self.image_proxy is not None and "{url}" not in self.image_proxy:
+            raise ConfigError("image_proxy", "must contain {url}", self.image_proxy)
+        for pattern in self.image_deny:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError("image_deny", f"invalid regular expression: {exc}",
+                                  pattern) from exc
+        for name in ("category_dir", "tag_dir"):
+            value = getattr(self, name)
+            parts = value.strip("/").split("/")
+            if not value.strip("/") or any(p in ("", ".", "..") for p in parts):
+                raise ConfigError(name, "must be a relative folder name", value)
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError as exc:
+                raise ConfigError("encoding", "unknown encoding", self.encoding) from exc
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """Every configuration key."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object], base: Config | None = None) -> Config:
+        """Build a config from plain data (TOML, YAML, environment), on top of ``base``.
+
+        Unknown keys raise :class:`ConfigError` with a suggestion; lists become
+        tuples and mappings become read-only.
+        """
+        known = cls.keys()
+        values: dict[str, object] = {}
+        for key, value in data.items():
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(key, f"unknown key{hint}", value)
+            values[key] = _thaw(value)
+        return dataclasses.replace(base or cls(), **values)  # type: ignore[arg-type]
+
+
+def _thaw(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, Mapping) and not isinstance(value, FrozenDict):
+        return FrozenDict({str(k): v for k, v in value.items()})
+    return value
+
+
+def _check_type(key: str, value: object, hint: Any) -> None:
+    args = get_args(hint)
+    origin = getattr(hint, "__origin__", None)
+    if origin is Literal:
+        if value not in args:
+            allowed = ", ".join(repr(a) for a in args)
+            raise ConfigError(key, f"{value!r} is not one of {allowed}", value)
+        return
+    if args and type(None) in args:  # Optional
+        if value is None:
+            return
+        inner = [a for a in args if a is not type(None)]
+        _check_type(key, value, inner[0])
+        return
+    if origin is tuple:
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(key, f"must be a list of strings, got {value!r}", value)
+        return
+    if hint is FrozenDict:
+        if not isinstance(value, FrozenDict) or not all(
+            isinstance(v, str) for v in value.values()
+        ):
+            raise ConfigError(key, f"must be a mapping of names to strings, got {value!r}",
+                              value)
+        return
+    expected = {"str": str, "int": int, "bool": bool}.get(getattr(hint, "__name__", ""), hint)
+    ok = isinstance(value, expected)
+    if expected is int and isinstance(value, bool):
+        ok = False
+    if not ok:
+        raise ConfigError(key, f"must be {expected.__name__}, got {value!r}", value)
+
+
+def reference_markdown() -> str:
+    """The configuration reference as Markdown, generated from :class:`Config`."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated from `newsfeed.Config`; do not edit by hand "
+        "(`python -m newsfeed.config > docs/configuration.md`).",
+        "",
+        "| key | type | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    hints = get_type_hints(Config)
+    defaults = Config()
+    for f in fields(Config):
+        default = getattr(defaults, f.name)
+        if isinstance(default, FrozenDict):
+            default = dict(default)
+        shown = f"`{default!r}`".replace("|", "\\|")
+        kind = _type_name(hints[f.name]).replace("|", "\\|")
+        lines.append(f"| `{f.name}` | {kind} | {shown} | {f.metadata['doc']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _type_name(hint: Any) -> str:
+    if getattr(hint, "__origin__", None) is Literal:
+        return " or ".join(repr(a) for a in get_args(hint))
+    if hint is FrozenDict:
+        return "mapping"
+    text = str(hint).replace("typing.", "")
+    return {"<class 'str'>": "str", "<class 'int'>": "int", "<class 'bool'>": "bool"}.get(
+        text, text.replace("tuple[str, ...]", "list of str")
+    )
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")

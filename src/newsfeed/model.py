@@ -1,0 +1,249 @@
+"""The data that flows through newsfeed, stage by stage. Imports only ``errors``.
+
+    RawPost  --normalize-->  ArticleMeta (front matter only)  --body-->  Article
+    Article* --group-->  Feed[Article]  --render-->  bytes  --write-->  BuildReport
+
+Every type is a frozen, slotted dataclass. Invariants are stated on each type and
+hold for every instance newsfeed hands out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+__all__ = [
+    "Article",
+    "ArticleMeta",
+    "Body",
+    "BuildReport",
+    "Feed",
+    "FeedKind",
+    "FrozenDict",
+    "Image",
+    "LoadResult",
+    "Problem",
+    "RawPost",
+    "Severity",
+]
+
+Severity = Literal["warning", "error"]
+FeedKind = Literal["site", "category", "tag"]
+
+
+class FrozenDict(Mapping[str, object]):
+    """A read-only, picklable mapping (``types.MappingProxyType`` does not pickle)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, object] | None = None) -> None:
+        self._data: dict[str, object] = dict(data or {})
+
+    def __getitem__(self, key: str) -> object:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._data!r})"
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, object]]]:
+        return (FrozenDict, (self._data,))
+
+
+@dataclass(frozen=True, slots=True)
+class RawPost:
+    """One post file as read from disk, before any interpretation.
+
+    - ``source`` is the POSIX path relative to the source folder.
+    - ``meta`` holds plain data only: ``str``, ``list``, ``dict`` and ``None``; every
+      scalar is a string (no YAML auto-typing).
+    - ``body`` is the text after the front matter.
+    - ``recovered`` is true when the front matter was not valid YAML/JSON and was
+      recovered line by line.
+    - ``mtime`` is the file's modification time (seconds since the epoch).
+    """
+
+    source: str
+    meta: FrozenDict
+    body: str
+    mtime: float
+    recovered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image referenced by an article.
+
+    - ``url`` is an absolute, ASCII-only ``http``/``https`` URL.
+    - ``media_type`` is a real MIME type such as ``image/jpeg`` (never bare ``image``).
+    - ``length`` is the size in bytes, ``0`` when unknown.
+    - ``width``/``height`` are pixels when known, else ``None``.
+    """
+
+    url: str
+    media_type: str
+    length: int = 0
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one input, and what newsfeed did about it.
+
+    - ``path``: the post, relative to the source folder.
+    - ``field``: the front-matter field at fault, ``""`` for the whole file.
+    - ``severity``: ``"error"`` means the post was skipped; ``"warning"`` means it
+      was published with the fallback named in ``action``.
+    """
+
+    path: str
+    field: str
+    message: str
+    severity: Severity
+    action: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: {self.field}" if self.field else self.path
+        return f"{where}: {self.message} ({self.action})"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    """Everything known about a post from its front matter alone (cheap to get).
+
+    Invariants:
+    - ``source`` is the POSIX path relative to the source folder; ``slug`` is its
+      file name without extension.
+    - ``title`` is non-empty, single-line text with no XML-illegal characters.
+    - ``categories`` is a tuple of paths, each a non-empty tuple of non-empty names
+      (``(("金融", "新浪财经"),)`` means 金融 > 新浪财经); ``tags`` are non-empty.
+    - ``published`` and ``updated`` are timezone-aware UTC, ``updated >= published``.
+    - ``link`` is an absolute ASCII URL; ``guid`` is unique within one load and
+      stable across rebuilds, re-dating and re-titling.
+    - ``front_image`` / ``front_thumbnail`` are the usable front-matter images.
+    - ``extra`` is the rest of the front matter, read-only.
+    """
+
+    source: str
+    slug: str
+    title: str
+    categories: tuple[tuple[str, ...], ...]
+    tags: tuple[str, ...]
+    author: str
+    published: datetime
+    updated: datetime
+    link: str
+    guid: str
+    comments: bool
+    front_image: Image | None = None
+    front_thumbnail: Image | None = None
+    description: str = ""
+    extra: FrozenDict = field(default_factory=FrozenDict)
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What the HTML body of a post yields once cleaned.
+
+    - ``content`` is sanitized HTML: no scripts, handlers or dangerous URLs, every
+      ``src``/``href`` absolute, every ``img`` with ``referrerpolicy="no-referrer"``,
+      no XML-illegal characters.
+    - ``images`` lists every displayed body image in document order, without
+      duplicates and without denied (non-content) images.
+    - ``text`` is the plain text of the content, whitespace collapsed.
+    """
+
+    content: str
+    images: tuple[Image, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article(ArticleMeta):
+    """A fully normalized post, ready to publish.
+
+    Adds to :class:`ArticleMeta`:
+    - ``content``: the cleaned, sanitized HTML body (see :class:`Body`).
+    - ``summary``: plain text, at most about ``Config.summary_length`` characters,
+      ending in ``…`` when cut; falls back to the title for image-only bodies.
+    - ``images``: every body image in order, no duplicates.
+    - ``lead_image``: the front-matter image, else the first body image, else None.
+    - ``thumbnail``: the front-matter thumbnail, else the lead image.
+    """
+
+    content: str = ""
+    summary: str = ""
+    images: tuple[Image, ...] = ()
+    lead_image: Image | None = None
+    thumbnail: Image | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What :func:`newsfeed.load_articles` found.
+
+    ``articles`` are sorted by ``source``. ``problems`` lists every problem in
+    file order; ``drafts`` counts posts skipped for ``published: false``.
+    """
+
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+    drafts: int = 0
+
+
+ItemT = TypeVar("ItemT", bound=ArticleMeta)
+
+
+@dataclass(frozen=True, slots=True)
+class Feed(Generic[ItemT]):
+    """One feed (published as RSS and Atom, each in its own file).
+
+    - ``kind``: ``"site"`` (every article), ``"category"`` or ``"tag"``.
+    - ``names``: the category path (``("金融", "新浪财经")``), ``(tag,)`` or ``()``.
+    - ``path``: the output folder relative to OUT, as slug segments (``()`` for OUT).
+    - ``page_url``: absolute ASCII URL of the category/tag page on the site.
+    - ``items``: newest first by ``published``, ties broken by ``guid``; at most
+      ``Config.limit`` unless the limit is 0.
+    - ``total``: how many articles belong to the feed before the limit.
+    """
+
+    kind: FeedKind
+    names: tuple[str, ...]
+    path: tuple[str, ...]
+    title: str
+    description: str
+    page_url: str
+    items: tuple[ItemT, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What :func:`newsfeed.publish` did.
+
+    ``written``, ``unchanged`` and ``removed`` are output paths relative to OUT.
+    """
+
+    read: int
+    published: int
+    drafts: int
+    problems: tuple[Problem, ...]
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def skipped(self) -> tuple[Problem, ...]:
+        """The problems that kept a post out of the feeds."""
+        return tuple(p for p in self.problems if p.severity == "error")

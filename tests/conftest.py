@@ -1,0 +1,38 @@
+"""Shared fixtures: the project's seeds and the read-only real corpus beside the repo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", help="run long tests (fuzzing, kills)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="long test: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    """The project's own default input (a copy of shared/seeds)."""
+    return SEEDS
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """The real, messy corpus; tests that need it skip where it is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"real corpus not found at {CORPUS}")
+    return CORPUS
