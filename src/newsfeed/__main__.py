@@ -1,0 +1,5 @@
+"""``python -m newsfeed``: the command-line interface."""
+
+from newsfeed.cli import main
+
+raise SystemExit(main())

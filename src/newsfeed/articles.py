@@ -1,0 +1,469 @@
+"""Normalize raw posts into articles: RawPost -> ArticleMeta -> Article.
+
+Two steps, so that a build can select feed items from the cheap front matter first
+and clean HTML only for the posts that reach a feed:
+
+- :func:`to_meta` interprets the front matter (title, categories, tags, dates,
+  link, guid, front-matter images) and reports every fallback it takes;
+- :func:`finish` cleans the HTML body and derives images, lead image and summary.
+
+Each front-matter concern is one small step function ``(raw, ctx) -> value``; a
+step reports a fallback through ``ctx.warn`` or rejects the post by raising
+:class:`ArticleError`. Any other exception is converted to an ``ArticleError``
+here, in :func:`_guarded`, the one boundary where foreign errors become ours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import posixpath
+import re
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsfeed.config import Config
+from newsfeed.errors import ArticleError, NewsfeedError
+from newsfeed.model import (
+    Article,
+    ArticleMeta,
+    FrozenDict,
+    Image,
+    LoadResult,
+    Problem,
+    RawPost,
+)
+from newsfeed.normalize import dates, text, urls
+from newsfeed.normalize.html import clean_body
+from newsfeed.sources import find_posts, read_post
+
+__all__ = [
+    "Draft",
+    "dedupe_guids",
+    "finish",
+    "load_article",
+    "load_articles",
+    "meta_from_raw",
+    "to_meta",
+]
+
+log = logging.getLogger("newsfeed")
+
+#: Front-matter keys interpreted by newsfeed; the rest goes to ``Article.extra``.
+KNOWN_KEYS = frozenset(
+    {
+        "title", "date", "updated", "categories", "category", "tags", "tag", "author",
+        "permalink", "guid", "id", "comments", "published", "headimg", "thumbnail",
+        "cover", "image", "banner", "description", "excerpt",
+    }
+)
+IMAGE_KEYS = ("headimg", "cover", "image", "banner", "thumbnail")
+MAX_CATEGORY_PATHS = 16
+MAX_CATEGORY_DEPTH = 8
+MAX_TAGS = 64
+MAX_NAME_CHARS = 200
+FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
+
+
+class Draft(NewsfeedError):
+    """The post is a draft (``published: false``); it is skipped and counted."""
+
+
+@dataclass
+class _Context:
+    raw: RawPost
+    config: Config
+    problems: list[Problem] = field(default_factory=list)
+
+    def warn(self, key: str, message: str, action: str) -> None:
+        self.problems.append(Problem(self.raw.source, key, message, "warning", action))
+
+    def fail(self, key: str, message: str) -> ArticleError:
+        return ArticleError(self.raw.source, key, message)
+
+
+# -- small helpers ------------------------------------------------------------------
+
+
+def _scalar(value: object) -> str | None:
+    """A front-matter scalar as one clean line of text, or None when not a scalar."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return " ".join(text.strip_illegal_xml(str(value)).split())
+    return None
+
+
+def _names(value: object) -> list[str]:
+    """Flatten a scalar or list of scalars into clean, non-empty names."""
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        name = _scalar(item)
+        if name:
+            names.append(name[:MAX_NAME_CHARS])
+    return names
+
+
+# -- the steps ----------------------------------------------------------------------
+
+
+def _title(raw: RawPost, ctx: _Context) -> str:
+    value = raw.meta.get("title")
+    title = _scalar(value)
+    if value is not None and title is None:
+        ctx.warn("title", f"title must be text, got {type(value).__name__}",
+                 "used the file name")
+    if not title:
+        if value is None or title == "":
+            ctx.warn("title", "missing or empty title", "used the file name")
+        title = " ".join(posixpath.splitext(posixpath.basename(raw.source))[0].split())
+        title = title or raw.source
+    limit = ctx.config.max_title_chars
+    if len(title) > limit:
+        ctx.warn("title", f"title is {len(title)} characters long (limit {limit})",
+                 f"cut to {limit} characters")
+        title = title[: limit - 1].rstrip() + "…"
+    return title
+
+
+def _categories(raw: RawPost, ctx: _Context) -> tuple[tuple[str, ...], ...]:
+    value = raw.meta.get("categories", raw.meta.get("category"))
+    if value is None or value == "" or value == []:
+        return ()
+    if isinstance(value, dict):
+        ctx.warn("categories", "categories must be a name or a list, got a mapping",
+                 "ignored the categories")
+        return ()
+    # Hexo: a flat list is one path (parent > child); once any element is a list,
+    # every element is its own path.
+    if isinstance(value, list) and any(isinstance(v, list) for v in value):
+        groups: list[object] = list(value)
+    else:
+        groups = [value]
+    paths: list[tuple[str, ...]] = []
+    dropped = False
+    for group in groups:
+        if isinstance(group, dict) or (
+            isinstance(group, list) and any(isinstance(v, list | dict) for v in group)
+        ):
+            dropped = True
+            continue
+        names = _names(group)
+        if not names:
+            continue
+        if len(names) > MAX_CATEGORY_DEPTH:
+            ctx.warn("categories", f"a category path is {len(names)} levels deep "
+                     f"(limit {MAX_CATEGORY_DEPTH})", f"kept the first {MAX_CATEGORY_DEPTH}")
+            names = names[:MAX_CATEGORY_DEPTH]
+        path = tuple(names)
+        if path not in paths:
+            paths.append(path)
+    if dropped:
+        ctx.warn("categories", "some categories are not names or lists of names",
+                 "ignored those entries")
+    if len(paths) > MAX_CATEGORY_PATHS:
+        ctx.warn("categories", f"{len(paths)} category paths (limit {MAX_CATEGORY_PATHS})",
+                 f"kept the first {MAX_CATEGORY_PATHS}")
+        paths = paths[:MAX_CATEGORY_PATHS]
+    return tuple(paths)
+
+
+def _tags(raw: RawPost, ctx: _Context) -> tuple[str, ...]:
+    value = raw.meta.get("tags", raw.meta.get("tag"))
+    if value is None:
+        return ()
+    if isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(v, list | dict) for v in value)
+    ):
+        ctx.warn("tags", "tags must be a name or a list of names", "ignored nested entries")
+    tags = list(dict.fromkeys(_names(value)))
+    if len(tags) > MAX_TAGS:
+        ctx.warn("tags", f"{len(tags)} tags (limit {MAX_TAGS})", f"kept the first {MAX_TAGS}")
+        tags = tags[:MAX_TAGS]
+    return tuple(tags)
+
+
+def _author(raw: RawPost, ctx: _Context) -> str:
+    value = raw.meta.get("author")
+    if isinstance(value, dict):
+        value = value.get("name")
+    author = _scalar(value)
+    if value is not None and author is None:
+        ctx.warn("author", "author must be text", "used the site author")
+    return author or ctx.config.author
+
+
+def _date(raw: RawPost, ctx: _Context, key: str, now: datetime) -> datetime | None:
+    value = raw.meta.get(key)
+    if value is None and key == "updated":
+        return None
+    try:
+        if value is None:
+            raise dates.DateValueError("no date")
+        parsed = dates.parse_date(value, ctx.config.tz)
+        dates.check_plausible(parsed, now)
+    except dates.DateValueError as exc:
+        if key == "updated":
+            ctx.warn(key, str(exc), "used the published date")
+            return None
+        if ctx.config.date_policy == "skip":
+            raise ctx.fail(key, str(exc)) from None
+        fallback = datetime.fromtimestamp(raw.mtime, UTC).replace(microsecond=0)
+        ctx.warn(key, str(exc), "used the file's modification time "
+                 f"{dates.format_rfc3339(fallback)}")
+        return fallback
+    return parsed
+
+
+def _comments(raw: RawPost) -> bool:
+    value = raw.meta.get("comments")
+    return not (isinstance(value, str) and value.strip().lower() in FALSE_WORDS)
+
+
+def _is_draft(raw: RawPost) -> bool:
+    value = raw.meta.get("published")
+    return isinstance(value, str) and value.strip().lower() in FALSE_WORDS
+
+
+def _link(raw: RawPost, ctx: _Context, published: datetime,
+          categories: tuple[tuple[str, ...], ...], guid_hint: str) -> str:
+    site = ctx.config.site_url
+    custom = _scalar(raw.meta.get("permalink"))
+    if custom:
+        link = urls.absolute_url(custom, site)
+        if link is not None:
+            return link
+        ctx.warn("permalink", f"unusable permalink {custom!r}", "used the permalink pattern")
+    local = published.astimezone(ctx.config.tz)
+    stem = posixpath.splitext(raw.source)[0]
+    name = posixpath.basename(stem)
+    category = "/".join(categories[0]) if categories else "uncategorized"
+    tokens = {
+        "year": f"{local.year:04d}", "month": f"{local.month:02d}", "day": f"{local.day:02d}",
+        "i_month": str(local.month), "i_day": str(local.day), "hour": f"{local.hour:02d}",
+        "minute": f"{local.minute:02d}", "second": f"{local.second:02d}",
+        "title": stem, "name": name, "post_title": name, "category": category,
+        "id": guid_hint,
+    }
+
+    def sub(match: re.Match[str]) -> str:
+        word = match.group(1)
+        value = tokens.get(word)
+        return urllib.parse.quote(value, safe="/") if value is not None else match.group(0)
+
+    path = re.sub(r":(i_month|i_day|post_title|[a-z]+)", sub, ctx.config.permalink)
+    link = urls.absolute_url(path.lstrip("/"), site)
+    if link is None:  # pragma: no cover - the quoted path is always a valid URL
+        raise ctx.fail("permalink", f"cannot build a link from {path!r}")
+    return link
+
+
+def derived_guid(site_url: str, source: str) -> str:
+    """The guid of a post without one: from the site (scheme-less) and its path only."""
+    parts = urllib.parse.urlsplit(site_url)
+    name = f"{parts.netloc.lower()}{parts.path}|{source}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, name).urn
+
+
+def _guid(raw: RawPost, ctx: _Context) -> str:
+    for key in ("guid", "id"):
+        value = _scalar(raw.meta.get(key))
+        if value:
+            return urls.to_uri(value) if "://" in value else value
+    return derived_guid(ctx.config.site_url, raw.source)
+
+
+def _front_image(raw: RawPost, ctx: _Context, keys: Sequence[str], base: str) -> Image | None:
+    policy = urls.ImagePolicy.from_config(ctx.config)
+    for key in keys:
+        value = _scalar(raw.meta.get(key))
+        if not value:
+            continue
+        found = urls.image_url(value, base, policy)
+        if found is not None:
+            return Image(found[0], found[1])
+    return None
+
+
+# -- composition --------------------------------------------------------------------
+
+
+@contextmanager
+def _guarded(source: str) -> Iterator[None]:
+    """The one place where foreign exceptions from the steps become ArticleErrors."""
+    try:
+        yield
+    except NewsfeedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - converted, never lost
+        log.debug("unexpected error in %s", source, exc_info=True)
+        raise ArticleError(source, "", f"cannot be read: {type(exc).__name__}: {exc}") from exc
+
+
+def meta_from_raw(raw: RawPost, config: Config, now: datetime | None = None
+                  ) -> tuple[ArticleMeta, list[Problem]]:
+    """Interpret the front matter of ``raw``. Raises :class:`Draft` or ArticleError."""
+    ctx = _Context(raw, config)
+    if raw.recovered:
+        ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
+    with _guarded(raw.source):
+        if _is_draft(raw):
+            raise Draft(raw.source)
+        now = now or datetime.now(UTC)
+        title = _title(raw, ctx)
+        categories = _categories(raw, ctx)
+        published = _date(raw, ctx, "date", now)
+        assert published is not None
+        updated = _date(raw, ctx, "updated", now) or published
+        updated = max(updated, published)
+        guid = _guid(raw, ctx)
+        hint = hashlib.sha1(guid.encode()).hexdigest()[:8]
+        link = _link(raw, ctx, published, categories, hint)
+        extra = FrozenDict({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
+        description = _scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
+        meta = ArticleMeta(
+            source=raw.source,
+            slug=posixpath.splitext(posixpath.basename(raw.source))[0],
+            title=title,
+            categories=categories,
+            tags=_tags(raw, ctx),
+            author=_author(raw, ctx),
+            published=published,
+            updated=updated,
+            link=link,
+            guid=guid,
+            comments=_comments(raw),
+            front_image=_front_image(raw, ctx, IMAGE_KEYS[:-1], link),
+            front_thumbnail=_front_image(raw, ctx, ("thumbnail",), link),
+            description=description,
+            extra=extra,
+        )
+    return meta, ctx.problems
+
+
+def to_meta(raw: RawPost, config: Config) -> ArticleMeta:
+    """Interpret the front matter of ``raw``; warnings are logged, errors raised."""
+    meta, problems = meta_from_raw(raw, config)
+    for problem in problems:
+        log.warning("%s", problem)
+    return meta
+
+
+def finish(meta: ArticleMeta, body_html: str, config: Config) -> Article:
+    """Clean the HTML body of a post and complete its article."""
+    with _guarded(meta.source):
+        body = clean_body(body_html, meta.link, config)
+        lead = meta.front_image or (body.images[0] if body.images else None)
+        summary_source = meta.description or body.text
+        summary = text.summarize(summary_source, config.summary_length) or meta.title
+        fields = {name: getattr(meta, name) for name in ArticleMeta.__dataclass_fields__}
+        return Article(
+            **fields,
+            content=body.content,
+            summary=summary,
+            images=body.images,
+            lead_image=lead,
+            thumbnail=meta.front_thumbnail or lead,
+        )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def load_article(path: str | Path, config: Config | None = None,
+                 root: str | Path | None = None) -> Article:
+    """Read and normalize one post. Raises :class:`ArticleError` (with path and field).
+
+    ``root`` is the source folder the post's relative path (and so its link and
+    guid) is computed from; by default the post's own folder.
+    """
+    config = config or Config()
+    path = Path(path)
+    root_dir = Path(root) if root is not None else path.parent
+    raw = read_post(path, root_dir, config)
+    try:
+        meta = to_meta(raw, config)
+    except Draft:
+        raise ArticleError(raw.source, "published", "the post is a draft") from None
+    return finish(meta, raw.body, config)
+
+
+def dedupe_guids(metas: Sequence[ArticleMeta]) -> tuple[list[ArticleMeta], list[Problem]]:
+    """Give every article a distinct guid; later claimants (by source) get a suffix.
+
+    Both posts stay published and the clash is reported on the later one.
+    """
+    seen: dict[str, str] = {}
+    out: list[ArticleMeta] = []
+    problems: list[Problem] = []
+    for meta in sorted(metas, key=lambda m: m.source):
+        guid = meta.guid
+        if guid in seen:
+            suffix = hashlib.sha1(meta.source.encode()).hexdigest()[:12]
+            new = f"{guid}#{suffix}" if ":" in guid else f"{guid}-{suffix}"
+            problems.append(Problem(meta.source, "guid", f"guid {guid!r} is also used by "
+                                    f"{seen[guid]}", "warning", f"published with guid {new!r}"))
+            meta = replace(meta, guid=new)
+        seen[meta.guid] = meta.source
+        out.append(meta)
+    return out, problems
+
+
+def load_articles(source_dir: str | Path, config: Config | None = None, *,
+                  strict: bool = False,
+                  progress: Callable[[int, int], None] | None = None) -> LoadResult:
+    """Read and normalize every post under ``source_dir``.
+
+    Never raises for a bad post: each one is reported in ``problems`` (severity
+    ``error`` = skipped, ``warning`` = loaded with the fallback named in the
+    problem). Raises :class:`SourceError` only when the folder itself is unusable,
+    and with ``strict=True`` an ``ExceptionGroup`` of every problem.
+    """
+    config = config or Config()
+    root = Path(source_dir)
+    paths = find_posts(root)
+    problems: list[Problem] = []
+    metas: list[ArticleMeta] = []
+    bodies: dict[str, str] = {}
+    drafts = 0
+    now = datetime.now(UTC)
+    for i, path in enumerate(paths):
+        source = _relative(path, root)
+        try:
+            raw = read_post(path, root, config)
+            meta, found = meta_from_raw(raw, config, now)
+        except Draft:
+            drafts += 1
+            continue
+        except ArticleError as exc:
+            problems.append(Problem(exc.path or source, exc.field, exc.message, "error",
+                                    "skipped"))
+            continue
+        problems.extend(found)
+        metas.append(meta)
+        bodies[meta.source] = raw.body
+        if progress:
+            progress(i + 1, len(paths))
+    metas, clashes = dedupe_guids(metas)
+    problems.extend(clashes)
+    articles: list[Article] = []
+    for meta in metas:
+        try:
+            articles.append(finish(meta, bodies.pop(meta.source), config))
+        except ArticleError as exc:
+            problems.append(Problem(meta.source, exc.field, exc.message, "error", "skipped"))
+    problems.sort(key=lambda p: (p.path, p.field))
+    if strict and problems:
+        raise ExceptionGroup(
+            f"{len(problems)} problem(s) in {root}",
+            [ArticleError(p.path, p.field, p.message) for p in problems],
+        )
+    return LoadResult(tuple(articles), tuple(problems), drafts)

@@ -1,0 +1,114 @@
+"""The ``newsfeed`` command. Shows reports; never a traceback unless ``--debug``.
+
+Exit codes: 0 done (also with reported problems), 1 problems under ``--strict`` or
+a failed build, 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from newsfeed._version import __version__
+from newsfeed.config import Config
+from newsfeed.errors import ConfigError, NewsfeedError, SourceError
+from newsfeed.model import BuildReport
+from newsfeed.pipeline import Progress, publish
+
+log = logging.getLogger("newsfeed")
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"newsfeed: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="newsfeed", description="Publish Hexo news posts as feeds.")
+    parser.add_argument("--version", action="version", version=f"newsfeed {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    build = sub.add_parser("build", help="build the feeds of a folder of posts")
+    build.add_argument("source", type=Path, help="folder of posts (Markdown with front matter)")
+    build.add_argument("-o", "--out", type=Path, default=Path("public"),
+                       help="output folder (default: ./public)")
+    build.add_argument("--site-url", help="URL the output folder is served at")
+    build.add_argument("--limit", type=int, help="items per feed (0: all)")
+    build.add_argument("--timezone", help="time zone of dates without an offset")
+    build.add_argument("--strict", action="store_true", help="exit 1 when any post has a problem")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    build.add_argument("-v", "--verbose", action="store_true", help="print every problem")
+    build.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides = {
+        key: value
+        for key, value in (("site_url", args.site_url), ("limit", args.limit),
+                           ("timezone", args.timezone))
+        if value is not None
+    }
+    return Config.from_mapping(overrides)
+
+
+def _progress(quiet: bool) -> Progress | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+    last = {"stage": ""}
+
+    def show(stage: str, done: int, total: int) -> None:
+        if done == total or done % 200 == 0 or stage != last["stage"]:
+            end = "\n" if done == total else ""
+            sys.stderr.write(f"\r{stage:>5}: {done}/{total}{end}")
+            sys.stderr.flush()
+            last["stage"] = stage
+
+    return show
+
+
+def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) -> None:
+    skipped = report.skipped
+    warnings = len(report.problems) - len(skipped)
+    if not quiet:
+        print(f"read {report.read} posts: {report.published} published, "
+              f"{len(skipped)} skipped, {report.drafts} drafts, {warnings} warnings")
+        print(f"{out}: {len(report.written)} files written, {len(report.unchanged)} unchanged, "
+              f"{len(report.removed)} removed")
+    for problem in skipped:
+        print(f"skipped {problem}", file=sys.stderr)
+    if verbose and not quiet:
+        for problem in report.problems:
+            if problem.severity == "warning":
+                print(f"warning {problem}", file=sys.stderr)
+    elif warnings and not quiet:
+        print(f"({warnings} warnings: run with -v to list them)", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        config = _config(args)
+        report = publish(args.source, args.out, config, progress=_progress(args.quiet))
+    except (ConfigError, SourceError) as exc:
+        if args.debug:
+            raise
+        kind = "configuration error" if isinstance(exc, ConfigError) else "error"
+        print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except NewsfeedError as exc:
+        if args.debug:
+            raise
+        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    _print_report(report, args.out, args.verbose, args.quiet)
+    if args.strict and report.problems:
+        return EXIT_PROBLEMS
+    return EXIT_OK

@@ -1,0 +1,155 @@
+"""Group articles into feeds: which feeds exist, where they go, which items they hold.
+
+Pure: no I/O. Works on :class:`ArticleMeta` as well as on :class:`Article`, so a
+build can select every feed's items from front matter alone (phase one) and
+clean HTML only for the selected posts (phase two).
+
+Slugs follow Hexo: Unicode letters and digits stay, runs of unsafe characters
+become one ``-``. On top of that no name can leave the output folder: ``.``,
+``..``, empty, reserved (``CON``, ``.git``) and overlong names get a safe slug,
+and paths that would collide (equal after case folding, as on case-insensitive
+disks) are told apart by a short hash and reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+from newsfeed.config import Config
+from newsfeed.model import Article, ArticleMeta, Feed, FeedKind, Problem
+
+__all__ = ["build_feeds", "plan_feeds", "slugify", "with_items"]
+
+log = logging.getLogger("newsfeed")
+
+T = TypeVar("T", bound=ArticleMeta)
+
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f~`!@#$%^&*()\-_+=\[\]{}|\\;:\"'<>,.?/]+")
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"com{i}" for i in range(1, 10)}
+    | {f"lpt{i}" for i in range(1, 10)}
+)
+MAX_SLUG_BYTES = 120
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+
+
+def slugify(name: str, mapping: Mapping[str, object] | None = None) -> str:
+    """The path segment of one category or tag name: safe on every file system."""
+    mapped = mapping.get(name) if mapping else None
+    source = mapped if isinstance(mapped, str) and mapped.strip() else name
+    text = unicodedata.normalize("NFC", source)
+    slug = _UNSAFE.sub("-", text).strip("-")
+    if len(slug.encode()) > MAX_SLUG_BYTES:
+        cut = slug.encode()[: MAX_SLUG_BYTES - 7].decode("utf-8", "ignore").rstrip("-")
+        slug = f"{cut}-{_short_hash(text)}"
+    if not slug or slug.lower() in _RESERVED:
+        slug = f"{slug or 'x'}-{_short_hash(text)}"
+    return slug
+
+
+def _order(items: Iterable[T]) -> list[T]:
+    ordered = sorted(items, key=lambda a: a.guid)
+    ordered.sort(key=lambda a: a.published, reverse=True)
+    return ordered
+
+
+def _url(config: Config, segments: Sequence[str]) -> str:
+    path = "".join(urllib.parse.quote(s, safe="") + "/" for s in segments)
+    return config.site_url + path
+
+
+def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], list[Problem]]:
+    """Lay out every feed and select its items. Returns the feeds and layout problems.
+
+    Feeds come in a fixed order: the site-wide feed, then categories, then tags,
+    each sorted by output path.
+    """
+    members: dict[tuple[FeedKind, tuple[str, ...]], list[T]] = defaultdict(list)
+    everything: list[T] = []
+    for article in articles:
+        everything.append(article)
+        nodes: set[tuple[str, ...]] = set()
+        for path in article.categories:
+            names = tuple(unicodedata.normalize("NFC", n) for n in path)
+            nodes.update(names[: i + 1] for i in range(len(names)))
+        for node in nodes:
+            members[("category", node)].append(article)
+        for tag in {unicodedata.normalize("NFC", t) for t in article.tags}:
+            members[("tag", (tag,))].append(article)
+
+    problems: list[Problem] = []
+    taken: dict[str, tuple[str, ...]] = {}
+    slug_of: dict[tuple[FeedKind, tuple[str, ...]], tuple[str, ...]] = {}
+    for kind, names in sorted(members, key=lambda k: (k[0], len(k[1]), k[1])):
+        base = config.category_dir if kind == "category" else config.tag_dir
+        mapping = config.category_map if kind == "category" else config.tag_map
+        parent = slug_of.get((kind, names[:-1]), tuple(base.strip("/").split("/")))
+        segment = slugify(names[-1], mapping)
+        path = (*parent, segment)
+        key = "/".join(path).casefold()
+        if key in taken:
+            other = taken[key]
+            segment = f"{segment}-{_short_hash(' > '.join(names))}"
+            path = (*parent, segment)
+            first = members[(kind, names)][0].source
+            problems.append(Problem(
+                first, "categories" if kind == "category" else "tags",
+                f"{kind} {' > '.join(names)!r} lands on the same path as "
+                f"{' > '.join(other)!r}", "warning", f"published at {'/'.join(path)}/"))
+            key = "/".join(path).casefold()
+        taken[key] = names
+        slug_of[(kind, names)] = path
+
+    feeds: list[Feed[T]] = [_feed(config, "site", (), (), everything)]
+    for kind in ("category", "tag"):
+        keys = [k for k in members if k[0] == kind]
+        for k in sorted(keys, key=lambda k: slug_of[k]):
+            feeds.append(_feed(config, kind, k[1], slug_of[k], members[k]))
+    return feeds, problems
+
+
+def _feed(config: Config, kind: FeedKind, names: tuple[str, ...], path: tuple[str, ...],
+          items: list[T]) -> Feed[T]:
+    ordered = _order(items)
+    limited = ordered[: config.limit] if config.limit else ordered
+    if kind == "site":
+        title = config.site_title
+        description = config.site_description
+    elif kind == "category":
+        label = " > ".join(names)
+        title = f"{config.site_title}: {label}"
+        description = f"{config.site_description}: {label}"
+    else:
+        title = f"{config.site_title}: #{names[0]}"
+        description = f"{config.site_description}: #{names[0]}"
+    return Feed(kind=kind, names=names, path=path, title=title, description=description,
+                page_url=_url(config, path), items=tuple(limited), total=len(ordered))
+
+
+def build_feeds(articles: Iterable[Article], config: Config) -> list[Feed[Article]]:
+    """Every feed of the site (site-wide, per category node, per tag). Pure: no I/O.
+
+    Layout problems (colliding slugs) are logged; :func:`newsfeed.publish` reports them.
+    """
+    feeds, problems = plan_feeds(articles, config)
+    for problem in problems:
+        log.warning("%s", problem)
+    return feeds
+
+
+def with_items(feed: Feed[ArticleMeta], full: Mapping[str, Article]) -> Feed[Article]:
+    """The same feed with its selected items replaced by their finished articles."""
+    items = tuple(full[m.source] for m in feed.items if m.source in full)
+    return replace(feed, items=items)  # type: ignore[return-value]

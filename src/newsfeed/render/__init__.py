@@ -1,0 +1,1 @@
+"""Renderers: turn a feed into the bytes of a document format."""

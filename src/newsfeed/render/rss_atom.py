@@ -1,0 +1,190 @@
+"""Render a feed as RSS 2.0 and Atom 1.0 bytes. The only module importing feedgen/lxml.
+
+feedgen writes the standard elements. What it gets wrong (enclosures in Atom lose
+``rel``/``type``/``length``, RSS keeps only the last enclosure, ``rel="hub"`` is
+dropped in RSS) is written by our own extension, registered with feedgen's
+``register_extension`` seam: it receives the finished lxml elements and adds
+``enclosure``, ``link rel="enclosure"``, Media RSS and hub/archive links.
+
+Output is deterministic: every date is set from the articles, never ``now()``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from newsfeed._version import __version__
+from newsfeed.config import Config
+from newsfeed.model import Article, Feed, Image
+
+__all__ = ["FeedLinks", "render_atom", "render_rss"]
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+FH_NS = "http://purl.org/syndication/history/1.0"
+GENERATOR_URI = "https://pypi.org/project/newsfeed/"
+EXT = "newsfeed"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLinks:
+    """The URLs a feed document points at besides its items.
+
+    ``self_url`` is where this very file is served (percent-encoded, ASCII).
+    ``related`` are extra ``(rel, href)`` feed-level links such as WebSub's
+    ``hub`` or RFC 5005's ``prev-archive``/``current``; ``archive`` marks an
+    RFC 5005 archive document (``fh:archive``).
+    """
+
+    self_url: str
+    related: tuple[tuple[str, str], ...] = ()
+    archive: bool = False
+
+
+def _images(article: Article) -> list[Image]:
+    """The lead image first, then every body image, without duplicates."""
+    seen: dict[str, Image] = {}
+    for image in (article.lead_image, *article.images):
+        if image is not None and image.url not in seen:
+            seen[image.url] = image
+    return list(seen.values())
+
+
+def _media(parent: Any, images: list[Image], thumbnail: Image | None) -> None:
+    for image in images:
+        attrs = {"url": image.url, "type": image.media_type, "medium": "image"}
+        if image.length:
+            attrs["fileSize"] = str(image.length)
+        if image.width:
+            attrs["width"] = str(image.width)
+        if image.height:
+            attrs["height"] = str(image.height)
+        etree.SubElement(parent, f"{{{MEDIA_NS}}}content", attrs)
+    if thumbnail is not None:
+        etree.SubElement(parent, f"{{{MEDIA_NS}}}thumbnail", {"url": thumbnail.url})
+
+
+class _FeedExt:
+    """Feed-level extension: namespaces, and links feedgen drops in RSS."""
+
+    def __init__(self) -> None:
+        self.links: FeedLinks | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        ns = {"media": MEDIA_NS, "dc": DC_NS}
+        if self.links is not None and self.links.archive:
+            ns["fh"] = FH_NS
+        return ns
+
+    def _related(self, parent: Any, tag: str) -> None:
+        if self.links is None:
+            return
+        if self.links.archive:
+            etree.SubElement(parent, f"{{{FH_NS}}}archive")
+        for rel, href in self.links.related:
+            etree.SubElement(parent, tag, {"rel": rel, "href": href})
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss.find("channel")
+        self._related(channel, f"{{{ATOM_NS}}}link")
+        return rss
+
+    def extend_atom(self, feed: Any) -> Any:
+        self._related(feed, "link")
+        return feed
+
+
+class _EntryExt:
+    """Entry-level extension: enclosures and Media RSS, correct in both formats."""
+
+    def __init__(self) -> None:
+        self.article: Article | None = None
+
+    def extend_rss(self, item: Any) -> Any:
+        article = self.article
+        assert article is not None
+        # RSS readers treat <description> as HTML: the plain-text summary is escaped.
+        description = item.find("description")
+        if description is not None:
+            description.text = html.escape(article.summary, quote=False)
+        etree.SubElement(item, f"{{{DC_NS}}}creator").text = article.author
+        images = _images(article)
+        if article.lead_image is not None:
+            lead = article.lead_image
+            etree.SubElement(item, "enclosure", {
+                "url": lead.url, "length": str(lead.length), "type": lead.media_type})
+        _media(item, images, article.thumbnail)
+        return item
+
+    def extend_atom(self, entry: Any) -> Any:
+        article = self.article
+        assert article is not None
+        images = _images(article)
+        for image in images:
+            etree.SubElement(entry, "link", {
+                "rel": "enclosure", "href": image.url, "type": image.media_type,
+                "length": str(image.length)})
+        _media(entry, images, article.thumbnail)
+        return entry
+
+
+def _generator(feed: Feed[Article], config: Config, links: FeedLinks) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.register_extension(EXT, _FeedExt, _EntryExt)
+    getattr(fg, EXT).links = links
+    fg.id(links.self_url)
+    fg.title(feed.title)
+    fg.link(href=links.self_url, rel="self")
+    fg.link(href=feed.page_url, rel="alternate")  # RSS <link> is the last one added
+    fg.description(feed.description)
+    fg.language(config.language)
+    fg.author({"name": config.author})
+    fg.generator(f"newsfeed {__version__}", __version__, GENERATOR_URI)
+    newest = max((a.updated for a in feed.items), default=None)
+    stamp = newest or _epoch()
+    fg.updated(stamp)
+    fg.lastBuildDate(stamp)
+    for article in feed.items:
+        fe = fg.add_entry(order="append")
+        getattr(fe, EXT).article = article
+        fe.id(article.guid)
+        fe.guid(article.guid, permalink=article.guid == article.link)
+        fe.title(article.title)
+        fe.link(href=article.link, rel="alternate")
+        fe.published(article.published)
+        fe.updated(article.updated)
+        fe.author({"name": article.author})
+        for name in _category_names(article):
+            fe.category(term=name)
+        fe.content(article.content, type="html")
+        fe.summary(article.summary, type="text")  # also the RSS <description>
+    return fg
+
+
+def _category_names(article: Article) -> list[str]:
+    names = [" > ".join(path) for path in article.categories]
+    return list(dict.fromkeys([*names, *article.tags]))
+
+
+def _epoch() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def render_rss(feed: Feed[Article], config: Config, links: FeedLinks) -> bytes:
+    """The RSS 2.0 document of ``feed``."""
+    data: bytes = _generator(feed, config, links).rss_str(pretty=True)
+    return data
+
+
+def render_atom(feed: Feed[Article], config: Config, links: FeedLinks) -> bytes:
+    """The Atom 1.0 document of ``feed``."""
+    data: bytes = _generator(feed, config, links).atom_str(pretty=True)
+    return data

@@ -1,0 +1,230 @@
+"""Write the output folder safely: atomic, only-if-changed, locked, never outside OUT.
+
+- Every file goes to a temporary file in its own folder, is flushed to disk and
+  renamed into place, so a reader (or a build killed midway) only ever sees the
+  complete old or the complete new version.
+- A file whose bytes did not change is not touched (its mtime stays).
+- A manifest in OUT lists the files newsfeed wrote; files of feeds that
+  disappeared are removed, and only those: nothing else in OUT is ever deleted.
+- An exclusive lock on OUT keeps two builds from interleaving.
+- No path is followed through a symbolic link, and no name can leave OUT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsfeed.errors import SiteError
+
+__all__ = ["LOCK_NAME", "MANIFEST_NAME", "Site", "open_site"]
+
+log = logging.getLogger("newsfeed")
+
+MANIFEST_NAME = ".newsfeed-manifest.json"
+LOCK_NAME = ".newsfeed.lock"
+TMP_SUFFIX = ".newsfeed-tmp"
+FILE_MODE = 0o644
+
+
+def _check_relpath(relpath: str) -> tuple[str, ...]:
+    parts = tuple(relpath.split("/"))
+    if (
+        not relpath
+        or relpath.startswith("/")
+        or "\\" in relpath
+        or "\x00" in relpath
+        or any(p in ("", ".", "..") for p in parts)
+    ):
+        raise SiteError(f"refusing to write unsafe output path {relpath!r}")
+    return parts
+
+
+def _describe(exc: OSError, path: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on the device while writing {path}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"permission denied writing {path}"
+    return f"cannot write {path}: {exc.strerror or exc}"
+
+
+@dataclass
+class Site:
+    """An output folder open for one build (use :func:`open_site`)."""
+
+    root: Path
+    previous: dict[str, str] = field(default_factory=dict)
+    current: dict[str, str] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def _target(self, relpath: str) -> Path:
+        parts = _check_relpath(relpath)
+        path = self.root
+        for part in parts[:-1]:
+            path = path / part
+            if not os.path.lexists(path):
+                path.mkdir()
+            elif path.is_symlink() or not path.is_dir():
+                raise SiteError(f"refusing to write through {path}: not a plain folder")
+        target = path / parts[-1]
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise SiteError(f"refusing to replace {target}: not a plain file")
+        return target
+
+    def write(self, relpath: str, data: bytes) -> bool:
+        """Write ``data`` at ``relpath`` unless identical; return True when written."""
+        digest = hashlib.sha256(data).hexdigest()
+        self.current[relpath] = digest
+        try:
+            target = self._target(relpath)
+        except OSError as exc:
+            if isinstance(exc, SiteError):
+                raise
+            raise SiteError(_describe(exc, self.root / relpath)) from exc
+        if _same_bytes(target, data):
+            self.unchanged.append(relpath)
+            return False
+        _atomic_write(target, data)
+        self.written.append(relpath)
+        return True
+
+    def keep(self, relpath: str) -> None:
+        """Record that ``relpath`` is still part of the site without rewriting it."""
+        if relpath in self.previous:
+            self.current[relpath] = self.previous[relpath]
+            self.unchanged.append(relpath)
+
+    def remove_stale(self) -> list[str]:
+        """Remove files this tool wrote before that are not part of the site any more."""
+        removed = []
+        for relpath in sorted(set(self.previous) - set(self.current)):
+            try:
+                parts = _check_relpath(relpath)
+            except SiteError:
+                continue
+            path = self.root.joinpath(*parts)
+            if any(p.is_symlink() for p in [*path.parents][: len(parts) - 1]):
+                continue
+            try:
+                if path.is_symlink() or not path.is_file():
+                    continue
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise SiteError(_describe(exc, path)) from exc
+            removed.append(relpath)
+            self._prune(path.parent)
+        return removed
+
+    def _prune(self, folder: Path) -> None:
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()  # only succeeds when empty
+            except OSError:
+                return
+            folder = folder.parent
+
+    def save_manifest(self) -> None:
+        data = json.dumps({"version": 1, "files": dict(sorted(self.current.items()))},
+                          indent=1, ensure_ascii=False).encode() + b"\n"
+        target = self.root / MANIFEST_NAME
+        if not _same_bytes(target, data):
+            _atomic_write(target, data)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise SiteError(_describe(exc, target)) from exc
+
+
+def _load_manifest(root: Path) -> dict[str, str]:
+    try:
+        data = json.loads((root / MANIFEST_NAME).read_text("utf-8"))
+        files = data["files"]
+        if data.get("version") == 1 and isinstance(files, dict):
+            return {str(k): str(v) for k, v in files.items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("ignoring unreadable manifest in %s", root)
+    return {}
+
+
+def _clean_temporaries(root: Path) -> None:
+    """Remove temporary files left by a build that was killed."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        for name in filenames:
+            if name.endswith(TMP_SUFFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(dirpath, name))
+
+
+@contextlib.contextmanager
+def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
+    """Lock ``out_dir`` for one build; on success, prune stale files and save the manifest.
+
+    A second build on the same folder waits up to ``lock_wait`` seconds, then fails
+    with :class:`SiteError`.
+    """
+    root = Path(out_dir)
+    try:
+        if root.is_symlink():
+            root = root.resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
+    except OSError as exc:
+        raise SiteError(_describe(exc, root)) from exc
+    try:
+        deadline = time.monotonic() + lock_wait
+        while True:
+            try:
+                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise SiteError(f"another build is writing {root}; try again when it "
+                                    "has finished") from None
+                time.sleep(0.05)
+        _clean_temporaries(root)
+        site = Site(root, previous=_load_manifest(root))
+        yield site
+        site.removed = site.remove_stale()
+        site.save_manifest()
+    finally:
+        os.close(lock_fd)
