@@ -1,0 +1,1 @@
+"""Pure normalization steps: dates, URLs, images, HTML."""
