@@ -1,0 +1,506 @@
+"""Find post files and read each into a :class:`~newsfeed.model.RawPost`.
+
+The only module that imports python-frontmatter, PyYAML and charset-normalizer.
+
+Front matter, as Hexo reads it (leading blank lines are allowed):
+
+- ``---`` YAML ``---`` then the body;
+- ``;;;`` JSON ``;;;`` (the JSON object's outer braces are optional);
+- no opening separator: ``key: value`` lines (or JSON) up to the first ``---``/``;;;``
+  line. Used only when it loads cleanly as a mapping; otherwise the file has no front
+  matter;
+- no front matter at all: empty metadata, the whole text is the body.
+
+An opening ``---``/``;;;`` that is never closed is an error ("front matter is not
+closed"): guessing where the front matter ends would publish half of it as the body.
+
+YAML is loaded with every implicit type removed except null, so every scalar stays the
+text that was written (``2024``, ``false``, dates...). YAML that fails to load is
+recovered line by line (``key: value`` and ``- item`` lines) and the post is marked
+``recovered``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import yaml
+from frontmatter.default_handlers import JSONHandler, YAMLHandler
+
+from newsfeed.config import Config
+from newsfeed.errors import ArticleError, SourceError
+from newsfeed.model import FrozenDict, RawPost
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FRONT_MATTER_CHARS",
+    "MAX_NODES",
+    "POST_SUFFIXES",
+    "clean_text",
+    "decode",
+    "find_posts",
+    "parse_post",
+    "read_post",
+]
+
+POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
+
+MAX_DEPTH = 20
+"""Deepest nesting of lists/mappings accepted in front matter."""
+MAX_NODES = 100_000
+"""Most values (scalars, lists, mappings, keys) accepted in one front matter."""
+MAX_FRONT_MATTER_CHARS = 1_000_000
+"""Longest front matter accepted, in characters."""
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_YAML_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StringLoader(_YAML_BASE):  # type: ignore[misc]
+    """Safe YAML loader that resolves plain scalars to strings (or null), nothing else."""
+
+
+_StringLoader.yaml_implicit_resolvers = {
+    first: kept
+    for first, resolvers in _YAML_BASE.yaml_implicit_resolvers.items()
+    if (kept := [(tag, rx) for tag, rx in resolvers if tag == _NULL_TAG])
+}
+
+_YAML = YAMLHandler()
+_JSON = JSONHandler()
+
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+_OPEN = re.compile(r"(-{3,}|;{3,})[ \t]*")
+_CLOSE = {
+    "-": re.compile(r"^-{3,}[ \t]*$", re.MULTILINE),
+    ";": re.compile(r"^;{3,}[ \t]*$", re.MULTILINE),
+}
+_ANY_CLOSE = re.compile(r"^(?:-{3,}|;{3,})[ \t]*$", re.MULTILINE)
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*")
+_ITEM_LINE = re.compile(r"[ \t]*-(?:[ \t]+(.*?))?[ \t]*")
+_BLOCK_INDICATOR = re.compile(r"[|>][+-]?[0-9]?[+-]?")
+_QUOTES = "'\""
+_GB_LEEWAY = 0.1
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def find_posts(source_dir: Path) -> list[Path]:
+    """Every post file under ``source_dir``, sorted by relative POSIX path.
+
+    Hidden files and folders (name starting with ``.``) are skipped; folders starting
+    with ``_`` are kept. Symlinked folders are not entered (no loops, no escape), and a
+    symlinked file counts only when it points inside ``source_dir``.
+
+    Raises :class:`SourceError` when ``source_dir`` (or a folder in it) cannot be listed.
+    """
+    root = Path(source_dir)
+    if not root.exists():
+        raise SourceError(f"source folder {str(root)!r} does not exist")
+    if not root.is_dir():
+        raise SourceError(f"source folder {str(root)!r} is not a folder")
+    try:
+        real_root = root.resolve(strict=True)
+    except OSError as exc:
+        raise SourceError(f"source folder {str(root)!r} cannot be read: {exc}") from exc
+
+    def fail(exc: OSError) -> None:
+        where = exc.filename or root
+        raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
+
+    found: list[tuple[str, Path]] = []
+    for folder, dirnames, filenames in os.walk(root, onerror=fail, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        base = Path(folder)
+        for name in filenames:
+            if name.startswith(".") or not name.lower().endswith(POST_SUFFIXES):
+                continue
+            path = base / name
+            if path.is_symlink() and not _inside(path, real_root):
+                continue
+            if not path.is_file():
+                continue
+            found.append((path.relative_to(root).as_posix(), path))
+    found.sort(key=lambda item: item[0])
+    return [path for _, path in found]
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(real_root)
+    except (OSError, RuntimeError):
+        return False
+
+
+def read_post(path: Path, root: Path, config: Config) -> RawPost:
+    """Read one post file; ``source`` is its POSIX path relative to ``root``.
+
+    Raises :class:`ArticleError` (``field=""``) for a file that cannot be used at all:
+    unreadable, larger than ``config.max_file_bytes``, or front matter that is not a
+    mapping, not closed, or too large/deep/aliased.
+    """
+    path = Path(path)
+    try:
+        source = path.relative_to(root).as_posix()
+    except ValueError:
+        source = path.as_posix()
+    limit = config.max_file_bytes
+    try:
+        with path.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > limit:
+                raise ArticleError(source, "", _too_large(stat.st_size, limit))
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ArticleError(source, "", f"cannot read the file: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise ArticleError(source, "", _too_large(len(data), limit))
+    meta, body, recovered = parse_post(decode(data, config.encoding), source)
+    return RawPost(source=source, meta=meta, body=body, mtime=stat.st_mtime, recovered=recovered)
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file is {size:,} bytes, over the limit of {limit:,} bytes (max_file_bytes)"
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """Bytes to clean text (see :func:`clean_text`).
+
+    With ``encoding`` given it is used (undecodable bytes become U+FFFD). Otherwise a
+    UTF-8/16/32 byte-order mark decides; else strict UTF-8; else charset-normalizer's
+    best guess (GBK/GB18030, Big5, Shift JIS...); else UTF-8 with U+FFFD replacements.
+    """
+    if encoding is not None:
+        text = data.decode(encoding, errors="replace")
+    elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        text = data.decode("utf-32", errors="replace")
+    elif data.startswith(codecs.BOM_UTF8):
+        text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _guess(data)
+    return clean_text(text.removeprefix("\ufeff"))
+
+
+def _guess(data: bytes) -> str:
+    """charset-normalizer's best guess, leaning to GB18030 (the corpus is Chinese) when
+    that reads about as cleanly: files with little non-ASCII text are otherwise often
+    taken for Shift JIS or CP949."""
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    chinese = next((m for m in matches if m.encoding == "gb18030"), None)
+    if chinese is not None and (best is None or chinese.chaos <= best.chaos + _GB_LEEWAY):
+        best = chinese
+    if best is not None:
+        return str(best)
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace")
+
+
+def clean_text(text: str) -> str:
+    """Normalize line ends to LF, drop XML-1.0-illegal characters (keeping tab and
+    newline) and replace lone surrogates with U+FFFD."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ILLEGAL.sub("", text)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+# ---------------------------------------------------------------------------- parse
+
+
+def parse_post(text: str, source: str = "<string>") -> tuple[FrozenDict, str, bool]:
+    """Split ``text`` into ``(meta, body, recovered)``.
+
+    ``meta`` holds plain data (str, None, list, dict; every scalar a string, HTML
+    entities unescaped). ``recovered`` is true when the YAML was invalid and was read
+    line by line. Raises :class:`ArticleError` (``field=""``) for unusable front matter.
+    """
+    text = clean_text(text)
+    start = _LEADING_BLANK_LINES.sub("", text)
+    first, _, rest = start.partition("\n")
+    opening = _OPEN.fullmatch(first)
+    if opening:
+        sep = opening.group(1)[0]
+        close = _CLOSE[sep].search(rest)
+        if close is None:
+            word = "---" if sep == "-" else ";;;"
+            raise ArticleError(
+                source, "", f"front matter is not closed: no {word} line after the opening one"
+            )
+        fm, body = rest[: close.start()], rest[close.end() :]
+        _check_size(fm, source)
+        if sep == ";":
+            meta = _load_json(fm, source)
+            recovered = False
+        else:
+            meta, recovered = _load_yaml(fm, source)
+        return FrozenDict(meta), _LEADING_BLANK_LINES.sub("", body.removeprefix("\n")), recovered
+
+    # Hexo's second form: front matter without an opening separator.
+    close = _ANY_CLOSE.search(start)
+    if close is not None:
+        fm, body = start[: close.start()], start[close.end() :]
+        json_like = first.lstrip().startswith(("{", '"'))
+        if (close.group(0)[0] == ";" and json_like) or _KEY_LINE.fullmatch(first):
+            _check_size(fm, source)
+            loaded = _try_strict(fm, json_like and close.group(0)[0] == ";", source)
+            if loaded is not None:
+                return (
+                    FrozenDict(loaded),
+                    _LEADING_BLANK_LINES.sub("", body.removeprefix("\n")),
+                    False,
+                )
+    return FrozenDict(), text, False
+
+
+def _check_size(fm: str, source: str) -> None:
+    if len(fm) > MAX_FRONT_MATTER_CHARS:
+        raise ArticleError(
+            source,
+            "",
+            f"front matter is too large: {len(fm):,} characters (limit {MAX_FRONT_MATTER_CHARS:,})",
+        )
+
+
+def _try_strict(fm: str, is_json: bool, source: str) -> dict[str, object] | None:
+    """Load front matter found without an opening separator; None unless it is a
+    clean mapping (then the text is not front matter after all)."""
+    try:
+        data = _parse_json(fm) if is_json else _YAML.load(fm, Loader=_StringLoader)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return _to_plain_mapping(data, fm, source)
+
+
+def _parse_json(fm: str) -> Any:
+    body = fm.strip()
+    if not body.startswith(("{", "[")):
+        body = "{" + body + "}"
+    return _JSON.load(body, parse_int=str, parse_float=str, parse_constant=str)
+
+
+def _load_json(fm: str, source: str) -> dict[str, object]:
+    try:
+        data = _parse_json(fm)
+    except RecursionError as exc:
+        raise ArticleError(source, "", "front matter is nested too deeply") from exc
+    except ValueError as exc:
+        raise ArticleError(source, "", f"front matter is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ArticleError(
+            source, "", f"front matter must be a mapping of keys to values, not {_kind(data)}"
+        )
+    return _to_plain_mapping(data, fm, source)
+
+
+def _load_yaml(fm: str, source: str) -> tuple[dict[str, object], bool]:
+    try:
+        data = _YAML.load(fm, Loader=_StringLoader)
+    except RecursionError as exc:
+        raise ArticleError(source, "", "front matter is nested too deeply") from exc
+    except (yaml.YAMLError, ValueError) as exc:
+        if "nesting depth" in str(exc):
+            raise ArticleError(source, "", "front matter is nested too deeply") from exc
+        recovered = _recover(fm)
+        if not recovered:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ArticleError(
+                source, "", f"front matter is not valid YAML and has no key: value lines ({first})"
+            ) from exc
+        return _to_plain_mapping(recovered, fm, source), True
+    if data is None:
+        return {}, False
+    if not isinstance(data, dict):
+        raise ArticleError(
+            source, "", f"front matter must be a mapping of keys to values, not {_kind(data)}"
+        )
+    return _to_plain_mapping(data, fm, source), False
+
+
+def _kind(data: object) -> str:
+    if isinstance(data, list):
+        return "a list"
+    return f"a single value ({str(data)[:40]!r})"
+
+
+# ---------------------------------------------------------------------------- plain data
+
+
+class _Limit(Exception):
+    """Front matter exceeds a limit (internal; becomes ArticleError)."""
+
+
+class _Walk:
+    """Turns loaded front matter into plain data in one bounded walk."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.nodes = 0
+        self.chars = 0
+        self.max_chars = max_chars
+        self.seen: set[int] = set()
+
+    def value(self, value: object, depth: int) -> object:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Limit(f"front matter is too large: more than {MAX_NODES:,} values")
+        if isinstance(value, dict | list | tuple | set | frozenset):
+            if depth > MAX_DEPTH:
+                raise _Limit(f"front matter is nested deeper than {MAX_DEPTH} levels")
+            if value:
+                if id(value) in self.seen:
+                    raise _Limit(
+                        "front matter uses YAML aliases to repeat a list or mapping; "
+                        "write the values out instead"
+                    )
+                self.seen.add(id(value))
+            if isinstance(value, dict):
+                return {self.key(k): self.value(v, depth + 1) for k, v in value.items()}
+            return [self.value(v, depth + 1) for v in value]
+        if value is None:
+            return None
+        return self.text(_scalar_text(value))
+
+    def key(self, key: object) -> str:
+        self.nodes += 1
+        return "" if key is None else self.text(_scalar_text(key))
+
+    def text(self, raw: str) -> str:
+        self.chars += len(raw)
+        if self.chars > self.max_chars:
+            raise _Limit("front matter expands to far more text than it contains (YAML aliases?)")
+        return clean_text(html.unescape(raw))
+
+
+def _scalar_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _to_plain_mapping(data: dict[Any, Any], fm: str, source: str) -> dict[str, object]:
+    walk = _Walk(max_chars=len(fm) + 1024)
+    try:
+        plain = walk.value(data, 0)
+    except _Limit as exc:
+        raise ArticleError(source, "", str(exc)) from exc
+    except RecursionError as exc:
+        raise ArticleError(source, "", "front matter is nested too deeply") from exc
+    assert isinstance(plain, dict)
+    return plain
+
+
+# ---------------------------------------------------------------------------- recovery
+
+
+def _recover(fm: str) -> dict[str, object]:
+    """Read invalid YAML line by line: top-level ``key: value`` lines, ``- item`` lines
+    (indented or not) under a key with no value, and continuation lines of a multi-line
+    value (joined with a space)."""
+    entries: dict[str, list[str]] = {}
+    lists: set[str] = set()
+    key: str | None = None
+    for line in fm.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        match = _KEY_LINE.fullmatch(line)
+        if match:
+            key = match.group(1)
+            value = match.group(2)
+            entries[key] = [value] if value else []
+            lists.discard(key)
+            continue
+        if key is None:
+            continue
+        parts = entries[key]
+        item = _ITEM_LINE.fullmatch(line)
+        if item and (key in lists or not parts):
+            lists.add(key)
+            parts.append(item.group(1) or "")
+        elif key in lists:
+            if parts:
+                parts[-1] = f"{parts[-1]} {stripped}".strip()
+        elif not stripped.startswith("#"):
+            parts.append(stripped)
+    result: dict[str, object] = {}
+    for name, parts in entries.items():
+        if name in lists:
+            result[name] = [_recover_value(p) for p in parts]
+        elif not parts:
+            result[name] = None
+        elif _BLOCK_INDICATOR.fullmatch(parts[0]):
+            joiner = "\n" if parts[0].startswith("|") else " "
+            result[name] = joiner.join(parts[1:])
+        else:
+            result[name] = _recover_value(" ".join(parts))
+    return result
+
+
+def _recover_value(value: str) -> object:
+    value = value.strip()
+    if not value:
+        return None
+    if value[0] in _QUOTES + "[{":
+        try:
+            loaded = _YAML.load(value, Loader=_StringLoader)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            loaded = None
+        wanted = {"[": list, "{": dict}.get(value[0], str)
+        if isinstance(loaded, wanted):
+            return loaded
+    return _unquote(value)
+
+
+def _unquote(value: str) -> str:
+    (
+        """Strip outer quotes the way a person would read them.
+
+    ``"It's"`` -> ``It's``; ``'"hi" there'`` -> ``"hi" there``; a symmetric run of
+    quotes around text without that quote (``"""
+        "x"
+        """``) is stripped layer by layer.
+    """
+    )
+    for _ in range(8):
+        if len(value) < 2 or value[0] not in _QUOTES or value[-1] != value[0]:
+            return value
+        quote = value[0]
+        lead = len(value) - len(value.lstrip(quote))
+        if lead == len(value):
+            return ""
+        trail = len(value) - len(value.rstrip(quote))
+        width = min(lead, trail)
+        inner = value[width:-width]
+        if quote in inner:
+            return value[1:-1]
+        value = inner
+    return value

@@ -1,0 +1,422 @@
+"""Tests for newsfeed.sources: finding post files and reading their front matter."""
+
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsfeed.config import Config
+from newsfeed.errors import ArticleError, SourceError
+from newsfeed.sources import decode, find_posts, parse_post, read_post
+
+SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
+POST = (
+    "\n---\ntitle: 标题 &amp; more\ncategories:\n  - 金融\n  - 新浪财经\n---\n\n<div>正文</div>\n"
+)
+# The real file named """""""""""'谁发明了AI？'""""""""""".md (11 double quotes each side).
+AI_FILE = "_layout_post/金融/DT 财经 - 数据侠专栏/" + '"' * 11 + "'谁发明了AI？'" + '"' * 11 + ".md"
+
+
+def _is_plain(value: object) -> bool:
+    if value is None or isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+# ---------------------------------------------------------------------------- real input
+
+
+def test_seed_post_loads(seeds_dir: Path) -> None:
+    """The project's own seed post would lose its title, categories or date text."""
+    (path,) = find_posts(seeds_dir)
+    post = read_post(path, seeds_dir, Config())
+    assert post.source == "000_9be51abd28893f66.txt"
+    assert post.meta["title"] == SEED_TITLE
+    assert post.meta["categories"] == ["金融", "新浪财经", "新浪财经－国內"]
+    assert post.meta["date"] == "Tue, 13 Jul 2021 23:47:03 GMT"
+    assert post.body.startswith("<div>")
+    assert post.recovered is False
+    assert post.mtime == path.stat().st_mtime
+
+
+def test_every_corpus_file_loads_with_a_title(corpus_dir: Path) -> None:
+    """A real crawler file would crash the build or publish without a title."""
+    posts = find_posts(corpus_dir)
+    assert len(posts) == 27
+    for path in posts:
+        post = read_post(path, corpus_dir, Config())
+        assert isinstance(post.meta.get("title"), str), post.source
+        assert post.meta["title"].strip(), post.source
+        assert _is_plain(dict(post.meta)), post.source
+        assert isinstance(post.meta.get("categories"), list), post.source
+        assert post.body.startswith("<div>"), post.source
+
+
+@pytest.mark.parametrize(
+    ("relative", "title", "recovered"),
+    [
+        (
+            AI_FILE,
+            "谁发明了AI？",
+            True,
+        ),
+        (
+            "_layout_post/二次元/2021年04月18日 割引終了                                  "
+            "DLsite専売                           アールグレイ・『恋』パックVol1.md",
+            "2021年04月18日 割引終了 DLsite専売 アールグレイ・『恋』パックVol.1",
+            True,
+        ),
+        ("_layout_post/二次元/1화 표정관리.md", "1화 표정관리", False),
+        (
+            '金融/新浪财经/新浪财经－国內/"中国拍《长津湖》是威胁世界"？封！.md',
+            '"中国拍《长津湖》是威胁世界"？封！',
+            False,
+        ),
+        (
+            "_layout_post/金融/Apple Ordered To Pay $3085 Million In Patent Infringement Case.md",
+            "Apple Ordered To Pay $308.5 Million In Patent Infringement Case",
+            False,
+        ),
+    ],
+)
+def test_real_files_keep_their_real_title(
+    corpus_dir: Path, relative: str, title: str, recovered: bool
+) -> None:
+    """A real post whose YAML is broken (or odd) would be skipped or get a mangled title."""
+    post = read_post(corpus_dir / relative, corpus_dir, Config())
+    assert post.meta["title"] == title
+    assert post.recovered is recovered
+    assert post.meta["date"]
+
+
+def test_real_invalid_yaml_keeps_the_other_fields(corpus_dir: Path) -> None:
+    """Recovering a broken title would lose the post's categories and date."""
+    relative = AI_FILE
+    post = read_post(corpus_dir / relative, corpus_dir, Config())
+    assert post.meta["categories"] == ["金融", "DT 财经 - 数据侠专栏"]
+    assert post.meta["comments"] == "false"
+    assert post.meta["date"] == "Fri, 14 Dec 2018 03:31:00 GMT"
+    assert post.meta["thumbnail"] == ""
+
+
+# ---------------------------------------------------------------------------- front matter
+
+
+def test_values_stay_text_without_auto_typing() -> None:
+    """Tags like 2024 or dates would turn into ints/bools/datetimes and break later stages."""
+    meta, _, recovered = parse_post(
+        "---\ntags: [2024, true, 2021-01-01, on, 1e3]\ndate: 2021-11-11 15:09:33\n"
+        "published: false\nempty:\nnull_word: null\n---\nbody"
+    )
+    assert meta["tags"] == ["2024", "true", "2021-01-01", "on", "1e3"]
+    assert meta["date"] == "2021-11-11 15:09:33"
+    assert meta["published"] == "false"
+    assert meta["empty"] is None
+    assert meta["null_word"] is None
+    assert recovered is False
+
+
+def test_explicit_yaml_tags_still_give_text() -> None:
+    """An explicit !!int or !!timestamp would leak a non-string into the metadata."""
+    meta, _, _ = parse_post("---\na: !!int 3\nb: !!timestamp 2001-01-02\nc: !!bool yes\n---\n")
+    assert dict(meta) == {"a": "3", "b": "2001-01-02", "c": "true"}
+
+
+def test_html_entities_and_control_characters_are_cleaned() -> None:
+    """Titles would show '&#123;' or carry characters that make the XML feed invalid."""
+    meta, _, _ = parse_post(
+        "---\ntitle: '&#123;x&#125; &amp; y'\nauthor: \"a\\x01b\\x00c\"\n---\nbody"
+    )
+    assert meta["title"] == "{x} & y"
+    assert meta["author"] == "abc"
+
+
+def test_json_front_matter_with_and_without_braces() -> None:
+    """Hexo JSON front matter (;;;) would be published as body text."""
+    bare = ';;;\n"title": "JSON &amp; post",\n"tags": [1, true]\n;;;\n\nbody'
+    braced = '{"title": "JSON &amp; post", "tags": [1, true]}\n;;;\nbody'
+    for text in (bare, braced):
+        meta, body, recovered = parse_post(text)
+        assert dict(meta) == {"title": "JSON & post", "tags": ["1", "true"]}
+        assert body == "body"
+        assert recovered is False
+
+
+def test_front_matter_without_opening_separator() -> None:
+    """Hexo posts that omit the first '---' would lose their title."""
+    meta, body, _ = parse_post("title: hi\ndate: 2021-01-01\n---\nbody here")
+    assert dict(meta) == {"title": "hi", "date": "2021-01-01"}
+    assert body == "body here"
+
+
+def test_text_without_front_matter_is_all_body() -> None:
+    """A plain post, or one using '---' as a rule, would have its text eaten as metadata."""
+    for text in ("<p>just html</p>\n", "Some text\n---\nmore text\n", ""):
+        meta, body, recovered = parse_post(text)
+        assert dict(meta) == {}
+        assert body == text
+        assert recovered is False
+
+
+def test_empty_front_matter_gives_empty_meta() -> None:
+    """A post with an empty '---' block would be rejected."""
+    meta, body, _ = parse_post("\n\n---\n---\n\nbody")
+    assert dict(meta) == {}
+    assert body == "body"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("---\n- a\n- b\n---\nbody", "not a list"),
+        ("---\njust a sentence\n---\nbody", "not a single value"),
+        ('---\n"quoted"\n---\nbody', "not a single value"),
+        (";;;\n[1, 2]\n;;;\nbody", "not a list"),
+        (";;;\n{broken\n;;;\nbody", "not valid JSON"),
+        ("---\ntitle: x\nbody without closing line\n", "not closed"),
+        ("---\n[unclosed, flow\n---\n", "not valid YAML"),
+    ],
+)
+def test_unusable_front_matter_is_an_article_error(text: str, words: str) -> None:
+    """A post with unusable front matter would crash the build or publish garbage."""
+    with pytest.raises(ArticleError) as info:
+        parse_post(text, "a/b.md")
+    assert info.value.path == "a/b.md"
+    assert info.value.field == ""
+    assert words in info.value.message
+
+
+def test_yaml_alias_bomb_is_rejected() -> None:
+    """A 'billion laughs' post would exhaust memory and hang the build."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        name, prev = chr(97 + i), chr(96 + i)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    with pytest.raises(ArticleError, match="aliases"):
+        parse_post("---\n" + "\n".join(lines) + "\n---\nbody")
+
+
+def test_scalar_alias_inflation_is_rejected() -> None:
+    """Thousands of aliases to one long string would blow up the metadata size."""
+    text = "---\na: &x " + "y" * 1000 + "\n" + "".join(f"k{i}: *x\n" for i in range(2000))
+    with pytest.raises(ArticleError, match="aliases"):
+        parse_post(text + "---\n")
+
+
+@pytest.mark.parametrize("depth", [25, 100_000])
+def test_deep_nesting_is_rejected(depth: int) -> None:
+    """Deeply nested front matter would crash the interpreter instead of skipping one post."""
+    with pytest.raises(ArticleError, match="nested"):
+        parse_post("---\na: " + "[" * depth + "]" * depth + "\n---\n")
+    with pytest.raises(ArticleError, match="nested"):
+        parse_post(';;;\n"a": ' + "[" * depth + "]" * depth + "\n;;;\n")
+
+
+def test_huge_front_matter_is_rejected() -> None:
+    """A megabytes-long front matter would be parsed at great cost instead of refused."""
+    with pytest.raises(ArticleError, match="too large"):
+        parse_post("---\ntitle: " + "x" * 1_100_000 + "\n---\n")
+
+
+# ---------------------------------------------------------------------------- recovery
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        ("title: @mention starts here\ndate: 2021", {"title": "@mention starts here"}),
+        ('title: "He said "hi" today"', {"title": 'He said "hi" today'}),
+        ("title: 'It's fine'", {"title": "It's fine"}),
+        ('title: "Line one\n  line "two""', {"title": 'Line one line "two"'}),
+        (
+            "title: @x\ncategories:\n    - A\n    - 'B: c'\ntags:\n- t1\n- [t2]",
+            {"categories": ["A", "B: c"], "tags": ["t1", ["t2"]]},
+        ),
+        ("title: @x\ndescription: |\n  l1\n  l2\nempty:", {"description": "l1\nl2", "empty": None}),
+        ("title: @x &amp; y", {"title": "@x & y"}),
+    ],
+)
+def test_invalid_yaml_is_recovered_line_by_line(front: str, expected: dict[str, object]) -> None:
+    """A post whose YAML a crawler broke would be skipped instead of published."""
+    meta, body, recovered = parse_post(f"\n---\n{front}\n---\n\nbody")
+    assert recovered is True
+    assert body == "body"
+    for key, value in expected.items():
+        assert meta[key] == value
+
+
+# ---------------------------------------------------------------------------- decoding
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        codecs.BOM_UTF8 + POST.encode("utf-8"),
+        POST.encode("utf-16"),
+        codecs.BOM_UTF16_BE + POST.encode("utf-16-be"),
+        POST.encode("utf-32"),
+        POST.encode("gb18030"),
+        POST.replace("\n", "\r\n").encode("utf-8"),
+        POST.replace("\n", "\r").encode("utf-8"),
+        POST.replace("标题", "标\x00题\x0b").encode("utf-8"),
+    ],
+    ids=["utf8-bom", "utf16", "utf16be-bom", "utf32", "gb18030", "crlf", "cr", "nul"],
+)
+def test_encodings_and_line_ends_are_read(tmp_path: Path, data: bytes) -> None:
+    """A post saved as UTF-16, GB18030, with a BOM, CRLF or NULs would be garbled or rejected."""
+    path = _write(tmp_path / "post.md", data)
+    post = read_post(path, tmp_path, Config())
+    assert post.meta["title"] == "标题 & more"
+    assert post.meta["categories"] == ["金融", "新浪财经"]
+    assert post.body == "<div>正文</div>\n"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
+def test_corpus_reencoded_as_chinese_legacy_encodings_decodes(
+    corpus_dir: Path, encoding: str
+) -> None:
+    """A post saved in GBK/GB18030 with little Chinese text would be read as Shift JIS mojibake."""
+    for path in find_posts(corpus_dir):
+        text = path.read_text("utf-8")
+        try:
+            data = text.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        assert decode(data) == decode(text.encode("utf-8")), path.name
+
+
+def test_configured_encoding_wins(tmp_path: Path) -> None:
+    """A site that declares its posts' encoding would still get them guessed (wrongly)."""
+    path = _write(tmp_path / "post.md", "---\ntitle: café\n---\nbody".encode("cp1252"))
+    post = read_post(path, tmp_path, Config(encoding="cp1252"))
+    assert post.meta["title"] == "café"
+
+
+def test_undecodable_bytes_never_fail() -> None:
+    """A file with a stray invalid byte would be rejected instead of read."""
+    text = decode(("---\ntitle: ok\n---\n" + "正文" * 50).encode("utf-8") + b"\xff\xfe\x00")
+    meta, body, _ = parse_post(text)
+    assert meta["title"] == "ok"
+    assert body.startswith("正文")
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def test_read_post_size_limit(tmp_path: Path) -> None:
+    """An oversized file would be read into memory instead of reported with its size."""
+    path = _write(tmp_path / "big" / "post.md", "---\ntitle: x\n---\n" + "a" * 500)
+    with pytest.raises(ArticleError) as info:
+        read_post(path, tmp_path, Config(max_file_bytes=100))
+    assert info.value.path == "big/post.md"
+    assert info.value.field == ""
+    assert "517" in info.value.message
+    assert "100" in info.value.message
+
+
+def test_read_post_unreadable_is_an_article_error(tmp_path: Path) -> None:
+    """A vanished or unreadable file would crash the whole build."""
+    (tmp_path / "dir.md").mkdir()
+    for path in (tmp_path / "missing.md", tmp_path / "dir.md"):
+        with pytest.raises(ArticleError, match="cannot read"):
+            read_post(path, tmp_path, Config())
+
+
+def test_find_posts_sorted_and_skipping_hidden(tmp_path: Path) -> None:
+    """Posts would be missed, duplicated, read from .git, or come out in random order."""
+    for name in [
+        "b.md",
+        "a/z.markdown",
+        "a/c.html",
+        "_layout_post/x.txt",
+        "UPPER.MD",
+        " .md",
+        "a b/c d .md",
+        ".hidden.md",
+        ".git/post.md",
+        "a/.draft/post.md",
+        "notes.rst",
+        "image.png",
+    ]:
+        _write(tmp_path / name, "---\ntitle: x\n---\n")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_posts(tmp_path)]
+    assert found == [
+        " .md",
+        "UPPER.MD",
+        "_layout_post/x.txt",
+        "a b/c d .md",
+        "a/c.html",
+        "a/z.markdown",
+        "b.md",
+    ]
+
+
+def test_find_posts_does_not_follow_symlinks_out(tmp_path: Path) -> None:
+    """A symlink loop or a link to /etc would hang the build or publish private files."""
+    root = tmp_path / "src"
+    outside = _write(tmp_path / "outside" / "secret.md", "---\ntitle: s\n---\n")
+    _write(root / "inside.md", "---\ntitle: i\n---\n")
+    os.symlink(root, root / "loop")
+    os.symlink(outside.parent, root / "outdir")
+    os.symlink(outside, root / "secret.md")
+    os.symlink(root / "inside.md", root / "alias.md")
+    found = [p.relative_to(root).as_posix() for p in find_posts(root)]
+    assert found == ["alias.md", "inside.md"]
+
+
+def test_find_posts_missing_or_not_a_folder(tmp_path: Path) -> None:
+    """A typo in the source folder would yield an empty site instead of a clear error."""
+    with pytest.raises(SourceError, match="does not exist"):
+        find_posts(tmp_path / "nope")
+    with pytest.raises(SourceError, match="not a folder"):
+        find_posts(_write(tmp_path / "file.md", "x"))
+
+
+# ---------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_parse_post_never_raises_anything_but_article_error(text: str) -> None:
+    """Some odd post text would crash the whole build instead of skipping one post."""
+    try:
+        meta, body, _ = parse_post(text)
+    except ArticleError:
+        return
+    assert _is_plain(dict(meta))
+    assert "\x00" not in body and "\r" not in body
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#@, \n\t\r;%~\x00é"))))
+def test_yaml_like_front_matter_never_crashes(front: str) -> None:
+    """Malformed YAML front matter would raise something other than ArticleError."""
+    try:
+        meta, _, _ = parse_post(f"---\n{front}\n---\nbody")
+    except ArticleError:
+        return
+    assert _is_plain(dict(meta))
+
+
+def test_lone_surrogates_are_replaced() -> None:
+    """Text with lone surrogates would crash the YAML parser or the XML writer later."""
+    meta, body, _ = parse_post("---\ntitle: a\ud800b\n---\nx\ud83d\ude00\udc00")
+    assert meta["title"] == "a\ufffdb"
+    assert body == "x\U0001f600\ufffd"
