@@ -1,0 +1,89 @@
+"""Plain-text helpers: XML-illegal characters, text of sanitized HTML, summaries.
+
+Pure standard library; no HTML parser is needed because the HTML handled here is
+the serialized output of the sanitizer (quoted attributes, escaped text).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+__all__ = ["html_to_text", "strip_illegal_xml", "summarize"]
+
+# XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+# Everything else (C0 controls, lone surrogates, U+FFFE, U+FFFF) is illegal.
+_ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+# Tags whose boundaries separate words when the markup is flattened to text.
+_BLOCK_TAGS = (
+    "address|article|aside|blockquote|br|caption|dd|div|dl|dt|figcaption|figure|footer|"
+    "h[1-6]|header|hr|li|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul|video|audio|"
+    "iframe|picture|img"
+)
+# A tag of serialized, sanitized HTML: attribute values are always double-quoted.
+_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^">]|"[^"]*")*>')
+_BLOCK = re.compile(rf"(?:{_BLOCK_TAGS})", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+# Share of a Latin cut that may be given up to end on a word boundary.
+_WORD_SLACK = 0.2
+_ELLIPSIS = "…"
+
+
+def strip_illegal_xml(text: str) -> str:
+    """Remove characters that XML 1.0 forbids; tabs, newlines and CRs stay."""
+    if _ILLEGAL_XML.search(text) is None:
+        return text
+    return _ILLEGAL_XML.sub("", text)
+
+
+def _tag_to_separator(match: re.Match[str]) -> str:
+    return " " if _BLOCK.fullmatch(match.group(2)) else ""
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of sanitized HTML: blocks separated by spaces, entities decoded.
+
+    Whitespace runs (including U+3000 and no-break spaces) collapse to one space.
+    """
+    stripped = _TAG.sub(_tag_to_separator, _COMMENT.sub("", markup))
+    return strip_illegal_xml(" ".join(html.unescape(stripped).split()))
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _is_trailing_junk(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("P")
+
+
+def summarize(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, whitespace collapsed, cut with '…'.
+
+    Latin text is cut at a word boundary when one lies within the last fifth;
+    CJK text (no spaces) is cut at the limit. Trailing punctuation is dropped
+    before the ellipsis, which counts toward the limit.
+    """
+    flat = " ".join(strip_illegal_xml(text).split())
+    if limit <= 0:
+        return ""
+    if len(flat) <= limit:
+        return flat
+    cut = limit - len(_ELLIPSIS)
+    # Never separate a base character from its combining marks.
+    while cut > 0 and unicodedata.combining(flat[cut]):
+        cut -= 1
+    head = flat[:cut]
+    if head and not flat[cut].isspace() and not _is_wide(head[-1]) and not _is_wide(flat[cut]):
+        space = head.rfind(" ")
+        if space > 0 and space >= cut - max(1, int(cut * _WORD_SLACK)):
+            head = head[:space]
+    end = len(head)
+    while end > 0 and _is_trailing_junk(head[end - 1]):
+        end -= 1
+    if end > 0:
+        head = head[:end]
+    return head + _ELLIPSIS
