@@ -57,9 +57,26 @@ log = logging.getLogger("newsfeed")
 #: Front-matter keys interpreted by newsfeed; the rest goes to ``Article.extra``.
 KNOWN_KEYS = frozenset(
     {
-        "title", "date", "updated", "categories", "category", "tags", "tag", "author",
-        "permalink", "guid", "id", "comments", "published", "headimg", "thumbnail",
-        "cover", "image", "banner", "description", "excerpt",
+        "title",
+        "date",
+        "updated",
+        "categories",
+        "category",
+        "tags",
+        "tag",
+        "author",
+        "permalink",
+        "guid",
+        "id",
+        "comments",
+        "published",
+        "headimg",
+        "thumbnail",
+        "cover",
+        "image",
+        "banner",
+        "description",
+        "excerpt",
     }
 )
 IMAGE_KEYS = ("headimg", "cover", "image", "banner", "thumbnail")
@@ -115,8 +132,7 @@ def _title(raw: RawPost, ctx: _Context) -> str:
     value = raw.meta.get("title")
     title = _scalar(value)
     if value is not None and title is None:
-        ctx.warn("title", f"title must be text, got {type(value).__name__}",
-                 "used the file name")
+        ctx.warn("title", f"title must be text, got {type(value).__name__}", "used the file name")
     if not title:
         if value is None or title == "":
             ctx.warn("title", "missing or empty title", "used the file name")
@@ -124,8 +140,11 @@ def _title(raw: RawPost, ctx: _Context) -> str:
         title = title or raw.source
     limit = ctx.config.max_title_chars
     if len(title) > limit:
-        ctx.warn("title", f"title is {len(title)} characters long (limit {limit})",
-                 f"cut to {limit} characters")
+        ctx.warn(
+            "title",
+            f"title is {len(title)} characters long (limit {limit})",
+            f"cut to {limit} characters",
+        )
         title = title[: limit - 1].rstrip() + "…"
     return title
 
@@ -135,8 +154,11 @@ def _categories(raw: RawPost, ctx: _Context) -> tuple[tuple[str, ...], ...]:
     if value is None or value == "" or value == []:
         return ()
     if isinstance(value, dict):
-        ctx.warn("categories", "categories must be a name or a list, got a mapping",
-                 "ignored the categories")
+        ctx.warn(
+            "categories",
+            "categories must be a name or a list, got a mapping",
+            "ignored the categories",
+        )
         return ()
     # Hexo: a flat list is one path (parent > child); once any element is a list,
     # every element is its own path.
@@ -156,18 +178,25 @@ def _categories(raw: RawPost, ctx: _Context) -> tuple[tuple[str, ...], ...]:
         if not names:
             continue
         if len(names) > MAX_CATEGORY_DEPTH:
-            ctx.warn("categories", f"a category path is {len(names)} levels deep "
-                     f"(limit {MAX_CATEGORY_DEPTH})", f"kept the first {MAX_CATEGORY_DEPTH}")
+            ctx.warn(
+                "categories",
+                f"a category path is {len(names)} levels deep (limit {MAX_CATEGORY_DEPTH})",
+                f"kept the first {MAX_CATEGORY_DEPTH}",
+            )
             names = names[:MAX_CATEGORY_DEPTH]
         path = tuple(names)
         if path not in paths:
             paths.append(path)
     if dropped:
-        ctx.warn("categories", "some categories are not names or lists of names",
-                 "ignored those entries")
+        ctx.warn(
+            "categories", "some categories are not names or lists of names", "ignored those entries"
+        )
     if len(paths) > MAX_CATEGORY_PATHS:
-        ctx.warn("categories", f"{len(paths)} category paths (limit {MAX_CATEGORY_PATHS})",
-                 f"kept the first {MAX_CATEGORY_PATHS}")
+        ctx.warn(
+            "categories",
+            f"{len(paths)} category paths (limit {MAX_CATEGORY_PATHS})",
+            f"kept the first {MAX_CATEGORY_PATHS}",
+        )
         paths = paths[:MAX_CATEGORY_PATHS]
     return tuple(paths)
 
@@ -213,8 +242,9 @@ def _date(raw: RawPost, ctx: _Context, key: str, now: datetime) -> datetime | No
         if ctx.config.date_policy == "skip":
             raise ctx.fail(key, str(exc)) from None
         fallback = datetime.fromtimestamp(raw.mtime, UTC).replace(microsecond=0)
-        ctx.warn(key, str(exc), "used the file's modification time "
-                 f"{dates.format_rfc3339(fallback)}")
+        ctx.warn(
+            key, str(exc), f"used the file's modification time {dates.format_rfc3339(fallback)}"
+        )
         return fallback
     return parsed
 
@@ -229,8 +259,13 @@ def _is_draft(raw: RawPost) -> bool:
     return isinstance(value, str) and value.strip().lower() in FALSE_WORDS
 
 
-def _link(raw: RawPost, ctx: _Context, published: datetime,
-          categories: tuple[tuple[str, ...], ...], guid_hint: str) -> str:
+def _link(
+    raw: RawPost,
+    ctx: _Context,
+    published: datetime,
+    categories: tuple[tuple[str, ...], ...],
+    guid_hint: str,
+) -> str:
     site = ctx.config.site_url
     custom = _scalar(raw.meta.get("permalink"))
     if custom:
@@ -243,10 +278,18 @@ def _link(raw: RawPost, ctx: _Context, published: datetime,
     name = posixpath.basename(stem)
     category = "/".join(categories[0]) if categories else "uncategorized"
     tokens = {
-        "year": f"{local.year:04d}", "month": f"{local.month:02d}", "day": f"{local.day:02d}",
-        "i_month": str(local.month), "i_day": str(local.day), "hour": f"{local.hour:02d}",
-        "minute": f"{local.minute:02d}", "second": f"{local.second:02d}",
-        "title": stem, "name": name, "post_title": name, "category": category,
+        "year": f"{local.year:04d}",
+        "month": f"{local.month:02d}",
+        "day": f"{local.day:02d}",
+        "i_month": str(local.month),
+        "i_day": str(local.day),
+        "hour": f"{local.hour:02d}",
+        "minute": f"{local.minute:02d}",
+        "second": f"{local.second:02d}",
+        "title": stem,
+        "name": name,
+        "post_title": name,
+        "category": category,
         "id": guid_hint,
     }
 
@@ -299,13 +342,14 @@ def _guarded(source: str) -> Iterator[None]:
         yield
     except NewsfeedError:
         raise
-    except Exception as exc:  # noqa: BLE001 - converted, never lost
+    except Exception as exc:
         log.debug("unexpected error in %s", source, exc_info=True)
         raise ArticleError(source, "", f"cannot be read: {type(exc).__name__}: {exc}") from exc
 
 
-def meta_from_raw(raw: RawPost, config: Config, now: datetime | None = None
-                  ) -> tuple[ArticleMeta, list[Problem]]:
+def meta_from_raw(
+    raw: RawPost, config: Config, now: datetime | None = None
+) -> tuple[ArticleMeta, list[Problem]]:
     """Interpret the front matter of ``raw``. Raises :class:`Draft` or ArticleError."""
     ctx = _Context(raw, config)
     if raw.recovered:
@@ -378,8 +422,9 @@ def _relative(path: Path, root: Path) -> str:
         return path.name
 
 
-def load_article(path: str | Path, config: Config | None = None,
-                 root: str | Path | None = None) -> Article:
+def load_article(
+    path: str | Path, config: Config | None = None, root: str | Path | None = None
+) -> Article:
     """Read and normalize one post. Raises :class:`ArticleError` (with path and field).
 
     ``root`` is the source folder the post's relative path (and so its link and
@@ -409,17 +454,28 @@ def dedupe_guids(metas: Sequence[ArticleMeta]) -> tuple[list[ArticleMeta], list[
         if guid in seen:
             suffix = hashlib.sha1(meta.source.encode()).hexdigest()[:12]
             new = f"{guid}#{suffix}" if ":" in guid else f"{guid}-{suffix}"
-            problems.append(Problem(meta.source, "guid", f"guid {guid!r} is also used by "
-                                    f"{seen[guid]}", "warning", f"published with guid {new!r}"))
+            problems.append(
+                Problem(
+                    meta.source,
+                    "guid",
+                    f"guid {guid!r} is also used by {seen[guid]}",
+                    "warning",
+                    f"published with guid {new!r}",
+                )
+            )
             meta = replace(meta, guid=new)
         seen[meta.guid] = meta.source
         out.append(meta)
     return out, problems
 
 
-def load_articles(source_dir: str | Path, config: Config | None = None, *,
-                  strict: bool = False,
-                  progress: Callable[[int, int], None] | None = None) -> LoadResult:
+def load_articles(
+    source_dir: str | Path,
+    config: Config | None = None,
+    *,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadResult:
     """Read and normalize every post under ``source_dir``.
 
     Never raises for a bad post: each one is reported in ``problems`` (severity
@@ -444,8 +500,7 @@ def load_articles(source_dir: str | Path, config: Config | None = None, *,
             drafts += 1
             continue
         except ArticleError as exc:
-            problems.append(Problem(exc.path or source, exc.field, exc.message, "error",
-                                    "skipped"))
+            problems.append(Problem(exc.path or source, exc.field, exc.message, "error", "skipped"))
             continue
         problems.extend(found)
         metas.append(meta)

@@ -34,8 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = sub.add_parser("build", help="build the feeds of a folder of posts")
     build.add_argument("source", type=Path, help="folder of posts (Markdown with front matter)")
-    build.add_argument("-o", "--out", type=Path, default=Path("public"),
-                       help="output folder (default: ./public)")
+    build.add_argument(
+        "-o", "--out", type=Path, default=Path("public"), help="output folder (default: ./public)"
+    )
     build.add_argument("--site-url", help="URL the output folder is served at")
     build.add_argument("--limit", type=int, help="items per feed (0: all)")
     build.add_argument("--timezone", help="time zone of dates without an offset")
@@ -49,8 +50,11 @@ def _parser() -> argparse.ArgumentParser:
 def _config(args: argparse.Namespace) -> Config:
     overrides = {
         key: value
-        for key, value in (("site_url", args.site_url), ("limit", args.limit),
-                           ("timezone", args.timezone))
+        for key, value in (
+            ("site_url", args.site_url),
+            ("limit", args.limit),
+            ("timezone", args.timezone),
+        )
         if value is not None
     }
     return Config.from_mapping(overrides)
@@ -75,10 +79,14 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
     skipped = report.skipped
     warnings = len(report.problems) - len(skipped)
     if not quiet:
-        print(f"read {report.read} posts: {report.published} published, "
-              f"{len(skipped)} skipped, {report.drafts} drafts, {warnings} warnings")
-        print(f"{out}: {len(report.written)} files written, {len(report.unchanged)} unchanged, "
-              f"{len(report.removed)} removed")
+        print(
+            f"read {report.read} posts: {report.published} published, "
+            f"{len(skipped)} skipped, {report.drafts} drafts, {warnings} warnings"
+        )
+        print(
+            f"{out}: {len(report.written)} files written, {len(report.unchanged)} unchanged, "
+            f"{len(report.removed)} removed"
+        )
     for problem in skipped:
         print(f"skipped {problem}", file=sys.stderr)
     if verbose and not quiet:
@@ -92,8 +100,10 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.CRITICAL,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         config = _config(args)
         report = publish(args.source, args.out, config, progress=_progress(args.quiet))

@@ -47,16 +47,18 @@ class Config:
         "is built on it. The default suits `newsfeed serve` on port 8000.",
         default="http://localhost:8000/",
     )
-    site_title: str = _doc("Site title; feed titles are this plus the category path.",
-                           default="newsfeed")
-    site_description: str = _doc("Site description, used in feed descriptions.",
-                                 default="News feeds")
-    author: str = _doc("Feed author (Atom requires one); articles without an author "
-                       "use it too.", default="newsfeed")
-    language: str = _doc("Feed language, a BCP 47 tag such as `zh-CN` or `en`.",
-                         default="zh-CN")
-    timezone: str = _doc("IANA time zone in which dates without an offset are read.",
-                         default="UTC")
+    site_title: str = _doc(
+        "Site title; feed titles are this plus the category path.", default="newsfeed"
+    )
+    site_description: str = _doc(
+        "Site description, used in feed descriptions.", default="News feeds"
+    )
+    author: str = _doc(
+        "Feed author (Atom requires one); articles without an author use it too.",
+        default="newsfeed",
+    )
+    language: str = _doc("Feed language, a BCP 47 tag such as `zh-CN` or `en`.", default="zh-CN")
+    timezone: str = _doc("IANA time zone in which dates without an offset are read.", default="UTC")
     permalink: str = _doc(
         "Hexo permalink pattern of article links, relative to `site_url`. Tokens: "
         ":year :month :day :i_month :i_day :hour :minute :second :title :name :post_title "
@@ -69,13 +71,16 @@ class Config:
         "file's modification time and warns, `skip` leaves the post out.",
         default="mtime",
     )
-    category_dir: str = _doc("Output folder of category feeds (Hexo `category_dir`).",
-                             default="categories")
+    category_dir: str = _doc(
+        "Output folder of category feeds (Hexo `category_dir`).", default="categories"
+    )
     tag_dir: str = _doc("Output folder of tag feeds (Hexo `tag_dir`).", default="tags")
-    category_map: FrozenDict = _doc("Category name -> slug overrides (Hexo `category_map`).",
-                                    default_factory=FrozenDict)
-    tag_map: FrozenDict = _doc("Tag name -> slug overrides (Hexo `tag_map`).",
-                               default_factory=FrozenDict)
+    category_map: FrozenDict = _doc(
+        "Category name -> slug overrides (Hexo `category_map`).", default_factory=FrozenDict
+    )
+    tag_map: FrozenDict = _doc(
+        "Tag name -> slug overrides (Hexo `tag_map`).", default_factory=FrozenDict
+    )
     image_proxy: str | None = _doc(
         "Optional image proxy URL template containing `{url}` (the percent-encoded "
         "image URL), applied to body images, enclosures and thumbnails alike.",
@@ -102,15 +107,19 @@ class Config:
     )
     summary_length: int = _doc("Maximum summary length in characters.", default=200)
     encoding: str | None = _doc(
-        "Encoding of the post files; by default UTF-8, else detected.", default=None)
-    max_file_bytes: int = _doc("Posts larger than this are reported and skipped.",
-                               default=20 * 1024 * 1024)
+        "Encoding of the post files; by default UTF-8, else detected.", default=None
+    )
+    max_file_bytes: int = _doc(
+        "Posts larger than this are reported and skipped.", default=20 * 1024 * 1024
+    )
     max_title_chars: int = _doc("Longer titles are cut (with a warning).", default=500)
 
     def __post_init__(self) -> None:
         hints = get_type_hints(Config)
         for f in fields(self):
-            _check_type(f.name, getattr(self, f.name), hints[f.name])
+            value = _thaw(getattr(self, f.name))
+            object.__setattr__(self, f.name, value)
+            _check_type(f.name, value, hints[f.name])
         url = urllib.parse.urlsplit(self.site_url)
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ConfigError("site_url", "must be an absolute http(s) URL", self.site_url)
@@ -120,8 +129,11 @@ class Config:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(
-                "timezone", f"unknown time zone {self.timezone!r}; use an IANA name "
-                "such as 'UTC' or 'Asia/Shanghai'", self.timezone) from exc
+                "timezone",
+                f"unknown time zone {self.timezone!r}; use an IANA name "
+                "such as 'UTC' or 'Asia/Shanghai'",
+                self.timezone,
+            ) from exc
         if self.limit < 0:
             raise ConfigError("limit", "must be 0 (all) or a positive number", self.limit)
         if self.summary_length < 20:
@@ -135,8 +147,9 @@ class Config:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ConfigError("image_deny", f"invalid regular expression: {exc}",
-                                  pattern) from exc
+                raise ConfigError(
+                    "image_deny", f"invalid regular expression: {exc}", pattern
+                ) from exc
         for name in ("category_dir", "tag_dir"):
             value = getattr(self, name)
             parts = value.strip("/").split("/")
@@ -205,11 +218,8 @@ def _check_type(key: str, value: object, hint: Any) -> None:
             raise ConfigError(key, f"must be a list of strings, got {value!r}", value)
         return
     if hint is FrozenDict:
-        if not isinstance(value, FrozenDict) or not all(
-            isinstance(v, str) for v in value.values()
-        ):
-            raise ConfigError(key, f"must be a mapping of names to strings, got {value!r}",
-                              value)
+        if not isinstance(value, FrozenDict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(key, f"must be a mapping of names to strings, got {value!r}", value)
         return
     expected = {"str": str, "int": int, "bool": bool}.get(getattr(hint, "__name__", ""), hint)
     ok = isinstance(value, expected)

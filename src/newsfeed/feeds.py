@@ -104,10 +104,15 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
             segment = f"{segment}-{_short_hash(' > '.join(names))}"
             path = (*parent, segment)
             first = members[(kind, names)][0].source
-            problems.append(Problem(
-                first, "categories" if kind == "category" else "tags",
-                f"{kind} {' > '.join(names)!r} lands on the same path as "
-                f"{' > '.join(other)!r}", "warning", f"published at {'/'.join(path)}/"))
+            problems.append(
+                Problem(
+                    first,
+                    "categories" if kind == "category" else "tags",
+                    f"{kind} {' > '.join(names)!r} lands on the same path as {' > '.join(other)!r}",
+                    "warning",
+                    f"published at {'/'.join(path)}/",
+                )
+            )
             key = "/".join(path).casefold()
         taken[key] = names
         slug_of[(kind, names)] = path
@@ -120,8 +125,9 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
     return feeds, problems
 
 
-def _feed(config: Config, kind: FeedKind, names: tuple[str, ...], path: tuple[str, ...],
-          items: list[T]) -> Feed[T]:
+def _feed(
+    config: Config, kind: FeedKind, names: tuple[str, ...], path: tuple[str, ...], items: list[T]
+) -> Feed[T]:
     ordered = _order(items)
     limited = ordered[: config.limit] if config.limit else ordered
     if kind == "site":
@@ -134,8 +140,16 @@ def _feed(config: Config, kind: FeedKind, names: tuple[str, ...], path: tuple[st
     else:
         title = f"{config.site_title}: #{names[0]}"
         description = f"{config.site_description}: #{names[0]}"
-    return Feed(kind=kind, names=names, path=path, title=title, description=description,
-                page_url=_url(config, path), items=tuple(limited), total=len(ordered))
+    return Feed(
+        kind=kind,
+        names=names,
+        path=path,
+        title=title,
+        description=description,
+        page_url=_url(config, path),
+        items=tuple(limited),
+        total=len(ordered),
+    )
 
 
 def build_feeds(articles: Iterable[Article], config: Config) -> list[Feed[Article]]:

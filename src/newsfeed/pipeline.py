@@ -35,8 +35,9 @@ RSS_NAME = "rss.xml"
 ATOM_NAME = "atom.xml"
 
 
-def _scan(root: Path, config: Config, progress: Progress | None
-          ) -> tuple[int, int, list[ArticleMeta], list[Problem]]:
+def _scan(
+    root: Path, config: Config, progress: Progress | None
+) -> tuple[int, int, list[ArticleMeta], list[Problem]]:
     """Phase one: the front matter of every post."""
     paths = find_posts(root)
     metas: list[ArticleMeta] = []
@@ -62,8 +63,9 @@ def _scan(root: Path, config: Config, progress: Progress | None
     return len(paths), drafts, metas, problems + clashes
 
 
-def _finish_all(root: Path, metas: Iterable[ArticleMeta], config: Config,
-                progress: Progress | None) -> tuple[dict[str, Article], list[Problem]]:
+def _finish_all(
+    root: Path, metas: Iterable[ArticleMeta], config: Config, progress: Progress | None
+) -> tuple[dict[str, Article], list[Problem]]:
     """Phase two: clean the bodies of the selected posts."""
     todo = list(metas)
     done: dict[str, Article] = {}
@@ -79,9 +81,9 @@ def _finish_all(root: Path, metas: Iterable[ArticleMeta], config: Config,
     return done, problems
 
 
-def select_and_finish(root: Path, metas: list[ArticleMeta], config: Config,
-                      progress: Progress | None = None
-                      ) -> tuple[list[Feed[Article]], list[Problem], int]:
+def select_and_finish(
+    root: Path, metas: list[ArticleMeta], config: Config, progress: Progress | None = None
+) -> tuple[list[Feed[Article]], list[Problem], int]:
     """Plan the feeds, finish their items, and re-plan if a selected post fails.
 
     Returns the feeds, the problems, and how many posts were published.
@@ -114,8 +116,14 @@ def feed_files(feed: Feed[Article], config: Config) -> dict[str, bytes]:
     return files
 
 
-def publish(source_dir: str | Path, out_dir: str | Path, config: Config | None = None, *,
-            progress: Progress | None = None, lock_wait: float = 10.0) -> BuildReport:
+def publish(
+    source_dir: str | Path,
+    out_dir: str | Path,
+    config: Config | None = None,
+    *,
+    progress: Progress | None = None,
+    lock_wait: float = 10.0,
+) -> BuildReport:
     """Load every post under ``source_dir`` and write its feeds into ``out_dir``.
 
     Bad posts are reported in the returned :class:`BuildReport`, never raised.
@@ -134,8 +142,7 @@ def publish(source_dir: str | Path, out_dir: str | Path, config: Config | None =
             if progress:
                 progress("write", i, len(feeds))
     for problem in problems:
-        log.log(logging.WARNING if problem.severity == "warning" else logging.ERROR,
-                "%s", problem)
+        log.log(logging.WARNING if problem.severity == "warning" else logging.ERROR, "%s", problem)
     return BuildReport(
         read=read,
         published=published,

@@ -137,8 +137,14 @@ class Site:
             folder = folder.parent
 
     def save_manifest(self) -> None:
-        data = json.dumps({"version": 1, "files": dict(sorted(self.current.items()))},
-                          indent=1, ensure_ascii=False).encode() + b"\n"
+        data = (
+            json.dumps(
+                {"version": 1, "files": dict(sorted(self.current.items()))},
+                indent=1,
+                ensure_ascii=False,
+            ).encode()
+            + b"\n"
+        )
         target = self.root / MANIFEST_NAME
         if not _same_bytes(target, data):
             _atomic_write(target, data)
@@ -160,12 +166,12 @@ def _atomic_write(target: Path, data: bytes) -> None:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, target)
+        tmp.chmod(FILE_MODE)
+        tmp.replace(target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -187,12 +193,13 @@ def _load_manifest(root: Path) -> dict[str, str]:
 
 def _clean_temporaries(root: Path) -> None:
     """Remove temporary files left by a build that was killed."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    for top, dirnames, filenames in os.walk(root):
+        dirpath = Path(top)
+        dirnames[:] = [d for d in dirnames if not (dirpath / d).is_symlink()]
         for name in filenames:
             if name.endswith(TMP_SUFFIX):
                 with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(dirpath, name))
+                    (dirpath / name).unlink()
 
 
 @contextlib.contextmanager
@@ -218,8 +225,9 @@ def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise SiteError(f"another build is writing {root}; try again when it "
-                                    "has finished") from None
+                    raise SiteError(
+                        f"another build is writing {root}; try again when it has finished"
+                    ) from None
                 time.sleep(0.05)
         _clean_temporaries(root)
         site = Site(root, previous=_load_manifest(root))

@@ -117,8 +117,11 @@ class _EntryExt:
         images = _images(article)
         if article.lead_image is not None:
             lead = article.lead_image
-            etree.SubElement(item, "enclosure", {
-                "url": lead.url, "length": str(lead.length), "type": lead.media_type})
+            etree.SubElement(
+                item,
+                "enclosure",
+                {"url": lead.url, "length": str(lead.length), "type": lead.media_type},
+            )
         _media(item, images, article.thumbnail)
         return item
 
@@ -127,9 +130,16 @@ class _EntryExt:
         assert article is not None
         images = _images(article)
         for image in images:
-            etree.SubElement(entry, "link", {
-                "rel": "enclosure", "href": image.url, "type": image.media_type,
-                "length": str(image.length)})
+            etree.SubElement(
+                entry,
+                "link",
+                {
+                    "rel": "enclosure",
+                    "href": image.url,
+                    "type": image.media_type,
+                    "length": str(image.length),
+                },
+            )
         _media(entry, images, article.thumbnail)
         return entry
 
