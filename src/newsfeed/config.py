@@ -113,6 +113,28 @@ class Config:
         "Posts larger than this are reported and skipped.", default=20 * 1024 * 1024
     )
     max_title_chars: int = _doc("Longer titles are cut (with a warning).", default=500)
+    jobs: int = _doc("Worker processes that clean HTML bodies; 0 uses every core.", default=0)
+    cache: bool = _doc(
+        "Keep an incremental build cache (SQLite) so that rebuilds cost only what changed.",
+        default=True,
+    )
+    cache_path: str | None = _doc(
+        "Where the build cache lives; by default `.newsfeed-cache.sqlite` inside the "
+        "output folder. It can be deleted at any time.",
+        default=None,
+    )
+    hub: str | None = _doc('WebSub hub URL announced in every feed (`rel="hub"`).', default=None)
+    archive: bool = _doc(
+        "Keep every item reachable through RFC 5005 archive documents linked from each "
+        "feed (`prev-archive`).",
+        default=False,
+    )
+    probe_images: bool = _doc(
+        "Ask image servers for the size and type of each new image (one HEAD request per "
+        "image, cached); off by default.",
+        default=False,
+    )
+    probe_timeout: int = _doc("Seconds to wait for one image probe.", default=5)
 
     def __post_init__(self) -> None:
         hints = get_type_hints(Config)
@@ -138,7 +160,11 @@ class Config:
             raise ConfigError("limit", "must be 0 (all) or a positive number", self.limit)
         if self.summary_length < 20:
             raise ConfigError("summary_length", "must be at least 20", self.summary_length)
-        for name in ("max_file_bytes", "max_title_chars"):
+        if self.jobs < 0:
+            raise ConfigError("jobs", "must be 0 (every core) or a positive number", self.jobs)
+        if self.hub is not None and not self.hub.startswith(("http://", "https://")):
+            raise ConfigError("hub", "must be an absolute http(s) URL", self.hub)
+        for name in ("max_file_bytes", "max_title_chars", "probe_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(name, "must be positive", getattr(self, name))
         if self.image_proxy is not None and "{url}" not in self.image_proxy:

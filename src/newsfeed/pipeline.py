@@ -20,19 +20,16 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, ArticleMeta, BuildReport, Feed, Problem
-from newsfeed.render.rss_atom import FeedLinks, render_atom, render_rss
+from newsfeed.render import feed_documents
 from newsfeed.site import open_site
 from newsfeed.sources import find_posts, read_post
 
-__all__ = ["Progress", "feed_files", "publish"]
+__all__ = ["Progress", "publish", "select_and_finish"]
 
 log = logging.getLogger("newsfeed")
 
 #: ``progress(stage, done, total)``; called often, keep it cheap.
 Progress = Callable[[str, int, int], None]
-
-RSS_NAME = "rss.xml"
-ATOM_NAME = "atom.xml"
 
 
 def _scan(
@@ -106,16 +103,6 @@ def select_and_finish(
     return feeds, problems + layout, len(usable)
 
 
-def feed_files(feed: Feed[Article], config: Config) -> dict[str, bytes]:
-    """The files of one feed, by output path relative to OUT."""
-    folder = "".join(f"{segment}/" for segment in feed.path)
-    files = {}
-    for name, render in ((RSS_NAME, render_rss), (ATOM_NAME, render_atom)):
-        links = FeedLinks(self_url=feed.page_url + name)
-        files[folder + name] = render(feed, config, links)
-    return files
-
-
 def publish(
     source_dir: str | Path,
     out_dir: str | Path,
@@ -137,7 +124,7 @@ def publish(
     problems = sorted(problems + more, key=lambda p: (p.path, p.field))
     with open_site(out_dir, lock_wait=lock_wait) as site:
         for i, feed in enumerate(feeds, 1):
-            for relpath, data in feed_files(feed, config).items():
+            for relpath, data in feed_documents(feed, config).items():
                 site.write(relpath, data)
             if progress:
                 progress("write", i, len(feeds))

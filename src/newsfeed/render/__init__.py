@@ -1,1 +1,37 @@
-"""Renderers: turn a feed into the bytes of a document format."""
+"""Renderers: turn feeds into the bytes of document formats.
+
+:func:`feed_documents` is the one place that lists the documents each feed is
+published as; a new format is added here, as a module of its own.
+"""
+
+from __future__ import annotations
+
+from newsfeed.config import Config
+from newsfeed.model import Article, Feed
+from newsfeed.render.rss_atom import FeedLinks, render_atom, render_rss
+
+__all__ = ["ATOM_NAME", "RSS_NAME", "feed_documents", "feed_folder"]
+
+RSS_NAME = "rss.xml"
+ATOM_NAME = "atom.xml"
+
+
+def feed_folder(feed: Feed[Article]) -> str:
+    """The feed's folder relative to OUT, with a trailing slash ("" for OUT itself)."""
+    return "".join(f"{segment}/" for segment in feed.path)
+
+
+def _hub_links(config: Config) -> tuple[tuple[str, str], ...]:
+    return (("hub", config.hub),) if config.hub else ()
+
+
+def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
+    """Every document of one feed, by output path relative to OUT."""
+    folder = feed_folder(feed)
+    related = _hub_links(config)
+    return {
+        folder + RSS_NAME: render_rss(feed, config, FeedLinks(feed.page_url + RSS_NAME, related)),
+        folder + ATOM_NAME: render_atom(
+            feed, config, FeedLinks(feed.page_url + ATOM_NAME, related)
+        ),
+    }
