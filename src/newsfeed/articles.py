@@ -167,6 +167,7 @@ def _categories(raw: RawPost, ctx: _Context) -> tuple[tuple[str, ...], ...]:
     else:
         groups = [value]
     paths: list[tuple[str, ...]] = []
+    seen: set[tuple[str, ...]] = set()  # a list lookup is quadratic in hostile input
     dropped = False
     for group in groups:
         if isinstance(group, dict) or (
@@ -185,7 +186,8 @@ def _categories(raw: RawPost, ctx: _Context) -> tuple[tuple[str, ...], ...]:
             )
             names = names[:MAX_CATEGORY_DEPTH]
         path = tuple(names)
-        if path not in paths:
+        if path not in seen:
+            seen.add(path)
             paths.append(path)
     if dropped:
         ctx.warn(
