@@ -112,6 +112,10 @@ class Config:
     max_file_bytes: int = _doc(
         "Posts larger than this are reported and skipped.", default=20 * 1024 * 1024
     )
+    max_front_matter_chars: int = _doc(
+        "Posts whose front matter is longer than this (in characters) are reported and skipped.",
+        default=1_000_000,
+    )
     max_title_chars: int = _doc("Longer titles are cut (with a warning).", default=500)
     jobs: int = _doc("Worker processes that clean HTML bodies; 0 uses every core.", default=0)
     cache: bool = _doc(
@@ -164,7 +168,12 @@ class Config:
             raise ConfigError("jobs", "must be 0 (every core) or a positive number", self.jobs)
         if self.hub is not None and not self.hub.startswith(("http://", "https://")):
             raise ConfigError("hub", "must be an absolute http(s) URL", self.hub)
-        for name in ("max_file_bytes", "max_title_chars", "probe_timeout"):
+        for name in (
+            "max_file_bytes",
+            "max_front_matter_chars",
+            "max_title_chars",
+            "probe_timeout",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigError(name, "must be positive", getattr(self, name))
         if self.image_proxy is not None and "{url}" not in self.image_proxy:

@@ -21,12 +21,13 @@ import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC
 from typing import TypeVar
 
 from newsfeed.config import Config
 from newsfeed.model import Article, ArticleMeta, Feed, FeedKind, Problem
 
-__all__ = ["build_feeds", "plan_feeds", "slugify", "with_items"]
+__all__ = ["ARCHIVE_DIR", "build_feeds", "plan_feeds", "slugify", "with_items"]
 
 log = logging.getLogger("newsfeed")
 
@@ -39,6 +40,9 @@ _RESERVED = frozenset(
     | {f"lpt{i}" for i in range(1, 10)}
 )
 MAX_SLUG_BYTES = 120
+#: RFC 5005 archive documents of a feed live in ``<feed folder>/archive/<YYYY-MM>/``;
+#: with ``Config.archive`` no category or tag slug may be ``archive`` (it gets a hash).
+ARCHIVE_DIR = "archive"
 
 
 def _short_hash(text: str) -> str:
@@ -97,6 +101,8 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
         mapping = config.category_map if kind == "category" else config.tag_map
         parent = slug_of.get((kind, names[:-1]), tuple(base.strip("/").split("/")))
         segment = slugify(names[-1], mapping)
+        if config.archive and segment.casefold() == ARCHIVE_DIR:
+            segment = f"{segment}-{_short_hash(' > '.join(names))}"
         path = (*parent, segment)
         key = "/".join(path).casefold()
         if key in taken:
@@ -140,7 +146,7 @@ def _feed(
     else:
         title = f"{config.site_title}: #{names[0]}"
         description = f"{config.site_description}: #{names[0]}"
-    return Feed(
+    feed = Feed(
         kind=kind,
         names=names,
         path=path,
@@ -149,6 +155,32 @@ def _feed(
         page_url=_url(config, path),
         items=tuple(limited),
         total=len(ordered),
+    )
+    if config.archive and config.limit:
+        feed = replace(feed, archives=_archives(feed, ordered[config.limit :]))
+    return feed
+
+
+def _archives(feed: Feed[T], older: list[T]) -> tuple[Feed[T], ...]:
+    """RFC 5005 archive documents: the items beyond the limit, one document per month.
+
+    A month's document depends only on its own items, so a complete past month is
+    rewritten only when one of its items changes (or, once, when a newer month
+    appears and it gains its ``next-archive`` link).
+    """
+    months: dict[str, list[T]] = defaultdict(list)
+    for item in older:  # already newest first
+        months[item.published.astimezone(UTC).strftime("%Y-%m")].append(item)
+    return tuple(
+        replace(
+            feed,
+            path=(*feed.path, ARCHIVE_DIR, month),
+            title=f"{feed.title} ({month})",
+            items=tuple(items),
+            total=len(items),
+            archive=month,
+        )
+        for month, items in sorted(months.items(), reverse=True)
     )
 
 
@@ -166,4 +198,5 @@ def build_feeds(articles: Iterable[Article], config: Config) -> list[Feed[Articl
 def with_items(feed: Feed[ArticleMeta], full: Mapping[str, Article]) -> Feed[Article]:
     """The same feed with its selected items replaced by their finished articles."""
     items = tuple(full[m.source] for m in feed.items if m.source in full)
-    return replace(feed, items=items)  # type: ignore[return-value]
+    archives = tuple(with_items(page, full) for page in feed.archives)
+    return replace(feed, items=items, archives=archives)  # type: ignore[arg-type,return-value]

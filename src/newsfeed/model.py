@@ -216,6 +216,12 @@ class Feed(Generic[ItemT]):
     - ``items``: newest first by ``published``, ties broken by ``guid``; at most
       ``Config.limit`` unless the limit is 0.
     - ``total``: how many articles belong to the feed before the limit.
+    - ``archives``: with ``Config.archive``, the RFC 5005 archive documents of the
+      items beyond the limit, one per month of ``published`` (UTC), newest first;
+      together with ``items`` they hold every article of the feed exactly once.
+    - ``archive``: for an archive document, its month (``"2021-07"``; its ``path``
+      is the subscription feed's plus ``("archive", "2021-07")``); ``""`` for a
+      subscription feed.
     """
 
     kind: FeedKind
@@ -226,6 +232,8 @@ class Feed(Generic[ItemT]):
     page_url: str
     items: tuple[ItemT, ...]
     total: int
+    archives: tuple[Feed[ItemT], ...] = ()
+    archive: str = ""
 
 
 @dataclass(frozen=True, slots=True)

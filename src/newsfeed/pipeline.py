@@ -20,7 +20,7 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, ArticleMeta, BuildReport, Feed, Problem
-from newsfeed.render import feed_documents
+from newsfeed.render import feed_documents, site_documents
 from newsfeed.site import open_site
 from newsfeed.sources import find_posts, read_post
 
@@ -91,7 +91,9 @@ def select_and_finish(
     while True:
         usable = [m for m in metas if m.source not in failed]
         plans, layout = plan_feeds(usable, config)
-        wanted = {m.source: m for plan in plans for m in plan.items}
+        # RFC 5005 archive documents (Config.archive) need their items finished too.
+        pages = [page for plan in plans for page in (plan, *plan.archives)]
+        wanted = {m.source: m for page in pages for m in page.items}
         missing = [m for s, m in sorted(wanted.items()) if s not in finished]
         done, trouble = _finish_all(root, missing, config, progress)
         finished.update(done)
@@ -128,6 +130,8 @@ def publish(
                 site.write(relpath, data)
             if progress:
                 progress("write", i, len(feeds))
+        for relpath, data in site_documents(feeds, config).items():  # index.html, feeds.opml
+            site.write(relpath, data)
     for problem in problems:
         log.log(logging.WARNING if problem.severity == "warning" else logging.ERROR, "%s", problem)
     return BuildReport(

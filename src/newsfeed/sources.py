@@ -165,7 +165,9 @@ def read_post(path: Path, root: Path, config: Config) -> RawPost:
         raise ArticleError(source, "", f"cannot read the file: {exc.strerror or exc}") from exc
     if len(data) > limit:
         raise ArticleError(source, "", _too_large(len(data), limit))
-    meta, body, recovered = parse_post(decode(data, config.encoding), source)
+    meta, body, recovered = parse_post(
+        decode(data, config.encoding), source, max_front_matter_chars=config.max_front_matter_chars
+    )
     return RawPost(source=source, meta=meta, body=body, mtime=stat.st_mtime, recovered=recovered)
 
 
@@ -229,7 +231,9 @@ def clean_text(text: str) -> str:
 # ---------------------------------------------------------------------------- parse
 
 
-def parse_post(text: str, source: str = "<string>") -> tuple[FrozenDict, str, bool]:
+def parse_post(
+    text: str, source: str = "<string>", *, max_front_matter_chars: int = MAX_FRONT_MATTER_CHARS
+) -> tuple[FrozenDict, str, bool]:
     """Split ``text`` into ``(meta, body, recovered)``.
 
     ``meta`` holds plain data (str, None, list, dict; every scalar a string, HTML
@@ -249,7 +253,7 @@ def parse_post(text: str, source: str = "<string>") -> tuple[FrozenDict, str, bo
                 source, "", f"front matter is not closed: no {word} line after the opening one"
             )
         fm, body = rest[: close.start()], rest[close.end() :]
-        _check_size(fm, source)
+        _check_size(fm, source, max_front_matter_chars)
         if sep == ";":
             meta = _load_json(fm, source)
             recovered = False
@@ -263,7 +267,7 @@ def parse_post(text: str, source: str = "<string>") -> tuple[FrozenDict, str, bo
         fm, body = start[: close.start()], start[close.end() :]
         json_like = first.lstrip().startswith(("{", '"'))
         if (close.group(0)[0] == ";" and json_like) or _KEY_LINE.fullmatch(first):
-            _check_size(fm, source)
+            _check_size(fm, source, max_front_matter_chars)
             loaded = _try_strict(fm, json_like and close.group(0)[0] == ";", source)
             if loaded is not None:
                 return (
@@ -274,12 +278,13 @@ def parse_post(text: str, source: str = "<string>") -> tuple[FrozenDict, str, bo
     return FrozenDict(), text, False
 
 
-def _check_size(fm: str, source: str) -> None:
-    if len(fm) > MAX_FRONT_MATTER_CHARS:
+def _check_size(fm: str, source: str, limit: int) -> None:
+    if len(fm) > limit:
         raise ArticleError(
             source,
             "",
-            f"front matter is too large: {len(fm):,} characters (limit {MAX_FRONT_MATTER_CHARS:,})",
+            f"front matter is too large: {len(fm):,} characters "
+            f"(limit {limit:,}, max_front_matter_chars)",
         )
 
 
