@@ -20,7 +20,7 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, ArticleMeta, BuildReport, Feed, Problem
-from newsfeed.render import feed_documents, site_documents
+from newsfeed.render import feed_documents
 from newsfeed.site import open_site
 from newsfeed.sources import find_posts, read_post
 
@@ -130,8 +130,6 @@ def publish(
                 site.write(relpath, data)
             if progress:
                 progress("write", i, len(feeds))
-        for relpath, data in site_documents(feeds, config).items():  # index.html, feeds.opml
-            site.write(relpath, data)
     for problem in problems:
         log.log(logging.WARNING if problem.severity == "warning" else logging.ERROR, "%s", problem)
     return BuildReport(

@@ -6,32 +6,15 @@ published as; a new format is added here, as a module of its own.
 
 from __future__ import annotations
 
-import urllib.parse
-from collections.abc import Sequence
-
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed
 from newsfeed.render.history import archive_documents, prev_archive_link
-from newsfeed.render.jsonfeed import render_json_feed
-from newsfeed.render.opml import render_opml
-from newsfeed.render.pages import PAGE_NAME, Subscriptions, render_feed_page, render_site_index
 from newsfeed.render.rss_atom import FeedLinks, render_atom, render_rss
 
-__all__ = [
-    "ATOM_NAME",
-    "JSON_NAME",
-    "OPML_NAME",
-    "PAGE_NAME",
-    "RSS_NAME",
-    "feed_documents",
-    "feed_folder",
-    "site_documents",
-]
+__all__ = ["ATOM_NAME", "RSS_NAME", "feed_documents", "feed_folder"]
 
 RSS_NAME = "rss.xml"
 ATOM_NAME = "atom.xml"
-JSON_NAME = "feed.json"
-OPML_NAME = "feeds.opml"
 
 
 def feed_folder(feed: Feed[Article]) -> str:
@@ -43,64 +26,17 @@ def _hub_links(config: Config) -> tuple[tuple[str, str], ...]:
     return (("hub", config.hub),) if config.hub else ()
 
 
-def feed_paths(feed: Feed[Article], config: Config) -> tuple[str, str]:
-    """The RSS and Atom paths of ``feed`` relative to OUT.
-
-    The site-wide feed goes where ``site_rss_path``/``site_atom_path`` say (so it can
-    sit where hexo-generator-feed put it); every other feed in its own folder.
-    """
-    if feed.kind == "site":
-        return config.site_rss_path, config.site_atom_path
-    folder = feed_folder(feed)
-    return folder + RSS_NAME, folder + ATOM_NAME
-
-
-def _url(config: Config, relpath: str) -> str:
-    return config.site_url + urllib.parse.quote(relpath, safe="/")
-
-
-def feed_urls(feed: Feed[Article], config: Config) -> tuple[str, str]:
-    """The RSS and Atom URLs of ``feed`` (percent-encoded, ASCII)."""
-    rss, atom = feed_paths(feed, config)
-    return _url(config, rss), _url(config, atom)
-
-
 def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
     """Every document of one feed, by output path relative to OUT."""
     folder = feed_folder(feed)
     related = _hub_links(config)
     rss_prev = prev_archive_link(feed, config, RSS_NAME)  # RFC 5005, with Config.archive
     atom_prev = prev_archive_link(feed, config, ATOM_NAME)
-    rss_path, atom_path = feed_paths(feed, config)
-    rss_url, atom_url = feed_urls(feed, config)
+    rss_url, atom_url = feed.page_url + RSS_NAME, feed.page_url + ATOM_NAME
     return {
-        rss_path: render_rss(feed, config, FeedLinks(rss_url, related + rss_prev)),
-        atom_path: render_atom(feed, config, FeedLinks(atom_url, related + atom_prev)),
-        **archive_documents(feed, config, {RSS_NAME: render_rss, ATOM_NAME: render_atom}),
-        folder + JSON_NAME: render_json_feed(feed, config, feed.page_url + JSON_NAME),
-        # The site-wide feed's page is OUT/index.html, written by site_documents().
-        **(
-            {folder + PAGE_NAME: render_feed_page(feed, config, _subscriptions(feed))}
-            if feed.kind != "site" and config.pages
-            else {}
+        folder + RSS_NAME: render_rss(feed, config, FeedLinks(rss_url, related + rss_prev)),
+        folder + ATOM_NAME: render_atom(feed, config, FeedLinks(atom_url, related + atom_prev)),
+        **archive_documents(
+            feed, config, {RSS_NAME: (render_rss, rss_url), ATOM_NAME: (render_atom, atom_url)}
         ),
     }
-
-
-def _subscriptions(feed: Feed[Article]) -> Subscriptions:
-    return Subscriptions(
-        feed.page_url + RSS_NAME, feed.page_url + ATOM_NAME, feed.page_url + JSON_NAME
-    )
-
-
-def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, bytes]:
-    """The documents that need every feed at once, by output path relative to OUT.
-
-    ``index.html`` (the site index: the tree of every feed, then the site-wide feed's
-    latest items; it is the site-wide feed's page) and ``feeds.opml`` (every feed).
-    """
-    documents = {OPML_NAME: render_opml(feeds, config, [feed_urls(f, config)[0] for f in feeds])}
-    if config.pages:
-        opml_url = config.site_url + OPML_NAME
-        documents[PAGE_NAME] = render_site_index(feeds, config, _subscriptions, opml_url)
-    return documents

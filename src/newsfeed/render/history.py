@@ -52,14 +52,18 @@ def prev_archive_link(feed: Feed[Article], config: Config, name: str) -> Links:
 
 
 def archive_documents(
-    feed: Feed[Article], config: Config, renderers: Mapping[str, Renderer]
+    feed: Feed[Article], config: Config, formats: Mapping[str, tuple[Renderer, str]]
 ) -> dict[str, bytes]:
-    """Every archive document of ``feed``, by output path, in each format of ``renderers``."""
+    """Every archive document of ``feed``, by output path.
+
+    ``formats`` maps a document name (``rss.xml``) to its renderer and the URL of
+    the subscription document in that format (the ``current`` link).
+    """
     documents: dict[str, bytes] = {}
     pages = feed.archives
     for i, page in enumerate(pages):
-        for name, render in renderers.items():
-            related: list[tuple[str, str]] = [("current", _url(config, feed, name))]
+        for name, (render, current) in formats.items():
+            related: list[tuple[str, str]] = [("current", current)]
             if i + 1 < len(pages):
                 related.append(("prev-archive", _url(config, pages[i + 1], name)))
             if i > 0:
