@@ -297,7 +297,11 @@ def _link(
 
     def sub(match: re.Match[str]) -> str:
         word = match.group(1)
-        value = tokens.get(word)
+        # As Hexo: the date/name tokens, then front-matter values, then permalink_defaults.
+        value = tokens.get(word) or _scalar(raw.meta.get(word))
+        if value is None:
+            default = ctx.config.permalink_defaults.get(word)
+            value = default if isinstance(default, str) else None
         return urllib.parse.quote(value, safe="/") if value is not None else match.group(0)
 
     path = re.sub(r":(i_month|i_day|post_title|[a-z]+)", sub, ctx.config.permalink)

@@ -65,7 +65,37 @@ class Config:
         ":category :id. A front-matter `permalink` wins.",
         default=":year/:month/:day/:title/",
     )
+    permalink_defaults: FrozenDict = _doc(
+        "Values of permalink tokens that neither the post nor the date provide, such as "
+        "`lang` (Hexo `permalink_defaults`).",
+        default_factory=FrozenDict,
+    )
     limit: int = _doc("Items per feed, newest first; 0 publishes every item.", default=50)
+    content: bool = _doc(
+        "Put each article's full cleaned HTML in the feeds (`content:encoded`, Atom "
+        "`content`); when off, items carry only the summary (hexo-generator-feed `content`).",
+        default=True,
+    )
+    site_rss_path: str = _doc(
+        "Path of the site-wide RSS 2.0 feed in the output folder (hexo-generator-feed "
+        "writes `rss2.xml`). Category and tag feeds are always `rss.xml` in their folder.",
+        default="rss.xml",
+    )
+    site_atom_path: str = _doc(
+        "Path of the site-wide Atom 1.0 feed in the output folder (hexo-generator-feed's "
+        "default is `atom.xml` too).",
+        default="atom.xml",
+    )
+    pages: bool = _doc(
+        "Write HTML pages (`index.html` per feed folder and the site index). Off in Hexo "
+        "site mode, where those paths are Hexo's own pages.",
+        default=True,
+    )
+    icon: str | None = _doc(
+        "Feed icon (Atom `icon`, RSS `image`): an absolute URL or a path under `site_url` "
+        "(hexo-generator-feed `icon`).",
+        default=None,
+    )
     date_policy: DatePolicy = _doc(
         "What to do with a missing, invalid or implausible date: `mtime` uses the "
         "file's modification time and warns, `skip` leaves the post out.",
@@ -190,6 +220,17 @@ class Config:
             parts = value.strip("/").split("/")
             if not value.strip("/") or any(p in ("", ".", "..") for p in parts):
                 raise ConfigError(name, "must be a relative folder name", value)
+        for name in ("site_rss_path", "site_atom_path"):
+            value = getattr(self, name)
+            parts = value.split("/")
+            if "\\" in value or any(p in ("", ".", "..") for p in parts):
+                raise ConfigError(name, "must be a relative file path such as 'atom.xml'", value)
+        if self.site_rss_path == self.site_atom_path:
+            raise ConfigError(
+                "site_atom_path", "must differ from site_rss_path", self.site_atom_path
+            )
+        if self.icon is not None and not self.icon.strip():
+            raise ConfigError("icon", "must not be empty (leave it unset instead)", self.icon)
         if self.encoding is not None:
             import codecs
 

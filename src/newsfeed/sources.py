@@ -35,7 +35,7 @@ import yaml
 from frontmatter.default_handlers import JSONHandler, YAMLHandler
 
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError, SourceError
+from newsfeed.errors import ArticleError, ConfigError, SourceError
 from newsfeed.model import FrozenDict, RawPost
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "find_posts",
     "parse_post",
     "read_post",
+    "read_yaml_mapping",
 ]
 
 POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
@@ -90,6 +91,38 @@ _ITEM_LINE = re.compile(r"[ \t]*-(?:[ \t]+(.*?))?[ \t]*")
 _BLOCK_INDICATOR = re.compile(r"[|>][+-]?[0-9]?[+-]?")
 _QUOTES = "'\""
 _GB_LEEWAY = 0.1
+
+
+# ---------------------------------------------------------------------------- site config
+
+
+def read_yaml_mapping(path: Path) -> dict[str, object]:
+    """Load a YAML configuration file (Hexo's ``_config.yml``) as a mapping.
+
+    Unlike front matter, values keep normal YAML typing (``20`` is an int, ``true`` a
+    bool), as Hexo itself reads them; the loader is the same safe one (no tags that
+    build objects). An empty file is an empty mapping. Raises :class:`ConfigError`
+    (key: the file name) with the line and column of a syntax error, or when the
+    file cannot be read or is not a mapping.
+    """
+    name = Path(path).name
+    try:
+        text = decode(Path(path).read_bytes())
+    except OSError as exc:
+        raise ConfigError(name, f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        data = yaml.load(text, Loader=_YAML_BASE)  # a safe loader (C or Python)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(name, f"invalid YAML{where}: {exc.problem}", str(path)) from exc
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise ConfigError(name, f"invalid YAML: {exc}", str(path)) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(name, f"must be a mapping, not {_kind(data)}", str(path))
+    return {str(key): value for key, value in data.items()}
 
 
 # ---------------------------------------------------------------------------- files

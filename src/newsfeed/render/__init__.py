@@ -6,6 +6,8 @@ published as; a new format is added here, as a module of its own.
 
 from __future__ import annotations
 
+import urllib.parse
+
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed
 from newsfeed.render.history import archive_documents, prev_archive_link
@@ -26,16 +28,38 @@ def _hub_links(config: Config) -> tuple[tuple[str, str], ...]:
     return (("hub", config.hub),) if config.hub else ()
 
 
+def feed_paths(feed: Feed[Article], config: Config) -> tuple[str, str]:
+    """The RSS and Atom paths of ``feed`` relative to OUT.
+
+    The site-wide feed goes where ``site_rss_path``/``site_atom_path`` say (so it can
+    sit where hexo-generator-feed put it); every other feed in its own folder.
+    """
+    if feed.kind == "site":
+        return config.site_rss_path, config.site_atom_path
+    folder = feed_folder(feed)
+    return folder + RSS_NAME, folder + ATOM_NAME
+
+
+def _url(config: Config, relpath: str) -> str:
+    return config.site_url + urllib.parse.quote(relpath, safe="/")
+
+
+def feed_urls(feed: Feed[Article], config: Config) -> tuple[str, str]:
+    """The RSS and Atom URLs of ``feed`` (percent-encoded, ASCII)."""
+    rss, atom = feed_paths(feed, config)
+    return _url(config, rss), _url(config, atom)
+
+
 def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
     """Every document of one feed, by output path relative to OUT."""
-    folder = feed_folder(feed)
     related = _hub_links(config)
     rss_prev = prev_archive_link(feed, config, RSS_NAME)  # RFC 5005, with Config.archive
     atom_prev = prev_archive_link(feed, config, ATOM_NAME)
-    rss_url, atom_url = feed.page_url + RSS_NAME, feed.page_url + ATOM_NAME
+    rss_path, atom_path = feed_paths(feed, config)
+    rss_url, atom_url = feed_urls(feed, config)
     return {
-        folder + RSS_NAME: render_rss(feed, config, FeedLinks(rss_url, related + rss_prev)),
-        folder + ATOM_NAME: render_atom(feed, config, FeedLinks(atom_url, related + atom_prev)),
+        rss_path: render_rss(feed, config, FeedLinks(rss_url, related + rss_prev)),
+        atom_path: render_atom(feed, config, FeedLinks(atom_url, related + atom_prev)),
         **archive_documents(
             feed, config, {RSS_NAME: (render_rss, rss_url), ATOM_NAME: (render_atom, atom_url)}
         ),

@@ -12,6 +12,7 @@ Output is deterministic: every date is set from the articles, never ``now()``.
 from __future__ import annotations
 
 import html
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,6 +157,10 @@ def _generator(feed: Feed[Article], config: Config, links: FeedLinks) -> FeedGen
     fg.language(config.language)
     fg.author({"name": config.author})
     fg.generator(f"newsfeed {__version__}", __version__, GENERATOR_URI)
+    if config.icon:
+        icon = urllib.parse.urljoin(config.site_url, config.icon)
+        fg.icon(icon)
+        fg.image(url=icon, title=feed.title, link=feed.page_url)  # RSS <image>
     newest = max((a.updated for a in feed.items), default=None)
     stamp = newest or _epoch()
     fg.updated(stamp)
@@ -172,7 +177,8 @@ def _generator(feed: Feed[Article], config: Config, links: FeedLinks) -> FeedGen
         fe.author({"name": article.author})
         for name in _category_names(article):
             fe.category(term=name)
-        fe.content(article.content, type="html")
+        if config.content:  # off: items carry only the summary (hexo-generator-feed)
+            fe.content(article.content, type="html")
         fe.summary(article.summary, type="text")  # also the RSS <description>
     return fg
 
