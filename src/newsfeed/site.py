@@ -1,8 +1,10 @@
 """Write the output folder safely: atomic, only-if-changed, locked, never outside OUT.
 
-- Every file goes to a temporary file in its own folder, is flushed to disk and
-  renamed into place, so a reader (or a build killed midway) only ever sees the
-  complete old or the complete new version.
+- Every file goes to a temporary file in its own folder and is flushed to disk;
+  only once every file of the build is staged are they renamed into place. A
+  reader (or a build killed midway) only ever sees the complete old or the
+  complete new version of a file, and a build that fails (full disk, permission
+  denied) leaves the old site as it was.
 - A file whose bytes did not change is not touched (its mtime stays).
 - A manifest in OUT lists the files newsfeed wrote; files of feeds that
   disappeared are removed, and only those: nothing else in OUT is ever deleted.
@@ -67,6 +69,7 @@ class Site:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    staged: dict[Path, Path] = field(default_factory=dict)  # target -> its temporary file
 
     def _target(self, relpath: str) -> Path:
         parts = _check_relpath(relpath)
@@ -95,9 +98,26 @@ class Site:
         if _same_bytes(target, data):
             self.unchanged.append(relpath)
             return False
-        _atomic_write(target, data)
+        self.staged[target] = _write_temp(target, data)
         self.written.append(relpath)
         return True
+
+    def commit(self) -> None:
+        """Rename every staged file into place (after every file was written)."""
+        while self.staged:
+            target, tmp = next(iter(self.staged.items()))
+            try:
+                tmp.replace(target)
+            except OSError as exc:
+                raise SiteError(_describe(exc, target)) from exc
+            del self.staged[target]
+
+    def discard(self) -> None:
+        """Remove the staged files of a build that failed; the old files stay."""
+        for tmp in self.staged.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        self.staged.clear()
 
     def keep(self, relpath: str) -> None:
         """Record that ``relpath`` is still part of the site without rewriting it."""
@@ -160,6 +180,17 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
+    tmp = _write_temp(target, data)
+    try:
+        tmp.replace(target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise SiteError(_describe(exc, target)) from exc
+
+
+def _write_temp(target: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``target``, flushed to disk."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
@@ -171,11 +202,11 @@ def _atomic_write(target: Path, data: bytes) -> None:
         finally:
             os.close(fd)
         tmp.chmod(FILE_MODE)
-        tmp.replace(target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise SiteError(_describe(exc, target)) from exc
+    return tmp
 
 
 def _load_manifest(root: Path) -> dict[str, str]:
@@ -231,7 +262,11 @@ def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
                 time.sleep(0.05)
         _clean_temporaries(root)
         site = Site(root, previous=_load_manifest(root))
-        yield site
+        try:
+            yield site
+            site.commit()
+        finally:
+            site.discard()
         site.removed = site.remove_stale()
         site.save_manifest()
     finally:
