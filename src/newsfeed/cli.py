@@ -17,7 +17,6 @@ from newsfeed.config import Config
 from newsfeed.errors import ConfigError, NewsfeedError, SourceError
 from newsfeed.model import BuildReport
 from newsfeed.pipeline import Progress, publish
-from newsfeed.report import report_data, write_report
 
 log = logging.getLogger("newsfeed")
 
@@ -42,12 +41,22 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--limit", type=int, help="items per feed (0: all)")
     build.add_argument("--timezone", help="time zone of dates without an offset")
     build.add_argument("--strict", action="store_true", help="exit 1 when any post has a problem")
-    build.add_argument(
-        "--report", type=Path, metavar="FILE", help="also write a JSON report of every problem"
-    )
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     build.add_argument("-v", "--verbose", action="store_true", help="print every problem")
     build.add_argument("--debug", action="store_true", help="show tracebacks")
+    build.add_argument("--hub", help="WebSub hub announced in every feed")
+    build.add_argument(
+        "--ping", action="store_true", help="tell the hub which feeds changed (needs a hub)"
+    )
+    build.add_argument(
+        "--archive", action="store_true", default=None, help="RFC 5005 archives of every item"
+    )
+    build.add_argument(
+        "--probe-images",
+        action="store_true",
+        default=None,
+        help="ask image servers for sizes and types (cached)",
+    )
     return parser
 
 
@@ -58,10 +67,33 @@ def _config(args: argparse.Namespace) -> Config:
             ("site_url", args.site_url),
             ("limit", args.limit),
             ("timezone", args.timezone),
+            ("hub", args.hub),
+            ("archive", args.archive),
+            ("probe_images", args.probe_images),
         )
         if value is not None
     }
-    return Config.from_mapping(overrides)
+    config = Config.from_mapping(overrides)
+    if args.ping and not config.hub:
+        raise ConfigError("hub", "--ping needs a hub: pass --hub URL or set hub")
+    return config
+
+
+def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
+    """WebSub: tell the hub about the changed feeds; a failure is shown, never fatal."""
+    from newsfeed.websub import ping_hub, topic_urls
+
+    assert config.hub is not None
+    topics = topic_urls(report.written, config)
+    if not topics:
+        if not quiet:
+            print(f"no feed changed: {config.hub} not pinged")
+        return
+    failures = ping_hub(config.hub, topics)
+    for failure in failures:
+        print(f"newsfeed: WebSub ping failed: {failure}", file=sys.stderr)
+    if not failures and not quiet:
+        print(f"pinged {config.hub} with {len(topics)} changed feeds")
 
 
 def _progress(quiet: bool) -> Progress | None:
@@ -101,20 +133,6 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
         print(f"({warnings} warnings: run with -v to list them)", file=sys.stderr)
 
 
-def _save_report(args: argparse.Namespace, report: BuildReport | None, error: str | None) -> bool:
-    """Write ``--report FILE`` when asked; False (after saying why) when it cannot."""
-    if args.report is None:
-        return True
-    try:
-        write_report(args.report, report_data(report, args.source, args.out, error))
-    except NewsfeedError as exc:
-        if args.debug:
-            raise
-        print(f"newsfeed: error: {exc}", file=sys.stderr)
-        return False
-    return True
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -130,17 +148,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         kind = "configuration error" if isinstance(exc, ConfigError) else "error"
         print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
-        _save_report(args, None, f"{kind}: {exc}")
         return EXIT_USAGE
     except NewsfeedError as exc:
         if args.debug:
             raise
         print(f"newsfeed: error: {exc}", file=sys.stderr)
-        _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     _print_report(report, args.out, args.verbose, args.quiet)
-    if not _save_report(args, report, None):
-        return EXIT_PROBLEMS
+    if args.ping:
+        _ping(report, config, args.quiet)
     if args.strict and report.problems:
         return EXIT_PROBLEMS
     return EXIT_OK
