@@ -17,6 +17,7 @@ from newsfeed.config import Config
 from newsfeed.errors import ConfigError, NewsfeedError, SourceError
 from newsfeed.model import BuildReport
 from newsfeed.pipeline import Progress, publish
+from newsfeed.report import report_data, write_report
 
 log = logging.getLogger("newsfeed")
 
@@ -41,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--limit", type=int, help="items per feed (0: all)")
     build.add_argument("--timezone", help="time zone of dates without an offset")
     build.add_argument("--strict", action="store_true", help="exit 1 when any post has a problem")
+    build.add_argument(
+        "--report", type=Path, metavar="FILE", help="also write a JSON report of every problem"
+    )
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     build.add_argument("-v", "--verbose", action="store_true", help="print every problem")
     build.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -133,6 +137,20 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
         print(f"({warnings} warnings: run with -v to list them)", file=sys.stderr)
 
 
+def _save_report(args: argparse.Namespace, report: BuildReport | None, error: str | None) -> bool:
+    """Write ``--report FILE`` when asked; False (after saying why) when it cannot."""
+    if args.report is None:
+        return True
+    try:
+        write_report(args.report, report_data(report, args.source, args.out, error))
+    except NewsfeedError as exc:
+        if args.debug:
+            raise
+        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -148,15 +166,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         kind = "configuration error" if isinstance(exc, ConfigError) else "error"
         print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
+        _save_report(args, None, f"{kind}: {exc}")
         return EXIT_USAGE
     except NewsfeedError as exc:
         if args.debug:
             raise
         print(f"newsfeed: error: {exc}", file=sys.stderr)
+        _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     _print_report(report, args.out, args.verbose, args.quiet)
     if args.ping:
         _ping(report, config, args.quiet)
+    if not _save_report(args, report, None):
+        return EXIT_PROBLEMS
     if args.strict and report.problems:
         return EXIT_PROBLEMS
     return EXIT_OK
