@@ -175,6 +175,8 @@ def test_disappeared_categories_are_removed_but_nothing_else(
     report = publish(src, out, Config(site_url=URL))
     assert sorted(report.removed) == [
         "categories/金融/新浪财经/新浪财经－国內/atom.xml",
+        "categories/金融/新浪财经/新浪财经－国內/feed.json",
+        "categories/金融/新浪财经/新浪财经－国內/index.html",
         "categories/金融/新浪财经/新浪财经－国內/rss.xml",
     ]
     assert not (out / "categories/金融/新浪财经/新浪财经－国內").exists()

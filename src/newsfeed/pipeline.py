@@ -20,7 +20,8 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, ArticleMeta, BuildReport, Feed, Problem
-from newsfeed.render import feed_documents
+from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds
+from newsfeed.render import feed_documents, site_documents
 from newsfeed.site import open_site
 from newsfeed.sources import find_posts, read_post
 
@@ -125,13 +126,19 @@ def publish(
     feeds, more, published = select_and_finish(root, metas, config, progress)
     problems = sorted(problems + more, key=lambda p: (p.path, p.field))
     with open_site(out_dir, lock_wait=lock_wait) as site:
+        if config.probe_images:  # enclosure sizes of the images that reach a feed
+            feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
+            problems = sorted(problems + probed, key=lambda p: (p.path, p.field))
         for i, feed in enumerate(feeds, 1):
             for relpath, data in feed_documents(feed, config).items():
                 site.write(relpath, data)
             if progress:
                 progress("write", i, len(feeds))
+        for relpath, data in site_documents(feeds, config).items():  # index.html, feeds.opml
+            site.write(relpath, data)
     for problem in problems:
-        log.log(logging.WARNING if problem.severity == "warning" else logging.ERROR, "%s", problem)
+        level = logging.WARNING if problem.severity == "warning" else logging.ERROR
+        log.log(level, "%s", problem, extra={"problem": problem})  # the CLI's report shows it
     return BuildReport(
         read=read,
         published=published,

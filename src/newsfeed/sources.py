@@ -179,7 +179,7 @@ def read_post(path: Path, root: Path, config: Config) -> RawPost:
     """Read one post file; ``source`` is its POSIX path relative to ``root``.
 
     Raises :class:`ArticleError` (``field=""``) for a file that cannot be used at all:
-    unreadable, larger than ``config.max_file_bytes``, or front matter that is not a
+    unreadable, empty, larger than ``config.max_file_bytes``, or front matter that is not a
     mapping, not closed, or too large/deep/aliased.
     """
     path = Path(path)
@@ -198,8 +198,12 @@ def read_post(path: Path, root: Path, config: Config) -> RawPost:
         raise ArticleError(source, "", f"cannot read the file: {exc.strerror or exc}") from exc
     if len(data) > limit:
         raise ArticleError(source, "", _too_large(len(data), limit))
+    text = decode(data, config.encoding)
+    if not text.strip():
+        # A crawler that died mid-write; publishing it would give an item with nothing in it.
+        raise ArticleError(source, "", "the file is empty")
     meta, body, recovered = parse_post(
-        decode(data, config.encoding), source, max_front_matter_chars=config.max_front_matter_chars
+        text, source, max_front_matter_chars=config.max_front_matter_chars
     )
     return RawPost(source=source, meta=meta, body=body, mtime=stat.st_mtime, recovered=recovered)
 

@@ -7,16 +7,31 @@ published as; a new format is added here, as a module of its own.
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Sequence
 
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed
 from newsfeed.render.history import archive_documents, prev_archive_link
+from newsfeed.render.jsonfeed import render_json_feed
+from newsfeed.render.opml import render_opml
+from newsfeed.render.pages import PAGE_NAME, Subscriptions, render_feed_page, render_site_index
 from newsfeed.render.rss_atom import FeedLinks, render_atom, render_rss
 
-__all__ = ["ATOM_NAME", "RSS_NAME", "feed_documents", "feed_folder"]
+__all__ = [
+    "ATOM_NAME",
+    "JSON_NAME",
+    "OPML_NAME",
+    "PAGE_NAME",
+    "RSS_NAME",
+    "feed_documents",
+    "feed_folder",
+    "site_documents",
+]
 
 RSS_NAME = "rss.xml"
 ATOM_NAME = "atom.xml"
+JSON_NAME = "feed.json"
+OPML_NAME = "feeds.opml"
 
 
 def feed_folder(feed: Feed[Article]) -> str:
@@ -52,6 +67,7 @@ def feed_urls(feed: Feed[Article], config: Config) -> tuple[str, str]:
 
 def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
     """Every document of one feed, by output path relative to OUT."""
+    folder = feed_folder(feed)
     related = _hub_links(config)
     rss_prev = prev_archive_link(feed, config, RSS_NAME)  # RFC 5005, with Config.archive
     atom_prev = prev_archive_link(feed, config, ATOM_NAME)
@@ -63,4 +79,30 @@ def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
         **archive_documents(
             feed, config, {RSS_NAME: (render_rss, rss_url), ATOM_NAME: (render_atom, atom_url)}
         ),
+        folder + JSON_NAME: render_json_feed(feed, config, feed.page_url + JSON_NAME),
+        # The site-wide feed's page is OUT/index.html, written by site_documents().
+        **(
+            {folder + PAGE_NAME: render_feed_page(feed, config, _subscriptions(feed, config))}
+            if feed.kind != "site" and config.pages
+            else {}
+        ),
     }
+
+
+def _subscriptions(feed: Feed[Article], config: Config) -> Subscriptions:
+    rss_url, atom_url = feed_urls(feed, config)
+    return Subscriptions(rss_url, atom_url, feed.page_url + JSON_NAME)
+
+
+def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, bytes]:
+    """The documents that need every feed at once, by output path relative to OUT.
+
+    ``index.html`` (the site index: the tree of every feed, then the site-wide feed's
+    latest items; it is the site-wide feed's page) and ``feeds.opml`` (every feed).
+    """
+    documents = {OPML_NAME: render_opml(feeds, config, [feed_urls(f, config)[0] for f in feeds])}
+    if config.pages:
+        opml_url = config.site_url + OPML_NAME
+        urls = {id(f): _subscriptions(f, config) for f in feeds}
+        documents[PAGE_NAME] = render_site_index(feeds, config, lambda f: urls[id(f)], opml_url)
+    return documents

@@ -1,0 +1,80 @@
+"""Render a feed as JSON Feed 1.1 (https://jsonfeed.org/version/1.1). Stdlib only.
+
+Output is deterministic: keys come in a fixed order (the spec's), non-ASCII text
+is written as UTF-8 (``ensure_ascii=False``), and the document ends in a newline.
+Every date comes from the articles, never from ``now()``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from newsfeed.config import Config
+from newsfeed.model import Article, Feed, Image
+from newsfeed.normalize.dates import format_rfc3339
+
+__all__ = ["JSON_FEED_TYPE", "JSON_FEED_VERSION", "render_json_feed"]
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+JSON_FEED_TYPE = "application/feed+json"
+
+
+def _images(article: Article) -> list[Image]:
+    """The lead image first, then every body image, without duplicates."""
+    seen: dict[str, Image] = {}
+    for image in (article.lead_image, *article.images):
+        if image is not None and image.url not in seen:
+            seen[image.url] = image
+    return list(seen.values())
+
+
+def _attachment(image: Image) -> dict[str, object]:
+    attachment: dict[str, object] = {"url": image.url, "mime_type": image.media_type}
+    if image.length:  # 0 means unknown: the spec makes the size optional
+        attachment["size_in_bytes"] = image.length
+    return attachment
+
+
+def _tags(article: Article) -> list[str]:
+    names = [" > ".join(path) for path in article.categories]
+    return list(dict.fromkeys([*names, *article.tags]))
+
+
+def _item(article: Article) -> dict[str, object]:
+    item: dict[str, object] = {
+        "id": article.guid,
+        "url": article.link,
+        "title": article.title,
+        "content_html": article.content,
+        "summary": article.summary,
+    }
+    if article.lead_image is not None:
+        item["image"] = article.lead_image.url
+    item["date_published"] = format_rfc3339(article.published)
+    item["date_modified"] = format_rfc3339(article.updated)
+    item["authors"] = [{"name": article.author}]
+    tags = _tags(article)
+    if tags:
+        item["tags"] = tags
+    attachments = [_attachment(image) for image in _images(article)]
+    if attachments:
+        item["attachments"] = attachments
+    return item
+
+
+def render_json_feed(feed: Feed[Article], config: Config, feed_url: str) -> bytes:
+    """The JSON Feed 1.1 document of ``feed``, served at ``feed_url``."""
+    document: dict[str, object] = {
+        "version": JSON_FEED_VERSION,
+        "title": feed.title,
+        "home_page_url": feed.page_url,
+        "feed_url": feed_url,
+        "description": feed.description,
+        "language": config.language,
+        "authors": [{"name": config.author}],
+    }
+    if config.hub:
+        document["hubs"] = [{"type": "WebSub", "url": config.hub}]
+    document["items"] = [_item(article) for article in feed.items]
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")
