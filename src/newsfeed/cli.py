@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="ask image servers for sizes and types (cached)",
     )
+    serve = sub.add_parser("serve", help="preview an output folder on this machine over HTTP")
+    serve.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument("--debug", action="store_true", help="log every request, show tracebacks")
     return parser
 
 
@@ -151,6 +156,31 @@ def _save_report(args: argparse.Namespace, report: BuildReport | None, error: st
     return True
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """``newsfeed serve``: runs until Ctrl-C."""
+    from newsfeed.serve import make_server, server_url
+
+    if not args.out.is_dir():
+        print(f"newsfeed: error: {args.out} is not a folder (build it first)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        server = make_server(args.out, args.host, args.port)
+    except NewsfeedError as exc:
+        if args.debug:
+            raise
+        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    url = server_url(server)
+    print(f"serving {args.out} at {url} (Ctrl-C to stop); start with {url}index.html", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -158,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.CRITICAL,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "serve":
+        return _serve(args)
     try:
         config = _config(args)
         report = publish(args.source, args.out, config, progress=_progress(args.quiet))

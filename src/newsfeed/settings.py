@@ -364,7 +364,10 @@ def resolve(
         data = read_yaml_mapping(hexo.config_file)
         found, where = hexo_values(data)
         values.update(found)
-        origins.update({k: f"{hexo.config_file} ({v})" for k, v in where.items()})
+        origins.update({k: f"{HEXO_CONFIG} ({v})" for k, v in where.items()})
+        # Hexo writes index.html into every category/tag folder: never overwrite them.
+        values["pages"] = False
+        origins["pages"] = "Hexo site (its own pages)"
         files.append(hexo.config_file)
         ignored = tuple(sorted(k for k in data if k not in HEXO_KEYS))
         if ignored:
@@ -380,7 +383,7 @@ def resolve(
         toml = find_toml([*folders, cwd])
     if toml is not None:
         path, table = toml
-        label = f"{path} [tool.newsfeed]" if path.name == PYPROJECT else str(path)
+        label = f"{path.name} [tool.newsfeed]" if path.name == PYPROJECT else path.name
         known = Config.keys()
         for key, value in table.items():
             if key not in known:
