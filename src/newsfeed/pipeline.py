@@ -20,7 +20,6 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, ArticleMeta, BuildReport, Feed, Problem
-from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds
 from newsfeed.render import feed_documents, site_documents
 from newsfeed.site import open_site
 from newsfeed.sources import find_posts, read_post
@@ -127,6 +126,8 @@ def publish(
     problems = sorted(problems + more, key=lambda p: (p.path, p.field))
     with open_site(out_dir, lock_wait=lock_wait) as site:
         if config.probe_images:  # enclosure sizes of the images that reach a feed
+            from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
+
             feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
             problems = sorted(problems + probed, key=lambda p: (p.path, p.field))
         for i, feed in enumerate(feeds, 1):
