@@ -32,6 +32,7 @@ from newsfeed.errors import ArticleError, NewsfeedError
 from newsfeed.model import (
     Article,
     ArticleMeta,
+    Body,
     FrozenDict,
     Image,
     LoadResult,
@@ -39,11 +40,12 @@ from newsfeed.model import (
     RawPost,
 )
 from newsfeed.normalize import dates, text, urls
-from newsfeed.normalize.html import clean_body
 from newsfeed.sources import find_posts, read_post
 
 __all__ = [
     "Draft",
+    "clean",
+    "complete",
     "dedupe_guids",
     "finish",
     "load_article",
@@ -405,8 +407,20 @@ def to_meta(raw: RawPost, config: Config) -> ArticleMeta:
 
 def finish(meta: ArticleMeta, body_html: str, config: Config) -> Article:
     """Clean the HTML body of a post and complete its article."""
+    return complete(meta, clean(meta, body_html, config), config)
+
+
+def clean(meta: ArticleMeta, body_html: str, config: Config) -> Body:
+    """The cleaned HTML body of a post (the costly part of :func:`finish`)."""
+    from newsfeed.normalize.html import clean_body  # bs4 loads only when a body is cleaned
+
     with _guarded(meta.source):
-        body = clean_body(body_html, meta.link, config)
+        return clean_body(body_html, meta.link, config)
+
+
+def complete(meta: ArticleMeta, body: Body, config: Config) -> Article:
+    """The article of ``meta`` with its cleaned ``body`` (see :func:`clean`)."""
+    with _guarded(meta.source):
         lead = meta.front_image or (body.images[0] if body.images else None)
         summary_source = meta.description or body.text
         summary = text.summarize(summary_source, config.summary_length) or meta.title

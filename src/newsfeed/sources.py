@@ -23,11 +23,14 @@ recovered line by line (``key: value`` and ``- item`` lines) and the post is mar
 from __future__ import annotations
 
 import codecs
+import hashlib
 import html
 import os
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import charset_normalizer
@@ -47,6 +50,8 @@ __all__ = [
     "decode",
     "find_posts",
     "parse_post",
+    "post_files",
+    "read_meta",
     "read_post",
     "read_yaml_mapping",
 ]
@@ -131,6 +136,26 @@ def read_yaml_mapping(path: Path) -> dict[str, object]:
 def find_posts(source_dir: Path) -> list[Path]:
     """Every post file under ``source_dir``, sorted by relative POSIX path.
 
+    The paths of :func:`post_files`.
+    """
+    return [file.path for file in post_files(source_dir)]
+
+
+@dataclass(frozen=True, slots=True)
+class PostFile:
+    """A post file found by :func:`post_files`, with what one ``stat()`` said."""
+
+    source: str
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def post_files(source_dir: Path) -> list[PostFile]:
+    """Every post file under ``source_dir`` with its size and mtime, sorted by ``source``.
+
+    One ``stat()`` per file: a rebuild can tell what changed from this alone.
+
     Hidden files and folders (name starting with ``.``) are skipped; folders starting
     with ``_`` are kept. Symlinked folders are not entered (no loops, no escape), and a
     symlinked file counts only when it points inside ``source_dir``.
@@ -151,21 +176,42 @@ def find_posts(source_dir: Path) -> list[Path]:
         where = exc.filename or root
         raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
 
-    found: list[tuple[str, Path]] = []
-    for folder, dirnames, filenames in os.walk(root, onerror=fail, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        base = Path(folder)
-        for name in filenames:
-            if name.startswith(".") or not name.lower().endswith(POST_SUFFIXES):
+    found: list[PostFile] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            fail(exc)
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
-            path = base / name
-            if path.is_symlink() and not _inside(path, real_root):
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink():
+                    folders.append(folder / name)
                 continue
-            if not path.is_file():
+            if not name.lower().endswith(POST_SUFFIXES):
                 continue
-            found.append((path.relative_to(root).as_posix(), path))
-    found.sort(key=lambda item: item[0])
-    return [path for _, path in found]
+            path = folder / name
+            if entry.is_symlink() and not _inside(path, real_root):
+                continue
+            try:
+                info = entry.stat()
+            except OSError:
+                continue
+            if not S_ISREG(info.st_mode):
+                continue
+            source = path.relative_to(root).as_posix()
+            found.append(PostFile(source, path, info.st_size, info.st_mtime_ns))
+    found.sort(key=lambda file: file.source)
+    return found
 
 
 def _inside(path: Path, real_root: Path) -> bool:
@@ -182,7 +228,67 @@ def read_post(path: Path, root: Path, config: Config) -> RawPost:
     unreadable, empty, larger than ``config.max_file_bytes``, or front matter that is not a
     mapping, not closed, or too large/deep/aliased.
     """
-    path = Path(path)
+    source, data, mtime = _read_bytes(Path(path), root, config)
+    text = decode(data, config.encoding)
+    if not text.strip():
+        # A crawler that died mid-write; publishing it would give an item with nothing in it.
+        raise ArticleError(source, "", "the file is empty")
+    meta, body, recovered = parse_post(
+        text, source, max_front_matter_chars=config.max_front_matter_chars
+    )
+    return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
+
+
+_BLANK = re.compile("[\\s\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*")
+_FIRST_CUT = 2048
+
+
+def read_meta(path: Path, root: Path, config: Config) -> tuple[RawPost, str]:
+    """Read only the front matter of one post: the same ``meta`` as :func:`read_post`,
+    an empty ``body``, and a content hash of the file's bytes.
+
+    Cheap: the body is neither cleaned nor split off, only the first few KB of the
+    text are looked at when they hold the whole front matter. Raises like
+    :func:`read_post`.
+    """
+    source, data, mtime = _read_bytes(Path(path), root, config)
+    digest = hashlib.blake2b(data, digest_size=20).hexdigest()
+    text = _decode_raw(data, config.encoding)
+    if _BLANK.fullmatch(text):
+        raise ArticleError(source, "", "the file is empty")
+    meta, _, recovered = parse_post(
+        _front_prefix(text), source, max_front_matter_chars=config.max_front_matter_chars
+    )
+    return RawPost(source=source, meta=meta, body="", mtime=mtime, recovered=recovered), digest
+
+
+def _front_prefix(text: str) -> str:
+    """A prefix of ``text`` (cut after a line end) that :func:`parse_post` reads to the
+    same front matter as the whole text, or the whole text.
+
+    Cleaning is character by character, so the cleaned prefix is a prefix of the
+    cleaned text; when the closing separator is inside it, it is the first one in the
+    whole text too.
+    """
+    size = _FIRST_CUT
+    while size < len(text):
+        cut = text.find("\n", size)
+        if cut < 0:
+            break
+        prefix = clean_text(text[: cut + 1])
+        start = _LEADING_BLANK_LINES.sub("", prefix)
+        first, _, rest = start.partition("\n")
+        opening = _OPEN.fullmatch(first)
+        closing = _CLOSE[opening.group(1)[0]] if opening else _ANY_CLOSE
+        closed = closing.search(rest if opening else start)
+        if closed is not None:
+            return prefix
+        size *= 4
+    return text
+
+
+def _read_bytes(path: Path, root: Path, config: Config) -> tuple[str, bytes, float]:
+    """``(source, bytes, mtime)`` of one post file, within ``config.max_file_bytes``."""
     try:
         source = path.relative_to(root).as_posix()
     except ValueError:
@@ -198,14 +304,7 @@ def read_post(path: Path, root: Path, config: Config) -> RawPost:
         raise ArticleError(source, "", f"cannot read the file: {exc.strerror or exc}") from exc
     if len(data) > limit:
         raise ArticleError(source, "", _too_large(len(data), limit))
-    text = decode(data, config.encoding)
-    if not text.strip():
-        # A crawler that died mid-write; publishing it would give an item with nothing in it.
-        raise ArticleError(source, "", "the file is empty")
-    meta, body, recovered = parse_post(
-        text, source, max_front_matter_chars=config.max_front_matter_chars
-    )
-    return RawPost(source=source, meta=meta, body=body, mtime=stat.st_mtime, recovered=recovered)
+    return source, data, stat.st_mtime
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -216,7 +315,12 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def decode(data: bytes, encoding: str | None = None) -> str:
-    """Bytes to clean text (see :func:`clean_text`).
+    """Bytes to clean text (see :func:`clean_text`)."""
+    return clean_text(_decode_raw(data, encoding))
+
+
+def _decode_raw(data: bytes, encoding: str | None = None) -> str:
+    """Bytes to text, not yet cleaned.
 
     With ``encoding`` given it is used (undecodable bytes become U+FFFD). Otherwise a
     UTF-8/16/32 byte-order mark decides; else strict UTF-8; else charset-normalizer's
@@ -235,7 +339,7 @@ def decode(data: bytes, encoding: str | None = None) -> str:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = _guess(data)
-    return clean_text(text.removeprefix("\ufeff"))
+    return text.removeprefix("\ufeff")
 
 
 def _guess(data: bytes) -> str:

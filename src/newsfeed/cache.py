@@ -1,0 +1,352 @@
+"""The incremental build cache: an SQLite file (standard-library ``sqlite3``).
+
+What it remembers, so that a rebuild costs what changed and not the whole archive:
+
+- ``posts``: per source file (relative path), its size, mtime (ns), content hash
+  and what its front matter gave (an :class:`ArticleMeta` and its problems, a
+  draft, or the error that skipped it);
+- ``bodies``: per source file, the cleaned body (:class:`Body`) for one content
+  hash and one article link;
+- ``feeds``: per feed, the fingerprint of everything its documents are made of,
+  and the output files they were written to (with size and mtime);
+- ``state``: the fingerprint of the whole last build (every file's path, size and
+  mtime, the configuration, the code) and its report, so that a rebuild where
+  nothing changed only ``stat()``s the files.
+
+The whole cache belongs to one configuration and one version of the code: when
+either changes, it starts empty. It can be deleted at any time. A file that is not
+an SQLite database, or one written by another schema version, is reported (a
+``logging`` warning and :attr:`BuildCache.note`), deleted and rebuilt; it is never
+trusted. Entries are JSON, never pickles: a cache file is data, not code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newsfeed.model import ArticleMeta, Body, FrozenDict, Image, Problem
+
+__all__ = [
+    "CACHE_NAME",
+    "SCHEMA_VERSION",
+    "BuildCache",
+    "PostRow",
+    "decode_body",
+    "decode_entry",
+    "encode_body",
+    "encode_entry",
+]
+
+log = logging.getLogger("newsfeed")
+
+CACHE_NAME = ".newsfeed-cache.sqlite"
+SCHEMA_VERSION = 1
+_APP = "newsfeed-cache"
+
+#: ``(size, mtime_ns, digest, entry)``: one source file as phase one last saw it.
+PostRow = tuple[int, int, str, str]
+
+_SCHEMA = """
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE posts (source TEXT PRIMARY KEY, size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, entry TEXT NOT NULL);
+CREATE TABLE bodies (source TEXT PRIMARY KEY, digest TEXT NOT NULL, link TEXT NOT NULL,
+                     body TEXT NOT NULL);
+CREATE TABLE feeds (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, files TEXT NOT NULL);
+CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 0), key TEXT NOT NULL,
+                    report TEXT NOT NULL);
+"""
+
+
+class _Unusable(Exception):
+    """The cache file cannot be trusted (internal)."""
+
+
+class BuildCache:
+    """An open cache; with ``path=None`` a cache that remembers nothing.
+
+    Every method is safe to call on a disabled cache. A database error while the
+    build runs disables the cache for the rest of the build (with a warning);
+    the build itself never fails because of its cache.
+    """
+
+    def __init__(self, path: Path | None, fingerprint: str) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self.note: str | None = None
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            self._open(path)
+
+    # ------------------------------------------------------------------ opening
+
+    def _open(self, path: Path) -> None:
+        try:
+            self._db = self._connect(path)
+            return
+        except _Unusable as exc:
+            self._warn(f"build cache {path} {exc}; rebuilding it")
+        except (sqlite3.Error, OSError) as exc:
+            self._warn(f"build cache {path} is unreadable ({exc}); rebuilding it")
+        self._close_quietly()
+        try:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    Path(f"{path}{suffix}").unlink()
+            self._db = self._connect(path)
+        except (sqlite3.Error, OSError, _Unusable) as exc:
+            self._warn(f"build cache {path} cannot be used ({exc}); building without it")
+            self._close_quietly()
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        fresh = not path.exists()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db = db
+        db.execute("PRAGMA synchronous=NORMAL")
+        if fresh or not db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            with self._transaction(db):
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                self._stamp(db)
+            return db
+        try:
+            info = dict(db.execute("SELECT key, value FROM info").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise _Unusable(f"is not a newsfeed cache ({exc})") from exc
+        if info.get("app") != _APP:
+            raise _Unusable("is not a newsfeed cache")
+        if info.get("schema") != str(SCHEMA_VERSION):
+            raise _Unusable(
+                f"has schema version {info.get('schema')!r}, this newsfeed uses {SCHEMA_VERSION}"
+            )
+        if info.get("fingerprint") != self.fingerprint:
+            # Another configuration or version of the code: nothing in it applies.
+            log.info("build cache %s was made with another configuration; starting over", path)
+            with self._transaction(db):
+                for table in ("posts", "bodies", "feeds", "state"):
+                    db.execute(f"DELETE FROM {table}")  # fixed table names
+                self._stamp(db)
+        return db
+
+    def _stamp(self, db: sqlite3.Connection) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO info (key, value) VALUES (?, ?)",
+            [("app", _APP), ("schema", str(SCHEMA_VERSION)), ("fingerprint", self.fingerprint)],
+        )
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+        db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.note = message if self.note is None else f"{self.note}; {message}"
+
+    def _close_quietly(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        self._warn(f"build cache {self.path} failed ({exc}); building without it")
+        self._close_quietly()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the cache is in use."""
+        return self._db is not None
+
+    def close(self) -> None:
+        """Close the database."""
+        self._close_quietly()
+
+    # ------------------------------------------------------------------ reading
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        if self._db is None:
+            return []
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return []
+
+    def state(self) -> tuple[str, str] | None:
+        """``(key, report)`` of the last complete build."""
+        rows = self._query("SELECT key, report FROM state WHERE id = 0")
+        return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def posts(self) -> dict[str, PostRow]:
+        """Every source file phase one saw last time."""
+        rows = self._query("SELECT source, size, mtime_ns, digest, entry FROM posts")
+        return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
+
+    def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+        """The cached bodies of ``(source, digest, link)`` triples, by source."""
+        found: dict[str, str] = {}
+        for source, digest, link in wanted:
+            rows = self._query(
+                "SELECT body FROM bodies WHERE source = ? AND digest = ? AND link = ?",
+                (source, digest, link),
+            )
+            if rows:
+                found[source] = rows[0][0]
+        return found
+
+    def feeds(self) -> dict[str, tuple[str, dict[str, list[int]]]]:
+        """Per feed key: its fingerprint and its files (``relpath -> [size, mtime_ns]``)."""
+        found = {}
+        for key, fingerprint, files in self._query("SELECT key, fingerprint, files FROM feeds"):
+            with contextlib.suppress(ValueError, TypeError):
+                data = json.loads(files)
+                if isinstance(data, dict):
+                    found[key] = (fingerprint, data)
+        return found
+
+    # ------------------------------------------------------------------ writing
+
+    def save(
+        self,
+        *,
+        posts: Iterable[tuple[str, PostRow]] = (),
+        gone: Iterable[str] = (),
+        bodies: Iterable[tuple[str, str, str, str]] = (),
+        feeds: Iterable[tuple[str, str, dict[str, list[int]]]] = (),
+        state: tuple[str, str] | None = None,
+    ) -> None:
+        """Record what this build learnt, in one transaction."""
+        db = self._db
+        if db is None:
+            return
+        try:
+            with self._transaction(db):
+                db.executemany("DELETE FROM posts WHERE source = ?", ((s,) for s in gone))
+                db.executemany("DELETE FROM bodies WHERE source = ?", ((s,) for s in gone))
+                db.executemany(
+                    "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?)",
+                    ((s, *row) for s, row in posts),
+                )
+                db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)", bodies)
+                db.execute("DELETE FROM feeds")
+                db.executemany(
+                    "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)",
+                    ((k, f, json.dumps(files, sort_keys=True)) for k, f, files in feeds),
+                )
+                db.execute("DELETE FROM state")
+                if state is not None:
+                    db.execute("INSERT INTO state VALUES (0, ?, ?)", state)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+
+# ---------------------------------------------------------------------- codec
+
+
+def _image(image: Image | None) -> list[Any] | None:
+    if image is None:
+        return None
+    return [image.url, image.media_type, image.length, image.width, image.height]
+
+
+def _unimage(data: Any) -> Image | None:
+    if data is None:
+        return None
+    url, media_type, length, width, height = data
+    return Image(url, media_type, length, width, height)
+
+
+def _problem(problem: Problem) -> list[str]:
+    return [problem.path, problem.field, problem.message, problem.severity, problem.action]
+
+
+def encode_entry(
+    kind: str, meta: ArticleMeta | None = None, problems: Iterable[Problem] = ()
+) -> str:
+    """One phase-one outcome as JSON: ``kind`` is ``ok``, ``draft`` or ``error``."""
+    data: dict[str, Any] = {"k": kind, "p": [_problem(p) for p in problems]}
+    if meta is not None:
+        data["m"] = [
+            meta.source,
+            meta.slug,
+            meta.title,
+            meta.categories,
+            meta.tags,
+            meta.author,
+            meta.published.isoformat(),
+            meta.updated.isoformat(),
+            meta.link,
+            meta.guid,
+            meta.comments,
+            _image(meta.front_image),
+            _image(meta.front_thumbnail),
+            meta.description,
+            dict(meta.extra),
+        ]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_entry(text: str) -> tuple[str, ArticleMeta | None, list[Problem]]:
+    """The inverse of :func:`encode_entry`. Raises ValueError on anything unexpected."""
+    try:
+        data = json.loads(text)
+        kind = data["k"]
+        problems = [Problem(*p) for p in data["p"]]
+        meta = None
+        if "m" in data:
+            (source, slug, title, categories, tags, author, published, updated, link, guid,
+             comments, image, thumbnail, description, extra) = data["m"]  # fmt: skip
+            meta = ArticleMeta(
+                source=source,
+                slug=slug,
+                title=title,
+                categories=tuple(tuple(path) for path in categories),
+                tags=tuple(tags),
+                author=author,
+                published=datetime.fromisoformat(published),
+                updated=datetime.fromisoformat(updated),
+                link=link,
+                guid=guid,
+                comments=comments,
+                front_image=_unimage(image),
+                front_thumbnail=_unimage(thumbnail),
+                description=description,
+                extra=FrozenDict(extra),
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"unreadable cache entry: {exc}") from exc
+    if kind not in ("ok", "draft", "error") or (kind == "ok") != (meta is not None):
+        raise ValueError("unreadable cache entry")
+    return kind, meta, problems
+
+
+def encode_body(body: Body) -> str:
+    """A cleaned body as JSON."""
+    data = {"c": body.content, "i": [_image(i) for i in body.images], "t": body.text}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_body(text: str) -> Body:
+    """The inverse of :func:`encode_body`. Raises ValueError on anything unexpected."""
+    try:
+        data = json.loads(text)
+        images = tuple(i for i in (_unimage(x) for x in data["i"]) if i is not None)
+        return Body(content=data["c"], images=images, text=data["t"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"unreadable cache entry: {exc}") from exc
