@@ -7,9 +7,11 @@ a failed build, 2 a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from newsfeed._version import __version__
@@ -18,6 +20,7 @@ from newsfeed.errors import ConfigError, NewsfeedError, SourceError
 from newsfeed.model import BuildReport
 from newsfeed.pipeline import Progress, publish
 from newsfeed.report import report_data, write_report
+from newsfeed.settings import Settings, parse_value, resolve
 
 log = logging.getLogger("newsfeed")
 
@@ -34,10 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsfeed {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     build = sub.add_parser("build", help="build the feeds of a folder of posts")
-    build.add_argument("source", type=Path, help="folder of posts (Markdown with front matter)")
+    build.add_argument("source", type=Path, help="a Hexo site (with _config.yml) or posts folder")
     build.add_argument(
-        "-o", "--out", type=Path, default=Path("public"), help="output folder (default: ./public)"
+        "-o", "--out", type=Path, help="output folder (default: SITE/public or ./public)"
     )
+    build.add_argument("--watch", action="store_true", help="rebuild whenever the posts change")
+    _config_flags(build)
     build.add_argument("--site-url", help="URL the output folder is served at")
     build.add_argument("--limit", type=int, help="items per feed (0: all)")
     build.add_argument("--timezone", help="time zone of dates without an offset")
@@ -66,23 +71,41 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
     serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     serve.add_argument("--debug", action="store_true", help="log every request, show tracebacks")
+    config = sub.add_parser("config", help="show the effective configuration and its sources")
+    config.add_argument("source", type=Path, nargs="?", default=Path(), help="site or posts")
+    config.add_argument("--site-url", help="URL the output folder is served at")
+    config.add_argument("--limit", type=int, help="items per feed (0: all)")
+    config.add_argument("--timezone", help="time zone of dates without an offset")
+    config.add_argument("--debug", action="store_true", help="show tracebacks")
+    _config_flags(config)
+    check = sub.add_parser("check", help="re-validate a built site without writing")
+    check.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
+    check.add_argument("--site-url", help="URL OUT is served at (default: from its feeds)")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    check.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
-def _config(args: argparse.Namespace) -> Config:
-    overrides = {
-        key: value
-        for key, value in (
-            ("site_url", args.site_url),
-            ("limit", args.limit),
-            ("timezone", args.timezone),
-            ("hub", args.hub),
-            ("archive", args.archive),
-            ("probe_images", args.probe_images),
+def _flags(args: argparse.Namespace) -> dict[str, object]:
+    """Configuration values given as flags (absent flags of a subcommand count as unset)."""
+    given = vars(args)
+    return {
+        key: given.get(name)
+        for key, name in (
+            ("site_url", "site_url"),
+            ("limit", "limit"),
+            ("timezone", "timezone"),
+            ("hub", "hub"),
+            ("archive", "archive"),
+            ("probe_images", "probe_images"),
         )
-        if value is not None
+        if given.get(name) is not None
     }
-    config = Config.from_mapping(overrides)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides = _flags(args)
+    config = _settings(args, overrides).config
     if args.ping and not config.hub:
         raise ConfigError("hub", "--ping needs a hub: pass --hub URL or set hub")
     return config
@@ -142,20 +165,6 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
         print(f"({warnings} warnings: run with -v to list them)", file=sys.stderr)
 
 
-def _save_report(args: argparse.Namespace, report: BuildReport | None, error: str | None) -> bool:
-    """Write ``--report FILE`` when asked; False (after saying why) when it cannot."""
-    if args.report is None:
-        return True
-    try:
-        write_report(args.report, report_data(report, args.source, args.out, error))
-    except NewsfeedError as exc:
-        if args.debug:
-            raise
-        print(f"newsfeed: error: {exc}", file=sys.stderr)
-        return False
-    return True
-
-
 def _serve(args: argparse.Namespace) -> int:
     """``newsfeed serve``: runs until Ctrl-C."""
     from newsfeed.serve import make_server, server_url
@@ -181,15 +190,185 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _save_report(args: argparse.Namespace, report: BuildReport | None, error: str | None) -> bool:
+    """Write ``--report FILE`` when asked; False (after saying why) when it cannot."""
+    if args.report is None:
+        return True
+    try:
+        write_report(args.report, report_data(report, args.source, args.out, error))
+    except NewsfeedError as exc:
+        if args.debug:
+            raise
+        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _config_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags that choose the configuration, shared by ``build`` and ``config``."""
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="newsfeed.toml or pyproject.toml to read"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set any configuration key (repeatable), e.g. --set content=false",
+    )
+
+
+def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
+    """The layered configuration; for a Hexo site, also its posts and public folders."""
+    flags = dict(flags)
+    for item in vars(args).get("set") or []:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise ConfigError(key, f"--set needs KEY=VALUE, got {item!r}")
+        flags[key.strip()] = parse_value(key.strip(), text)
+    site = vars(args).setdefault("site", args.source)  # SOURCE as given (a Hexo site?)
+    settings = resolve(site, flags=flags, config_file=vars(args).get("config"))
+    if settings.hexo is not None and args.command == "build":
+        log.info("Hexo site %s: posts in %s", settings.hexo.root, settings.hexo.posts_dir)
+        args.source = settings.hexo.posts_dir
+        args.out = args.out or settings.hexo.public_dir
+    if vars(args).get("out", ...) is None:
+        args.out = Path("public")
+    return settings
+
+
+_LOG_HANDLER: logging.Handler | None = None
+
+
+def _not_a_problem(record: logging.LogRecord) -> bool:
+    """Post problems are logged by the library and shown by the report: not twice."""
+    return not hasattr(record, "problem")
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    """``--debug``: everything, with tracebacks; ``-v``: info; ``-q``: errors only."""
+    global _LOG_HANDLER
+    options = vars(args)
+    debug = bool(options.get("debug"))
+    if debug:
+        level = logging.DEBUG
+    elif options.get("verbose"):
+        level = logging.INFO
+    elif options.get("quiet"):
+        level = logging.ERROR
+    else:
+        level = logging.WARNING
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(show_time=False, show_path=debug, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("newsfeed: %(levelname)s: %(message)s"))
+    if not debug:
+        handler.addFilter(_not_a_problem)
+    logger = logging.getLogger("newsfeed")
+    if _LOG_HANDLER is not None:
+        logger.removeHandler(_LOG_HANDLER)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    _LOG_HANDLER = handler
+
+
+def _toml(value: object) -> str:
+    """A value as TOML (the listing of ``newsfeed config`` can be pasted into newsfeed.toml)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        items = (f"{json.dumps(k, ensure_ascii=False)} = {_toml(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _show_config(args: argparse.Namespace) -> int:
+    """``newsfeed config``: the effective configuration and where each value came from."""
+    settings = _settings(args, _flags(args))
+    if settings.hexo is not None:
+        hexo = settings.hexo
+        print(f"# Hexo site {hexo.root}: posts {hexo.posts_dir}, output {hexo.public_dir}")
+    for path in settings.files:
+        print(f"# read {path}")
+    width = max(len(key) for key in settings.origins)
+    for key, origin in settings.origins.items():
+        value = getattr(settings.config, key)
+        line = f"{key:<{width}} = {_toml(value)}" if value is not None else f"# {key} (unset)"
+        print(f"{line}  # {origin}")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``newsfeed check``: re-validate a built site; exit 1 when anything is wrong."""
+    from newsfeed.render.check import check_site, feed_files
+
+    out, site_url = args.out, args.site_url
+    settings = resolve(out) if (out / "_config.yml").is_file() else None
+    if settings is not None and settings.hexo is not None:
+        out = settings.hexo.public_dir
+        site_url = site_url or settings.config.site_url
+    findings = check_site(out, site_url)
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    files = len(feed_files(out)) if out.is_dir() else 0
+    if findings:
+        print(f"{out}: {len(findings)} problems in {files} files", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if not args.quiet:
+        print(f"{out}: {files} files checked, no problems")
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """``build --watch``: rebuild after every change until Ctrl-C."""
+    from newsfeed.watch import watch_and_rebuild
+
+    source, out = args.source, args.out
+    settings = _settings(args, _flags(args))
+    watched = [source, *settings.files]
+
+    def rebuild(changed: set[str]) -> None:
+        try:
+            config = _settings(args, _flags(args)).config  # config files may have changed
+            report = publish(source, out, config, progress=_progress(args.quiet))
+        except NewsfeedError as exc:
+            print(f"newsfeed: error: {exc} (still watching)", file=sys.stderr)
+            return
+        _print_report(report, out, args.verbose, args.quiet)
+
+    if not args.quiet:
+        print(f"watching {source} for changes (Ctrl-C to stop)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop
+        watch_and_rebuild(watched, rebuild, ignore=[out])
+    if not args.quiet:
+        print("stopped watching")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.CRITICAL,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _setup_logging(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command in ("config", "check"):
+        try:
+            return _show_config(args) if args.command == "config" else _check(args)
+        except NewsfeedError as exc:
+            if args.debug:
+                raise
+            kind = "configuration error" if isinstance(exc, ConfigError) else "error"
+            print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         config = _config(args)
         report = publish(args.source, args.out, config, progress=_progress(args.quiet))
@@ -207,10 +386,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     _print_report(report, args.out, args.verbose, args.quiet)
-    if args.ping:
-        _ping(report, config, args.quiet)
     if not _save_report(args, report, None):
         return EXIT_PROBLEMS
+    if args.ping:
+        _ping(report, config, args.quiet)
+    if args.watch:
+        return _watch(args)
     if args.strict and report.problems:
         return EXIT_PROBLEMS
     return EXIT_OK

@@ -313,6 +313,14 @@ def reference_markdown() -> str:
         "Generated from `newsfeed.Config`; do not edit by hand "
         "(`python -m newsfeed.config > docs/configuration.md`).",
         "",
+        "Each key can be set, from lowest to highest precedence: in a Hexo site's "
+        "`_config.yml` (the keys it maps), in `newsfeed.toml` or `[tool.newsfeed]` of "
+        "`pyproject.toml` (in the site/source folder, else the current directory), as an "
+        "environment variable `NEWSFEED_<KEY>` (e.g. `NEWSFEED_LIMIT=20`; lists as JSON or "
+        "comma-separated, mappings as JSON, booleans as true/false), and on the command line "
+        "(`--set KEY=VALUE`). `newsfeed config [SOURCE]` prints every effective value and "
+        "where it came from.",
+        "",
         "| key | type | default | meaning |",
         "|---|---|---|---|",
     ]
