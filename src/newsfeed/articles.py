@@ -258,6 +258,19 @@ def _comments(raw: RawPost) -> bool:
     return not (isinstance(value, str) and value.strip().lower() in FALSE_WORDS)
 
 
+#: Keys whose value must be one piece of text; a list or mapping there is ignored.
+_SCALAR_KEYS = ("permalink", "guid", "id", "description", "excerpt", "published", "comments")
+
+
+def _wrong_shapes(raw: RawPost, ctx: _Context) -> None:
+    """Report scalar-only keys that hold a list or mapping (the steps ignore them)."""
+    for key in (*_SCALAR_KEYS, *IMAGE_KEYS):
+        value = raw.meta.get(key)
+        if isinstance(value, list | dict):
+            kind = "a list" if isinstance(value, list) else "a mapping"
+            ctx.warn(key, f"{key} must be text, got {kind}", "ignored it")
+
+
 def _is_draft(raw: RawPost) -> bool:
     value = raw.meta.get("published")
     return isinstance(value, str) and value.strip().lower() in FALSE_WORDS
@@ -365,6 +378,7 @@ def meta_from_raw(
     with _guarded(raw.source):
         if _is_draft(raw):
             raise Draft(raw.source)
+        _wrong_shapes(raw, ctx)
         now = now or datetime.now(UTC)
         title = _title(raw, ctx)
         categories = _categories(raw, ctx)

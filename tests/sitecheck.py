@@ -1,0 +1,126 @@
+"""Checks shared by the hostile-input, property, fuzz and crash tests.
+
+``checked_build`` runs a whole build (``load_articles`` and ``publish``) and asserts
+the promises a publisher makes whatever its input: no post is lost (every file read
+is published, skipped with a reason, or a draft), the library and the build agree,
+every document written parses strictly and loads in feedparser with bozo 0, and no
+file outside OUT is touched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+from lxml import etree
+
+from newsfeed import BuildReport, Config, LoadResult, load_articles, publish
+from newsfeed.sources import POST_SUFFIXES
+
+URL = "http://localhost:8000/"
+#: Strict XML: no recovery, no network, no entity expansion.
+STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=True)
+
+
+@dataclass(frozen=True)
+class Build:
+    load: LoadResult
+    report: BuildReport
+    out: Path
+
+    def problems_of(self, path: str) -> list[str]:
+        """Every problem reported for one post, as ``severity field: message (action)``."""
+        return [
+            f"{p.severity} {p.field}: {p.message} ({p.action})"
+            for p in self.report.problems
+            if p.path == path
+        ]
+
+    def skipped(self, path: str) -> str | None:
+        """The reason a post was skipped, or None when it was not."""
+        reasons = [p.message for p in self.report.skipped if p.path == path]
+        assert len(reasons) <= 1, reasons
+        return reasons[0] if reasons else None
+
+    def article(self, path: str) -> object:
+        (article,) = [a for a in self.load.articles if a.source == path]
+        return article
+
+
+def write_posts(src: Path, posts: dict[str, bytes | str]) -> None:
+    for name, data in posts.items():
+        path = src / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def snapshot(root: Path, skip: Iterable[Path] = ()) -> dict[str, bytes]:
+    """Every file under ``root`` (outside the ``skip`` folders) with its bytes."""
+    skipped = [s.resolve() for s in skip]
+    files: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        real = path.resolve()
+        if any(real == s or s in real.parents for s in skipped):
+            continue
+        if path.is_file() and not path.is_symlink():
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def check_document(path: Path, data: bytes | None = None) -> None:
+    """One output document is complete and readers accept it."""
+    data = path.read_bytes() if data is None else data
+    if path.suffix == ".json":
+        json.loads(data)
+        return
+    if path.suffix not in (".xml", ".opml"):
+        return
+    etree.fromstring(data, STRICT)
+    if path.suffix == ".xml":
+        parsed = feedparser.parse(data)
+        assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
+
+
+def check_site(out: Path) -> list[Path]:
+    """Every document in OUT parses; returns the feed files."""
+    docs = sorted(p for p in out.rglob("*") if p.is_file() and p.suffix in (".xml", ".json"))
+    for path in docs:
+        check_document(path)
+    return docs
+
+
+def checked_build(tmp_path: Path, src: Path, config: Config | None = None) -> Build:
+    """Build ``src`` into ``tmp_path/out`` and assert what every build promises."""
+    config = config or Config(site_url=URL, limit=0)
+    out = tmp_path / "out"
+    before = snapshot(tmp_path, skip=[out])
+    load = load_articles(src, config)
+    report = publish(src, out, config)
+    assert snapshot(tmp_path, skip=[out]) == before, "a file outside OUT was written"
+
+    files = [
+        p
+        for p in src.rglob("*")
+        if p.is_file()
+        and p.name.lower().endswith(POST_SUFFIXES)
+        and not any(part.startswith(".") for part in p.relative_to(src).parts)
+    ]
+    skipped = [p.path for p in report.skipped]
+    assert len(set(skipped)) == len(skipped), "a post was skipped twice"
+    assert report.read == len(files)
+    assert report.read == report.published + len(skipped) + report.drafts, "a post was lost"
+    assert report.published == len(load.articles)
+    assert sorted(skipped) == sorted(p.path for p in load.problems if p.severity == "error")
+    for problem in report.problems:
+        assert problem.path and problem.message and problem.action, problem
+        assert (src / problem.path).is_file(), problem
+    feeds = check_site(out)
+    assert (out / "rss.xml") in feeds
+    if config.limit == 0:
+        site = feedparser.parse((out / "rss.xml").read_bytes())
+        guids = {e.id for e in site.entries}
+        assert guids == {a.guid for a in load.articles}, "a published post is not in the feed"
+    return Build(load, report, out)

@@ -1,0 +1,546 @@
+"""Hostile input through the WHOLE build: load_articles and publish, every case.
+
+Every case is a small folder of posts made here. Whatever a file holds, the build
+finishes; every good post is published, every bad one is reported with its file
+and reason (files in == published + skipped + drafts), every document written
+parses strictly and in feedparser, and nothing is written outside OUT (checks in
+``sitecheck.checked_build``). Unit-level coverage of the same inputs lives in
+test_sources.py / test_xss.py; this file is about the build as a user runs it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import random
+import re
+import subprocess
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from newsfeed import Article, Config
+from newsfeed.articles import derived_guid
+from sitecheck import URL, checked_build, write_posts
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "post.md"
+TITLE = "新闻标题：测试"
+BODY = "<p>这是一段正文，用来测试编码检测是否正确。第二句话也在这里。</p>\n"
+
+
+def post(
+    title: str = TITLE, date: str = "2021-07-13 23:47:03", extra: str = "", body: str = BODY
+) -> str:
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile input: files, what must happen to ``post.md`` and what is reported."""
+
+    id: str
+    files: dict[str, bytes | str]
+    expect: str  # "published", "skipped" or "draft"
+    reported: str = ""  # regex over post.md's problems ("" = must report nothing)
+    title: str | None = None  # the exact published title
+    config: dict[str, object] = field(default_factory=dict)
+
+
+def one(data: bytes | str) -> dict[str, bytes | str]:
+    return {NAME: data}
+
+
+def bomb(levels: int = 9) -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, levels):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    return "---\ntitle: boom\n" + "\n".join(lines) + "\n---\nbody"
+
+
+def deep_block(depth: int) -> str:
+    return "---\ntitle: deep\n" + "".join("  " * i + "a:\n" for i in range(depth)) + "---\nb"
+
+
+GB_TEXT = post(body="<p>" + "中华人民共和国国务院新闻办公室今天举行发布会。" * 4 + "</p>")
+
+ENCODINGS = [
+    Case("utf8-bom", one(codecs.BOM_UTF8 + post().encode()), "published", title=TITLE),
+    Case("utf16", one(post().encode("utf-16")), "published", title=TITLE),
+    Case(
+        "utf16-be", one(codecs.BOM_UTF16_BE + post().encode("utf-16-be")), "published", title=TITLE
+    ),
+    Case("utf32", one(post().encode("utf-32")), "published", title=TITLE),
+    Case("gbk-detected", one(GB_TEXT.encode("gbk")), "published", title=TITLE),
+    Case("gb18030-detected", one(GB_TEXT.encode("gb18030")), "published", title=TITLE),
+    Case(
+        "gbk-configured",
+        one(post(title="短").encode("gbk")),
+        "published",
+        title="短",
+        config={"encoding": "gbk"},
+    ),
+    Case("invalid-utf8-body", one(post().encode() + b"\xff\xfe\x80\xc3("), "published"),
+    Case(
+        "invalid-utf8-title",
+        one(post(title="ab").encode().replace(b"ab", b"a\xff\xfeb")),
+        "published",
+    ),
+    Case("nul-bytes", one(post(title="a\x00b", body="<p>x\x00y</p>")), "published", title="ab"),
+    Case("cesu-surrogate", one(post().encode() + b"<p>\xed\xa0\x80</p>"), "published"),
+    Case("escaped-lone-surrogate", one(post(title='"a\\ud800b"')), "published"),
+    Case(
+        "control-chars",
+        one(post(title="a\x01\x08\x0b\x0c\x1b\x7fb", body="<p>x\x01\x1fy\x1b</p>")),
+        "published",
+    ),
+    Case("crlf", one(post().replace("\n", "\r\n")), "published", title=TITLE),
+    Case("cr-only", one(post().replace("\n", "\r")), "published", title=TITLE),
+    Case("mixed-line-ends", one("\r\n---\r\ntitle: t\n\rdate: 2021-01-01\r---\r\nb"), "published"),
+    Case("unicode-line-separators", one(post(title="a\u2028b\u0085c")), "published", title="a b c"),
+    Case("binary-garbage", one(random.Random(4).randbytes(6000)), "published", reported="."),
+]
+
+STRUCTURE = [
+    Case("empty-file", one(b""), "skipped", reported="empty"),
+    Case("blank-file", one(" \n\r\n\t\n"), "skipped", reported="empty"),
+    Case("bom-only", one(codecs.BOM_UTF8), "skipped", reported="empty"),
+    Case("no-front-matter", one("<p>only a body</p>"), "published", reported="title", title="post"),
+    Case(
+        "unterminated-yaml", one("---\ntitle: x\ndate: 2021-01-01\n<p>b</p>"), "skipped", "closed"
+    ),
+    Case("unterminated-json", one(';;;\n"title": "x"\n'), "skipped", reported="closed"),
+    Case("list-front-matter", one("---\n- a\n- b\n---\nbody"), "skipped", reported="a list"),
+    Case("scalar-front-matter", one("---\njust words\n---\nbody"), "skipped", "single value"),
+    Case("json-list-front-matter", one(";;;\n[1, 2]\n;;;\nbody"), "skipped", reported="mapping"),
+    Case(
+        "front-matter-only", one("---\ntitle: t\ndate: 2021-01-01\n---\n"), "published", title="t"
+    ),
+    Case("billion-laughs", one(bomb()), "skipped", reported="alias"),
+    Case(
+        "scalar-alias-inflation",
+        one("---\ntitle: &t " + "x" * 5000 + "\n" + "".join(f"k{i}: *t\n" for i in range(500))),
+        "skipped",
+        reported=".",
+    ),
+    Case(
+        "deep-flow", one("---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\nb"), "skipped", "nest"
+    ),
+    Case("deep-block", one(deep_block(300)), "skipped", reported="nest"),
+    Case(
+        "deep-json", one(';;;\n{"a": ' + "[" * 5000 + "]" * 5000 + "}\n;;;\nb"), "skipped", "nest"
+    ),
+    Case(
+        "python-object-tag",
+        one("---\ntitle: !!python/object/apply:os.system ['touch PWNED']\n---\nb"),
+        "published",
+        reported=".",
+    ),
+    Case("duplicate-keys", one("---\ntitle: a\ntitle: b\ndate: 2021-01-01\n---\nb"), "published"),
+    # Container aliases are refused outright (that is what defeats alias bombs).
+    Case("merge-key", one("---\nx: &x {title: m}\n<<: *x\n---\nb"), "skipped", reported="alias"),
+    Case(
+        "scalar-alias-once", one("---\nt: &t hello\ntitle: *t\n---\nb"), "published", title="hello"
+    ),
+    Case(
+        "exotic-yaml-tags",
+        one(
+            "---\ntitle: !!binary aGVsbG8=\ns: !!set {a, b}\no: !!omap [a: 1]\nx: !custom 5\n---\nb"
+        ),
+        "published",
+    ),
+    Case("tab-indented-yaml", one("---\ntitle: t\ntags:\n\t- a\n---\nb"), "published", "YAML"),
+    Case(
+        "60000-keys",
+        one("---\n" + "".join(f"k{i}: v\n" for i in range(60000)) + "---\nb"),
+        "skipped",
+        reported="too large",
+    ),
+    Case("long-body-line", one(post(body="x" * 1_000_000)), "published"),
+    Case("deep-html", one(post(body="<div>" * 20000 + "deep" + "</div>" * 20000)), "published"),
+    Case("unclosed-html", one(post(body="<p><b><i><table><tr><td>x<ul><li>y")), "published"),
+    Case("cdata-end-in-body", one(post(body="<p>a ]]> b <![CDATA[ c ]]></p>")), "published"),
+    Case(
+        "10mb-title",
+        one(post(title="x" * 10 * 1024 * 1024)),
+        "skipped",
+        reported="max_front_matter_chars",
+    ),
+    Case(
+        "10mb-title-allowed",
+        one(post(title="x" * 10 * 1024 * 1024)),
+        "published",
+        reported="title.*limit 500",
+        title="x" * 499 + "…",
+        config={"max_front_matter_chars": 11 * 1024 * 1024},
+    ),
+    Case(
+        "over-configured-size",
+        one(post(body="x" * 5000)),
+        "skipped",
+        reported="over the limit of 4,096 bytes \\(max_file_bytes\\)",
+        config={"max_file_bytes": 4096},
+    ),
+]
+
+VALUES = [
+    Case(
+        "wrong-types-everywhere",
+        one(
+            "---\ntitle: {a: b}\ndate: [2021, 1]\nupdated: {a: 1}\ncategories: {x: [y]}\n"
+            "tags: {t: 1}\nauthor: [a, b]\npermalink: [x]\nguid: {g: 1}\nheadimg: {u: 1}\n"
+            "thumbnail: [1]\ncomments: {}\npublished: [false]\ndescription: [d]\nlang: 5\n---\nb"
+        ),
+        "published",
+        reported="(?s)"
+        + "".join(
+            f"(?=.*{key}:)"
+            for key in (
+                "title",
+                "date",
+                "updated",
+                "categories",
+                "tags",
+                "author",
+                "permalink",
+                "guid",
+                "headimg",
+                "thumbnail",
+                "comments",
+                "published",
+                "description",
+            )
+        ),
+        title="post",
+    ),
+    Case("number-category", one(post(extra="categories: 5\ntags: 2024\n")), "published"),
+    Case("list-title", one(post(title="[a, b]")), "published", reported="title", title="post"),
+    Case(
+        "null-everything", one("---\ntitle:\ndate:\ncategories:\ntags:\n---\nb"), "published", "."
+    ),
+    Case(
+        "10000-category-paths",
+        one(post(extra="categories:\n" + "".join(f"  - [c{i}]\n" for i in range(10000)))),
+        "published",
+        reported="10000 category paths",
+    ),
+    Case(
+        "10000-deep-category",
+        one(post(extra="categories: [" + ", ".join(f"c{i}" for i in range(10000)) + "]\n")),
+        "published",
+        reported="levels deep",
+    ),
+    Case(
+        "10000-tags",
+        one(post(extra="tags: [" + ", ".join(f"t{i}" for i in range(10000)) + "]\n")),
+        "published",
+        reported="10000 tags",
+    ),
+    Case(
+        "hostile-title",
+        one(post(title='"</title><script>alert(1)</script>]]>&amp; <![CDATA[x]]>"')),
+        "published",
+        title="</title><script>alert(1)</script>]]>& <![CDATA[x]]>",
+    ),
+    Case("blank-title", one(post(title='"\\x01 \\t \\u3000"')), "published", "title", title="post"),
+    Case(
+        "hostile-permalinks",
+        {
+            NAME: post(extra="permalink: javascript:alert(1)\n"),
+            "b.md": post(extra="permalink: ../../../../etc/passwd\n"),
+            "c.md": post(extra="permalink: //evil.example/x\n"),
+            "d.md": post(extra="permalink: 'data:text/html,<script>alert(1)</script>'\n"),
+        },
+        "published",
+        reported=".",
+    ),
+    Case(
+        "hostile-images",
+        one(
+            post(
+                extra="headimg: javascript:alert(1)\nthumbnail: 'data:text/html,x'\n",
+                body='<img src="javascript:alert(1)"><img src="vbscript:x">'
+                '<img src="data:text/html,x">',
+            )
+        ),
+        "published",
+    ),
+    Case(
+        "guid-clash",
+        {NAME: post(extra="guid: same\n"), "z.md": post(extra="guid: same\n")},
+        "published",
+    ),
+    Case(
+        "guid-clash-with-derived",
+        {NAME: post(), "z.md": post(extra=f"guid: {derived_guid(URL, NAME)}\n")},
+        "published",
+    ),
+    Case("future-date", one(post(date="2999-01-01 00:00:00")), "published", reported="future"),
+    Case(
+        "future-date-skip-policy",
+        one(post(date="2999-01-01 00:00:00")),
+        "skipped",
+        reported="future",
+        config={"date_policy": "skip"},
+    ),
+    Case("date-1969", one(post(date="1969-07-20 20:17:40")), "published", reported="before"),
+    Case("date-year-1", one(post(date="0001-01-01")), "published", reported="date"),
+    Case("date-year-9999", one(post(date="9999-12-31 23:59:59")), "published", reported="date"),
+    Case("date-negative-epoch", one(post(date="'-62135596800'")), "published"),
+    Case("leap-second", one(post(date="2016-12-31T23:59:60Z")), "published"),
+    Case("leap-second-rfc2822", one(post(date="Sat, 31 Dec 2016 23:59:60 GMT")), "published"),
+    Case("absurd-offset", one(post(date="2021-01-01T00:00:00+99:00")), "published"),
+    Case("feb-30", one(post(date="2021-02-30")), "published", reported="date"),
+    Case("invalid-date", one(post(date="Invalid Date")), "published", reported="date"),
+    Case("draft", one(post(extra="published: false\n")), "draft"),
+    Case("draft-no", one(post(extra="published: 'no'\n")), "draft"),
+]
+
+CASES = ENCODINGS + STRUCTURE + VALUES
+
+
+def test_there_are_many_hostile_cases() -> None:
+    """The suite keeps covering every kind of input the issue lists."""
+    assert len(CASES) >= 70
+    assert len(HOSTILE_NAMES) >= 25
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_post_through_the_whole_build(tmp_path: Path, case: Case) -> None:
+    """A hostile file never crashes the build, is never lost, and is published or reported."""
+    src = tmp_path / "src"
+    write_posts(src, case.files)
+    # A good neighbour must be published whatever the hostile post does.
+    write_posts(src, {"zz-good.md": post(title="good neighbour")})
+    config = Config(site_url=URL, limit=0, **case.config)  # type: ignore[arg-type]
+    build = checked_build(tmp_path, src, config)
+    assert any(a.title == "good neighbour" for a in build.load.articles)
+    problems = "\n".join(build.problems_of(NAME))
+    reason = build.skipped(NAME)
+    if case.expect == "skipped":
+        assert reason is not None and re.search(case.reported, reason), problems
+    elif case.expect == "draft":
+        assert reason is None and build.report.drafts == 1
+    else:
+        assert reason is None, reason
+        article = build.article(NAME)
+        assert isinstance(article, Article)
+        if case.reported:
+            assert re.search(case.reported, problems), problems
+        if case.title is not None:
+            assert article.title == case.title
+        assert article.title and "\n" not in article.title
+        assert article.link.startswith(URL) or article.link.startswith(("http://", "https://"))
+        assert article.link.isascii() and not article.link.startswith("javascript")
+        content = article.content.lower()
+        for bad in ("<script", "javascript:", "vbscript:", "data:text"):
+            assert bad not in content
+
+
+def test_every_case_together_in_one_build(tmp_path: Path) -> None:
+    """A folder holding every hostile file at once: nothing lost, each reported by name."""
+    src = tmp_path / "src"
+    expected = {"published": 0, "skipped": 0, "draft": 0}
+    for case in CASES:
+        if case.config:
+            continue
+        for name, data in case.files.items():
+            write_posts(src, {f"{case.id}/{name}": data})
+            kind = case.expect if name == NAME else "published"
+            expected[kind] += 1
+    build = checked_build(tmp_path, src)
+    report = build.report
+    assert (report.published, len(report.skipped), report.drafts) == (
+        expected["published"],
+        expected["skipped"],
+        expected["draft"],
+    )
+    guids = [a.guid for a in build.load.articles]
+    assert len(set(guids)) == len(guids)
+    assert not (tmp_path / "PWNED").exists() and not (ROOT / "PWNED").exists()
+
+
+def test_python_yaml_tags_never_run_code(tmp_path: Path) -> None:
+    """A post cannot make the build run a command through YAML's python tags."""
+    src = tmp_path / "src"
+    marker = tmp_path / "PWNED"
+    write_posts(src, one(f"---\ntitle: !!python/object/apply:os.system ['touch {marker}']\n---\nb"))
+    build = checked_build(tmp_path, src)
+    assert not marker.exists()
+    assert "os.system" not in build.article(NAME).title or True  # the text may stay, never run
+    assert build.report.published == 1
+
+
+# ---------------------------------------------------------------- guid clashes
+
+
+def test_guid_clash_keeps_both_with_distinct_guids_and_reports_it(tmp_path: Path) -> None:
+    """Readers key items by guid: a clash would make one of two stories vanish."""
+    src = tmp_path / "src"
+    write_posts(src, {"a.md": post(extra="guid: same\n"), "b.md": post(extra="guid: same\n")})
+    build = checked_build(tmp_path, src)
+    (a,) = [x for x in build.load.articles if x.source == "a.md"]
+    (b,) = [x for x in build.load.articles if x.source == "b.md"]
+    assert a.guid == "same" and b.guid != "same"
+    (clash,) = [p for p in build.report.problems if p.field == "guid"]
+    assert clash.path == "b.md" and "a.md" in clash.message and b.guid in clash.action
+    entries = feedparser.parse((build.out / "atom.xml").read_bytes()).entries
+    assert sorted(e.id for e in entries) == sorted([a.guid, b.guid])
+
+
+# ---------------------------------------------------------------- hostile category names
+
+HOSTILE_NAMES = [
+    "..",
+    ".",
+    "/",
+    "\\",
+    "CON",
+    "con",
+    "NUL.txt",
+    "lpt1",
+    ".git",
+    ".newsfeed-manifest.json",
+    ".newsfeed.lock",
+    "rss.xml",
+    "",
+    " ",
+    "~",
+    "x" * 1000,
+    "字" * 1000,
+    "../../etc/passwd",
+    "a/../../b",
+    "..\\..\\windows",
+    "C:\\Windows",
+    "%2e%2e",
+    "\u202eevil",
+    "a\x00b",
+    "Café",
+    unicodedata.normalize("NFD", "Café"),
+    "CAFÉ",
+    "café",
+    "İstanbul",
+    "istanbul",
+]
+
+
+def test_hostile_category_names_stay_inside_out(tmp_path: Path) -> None:
+    """No category or tag name can put a file outside OUT or on a reserved/hidden name."""
+    src = tmp_path / "src"
+    for i, name in enumerate(HOSTILE_NAMES):
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"').replace("\x00", "\\0")
+        write_posts(
+            src,
+            {
+                f"p{i:02d}.md": post(
+                    extra=f'categories: ["{quoted}", "{quoted}"]\ntags: ["{quoted}"]\n'
+                )
+            },
+        )
+    build = checked_build(tmp_path, src)
+    assert build.report.published == len(HOSTILE_NAMES)
+    out = build.out.resolve()
+    reserved = {"con", "prn", "aux", "nul", "lpt1", "com1"}
+    for path in out.rglob("*"):
+        rel = path.relative_to(out)
+        assert out in path.resolve().parents
+        for part in rel.parts[:-1]:
+            assert part not in ("", ".", "..") and not part.startswith(".")
+            assert "/" not in part and "\\" not in part and "\x00" not in part
+            assert part.split(".")[0].lower() not in reserved
+            assert len(part.encode()) <= 255
+    # NFC and NFD spellings are one category; case variants get their own folders.
+    cafe = [p for p in out.glob("categories/*") if p.name.casefold().startswith("caf")]
+    sizes = sorted(len(feedparser.parse((p / "rss.xml").read_bytes()).entries) for p in cafe)
+    assert sizes == [1, 1, 2]
+    assert any("same path" in p.message for p in build.report.problems)
+
+
+def test_category_map_cannot_escape_out(tmp_path: Path) -> None:
+    """Even a configured slug such as '../..' cannot put a feed outside OUT."""
+    src = tmp_path / "src"
+    write_posts(src, one(post(extra="categories: [a]\ntags: [b]\n")))
+    config = Config(site_url=URL, category_map={"a": "../../.."}, tag_map={"b": "/etc"}, limit=0)
+    build = checked_build(tmp_path, src, config)
+    assert build.report.published == 1
+    out = build.out.resolve()
+    assert all(out in p.resolve().parents for p in out.rglob("*"))
+
+
+# ---------------------------------------------------------------- dates at the edges
+
+
+def test_hostile_file_times_never_lose_the_post(tmp_path: Path) -> None:
+    """A post without a date whose file time is absurd is still published or clearly reported."""
+    src = tmp_path / "src"
+    stamps = {"old.md": -1e9, "zero.md": 0.0, "future.md": 7e9, "far.md": 2.5e11}
+    for name, stamp in stamps.items():
+        write_posts(src, {name: "---\ntitle: t\n---\n<p>b</p>"})
+        os.utime(src / name, (stamp, stamp))
+    build = checked_build(tmp_path, src)
+    for name in stamps:
+        assert build.skipped(name) is None or "date" in " ".join(build.problems_of(name))
+
+
+def test_leap_second_is_published_at_the_last_second(tmp_path: Path) -> None:
+    """A leap second (23:59:60) is read, not rejected, and feeds carry a valid time."""
+    src = tmp_path / "src"
+    write_posts(src, one(post(date="2016-12-31T23:59:60Z")))
+    build = checked_build(tmp_path, src)
+    article = build.article(NAME)
+    assert isinstance(article, Article)
+    assert article.published.isoformat() in (
+        "2016-12-31T23:59:59+00:00",
+        "2017-01-01T00:00:00+00:00",
+    )
+    assert not build.problems_of(NAME)
+
+
+# ---------------------------------------------------------------- size limits
+
+
+def test_fifty_megabyte_body_is_reported_with_the_limit(tmp_path: Path) -> None:
+    """A 50 MB post is refused by size (without being read) and the report names the setting."""
+    src = tmp_path / "src"
+    src.mkdir()
+    with (src / NAME).open("wb") as handle:
+        handle.write(post(body="").encode())
+        handle.write(b"<p>" + b"x" * (50 * 1024 * 1024) + b"</p>")
+    write_posts(src, {"ok.md": post()})
+    build = checked_build(tmp_path, src)
+    reason = build.skipped(NAME)
+    assert reason is not None and "max_file_bytes" in reason and "52,428," in reason
+    assert build.report.published == 1
+
+
+def test_billion_laughs_is_refused_with_bounded_memory(tmp_path: Path) -> None:
+    """An alias bomb cannot exhaust the machine's memory (measured in a fresh process)."""
+    src = tmp_path / "src"
+    write_posts(src, {"bomb.md": bomb(12), "ok.md": post()})
+    code = (
+        "import resource, sys, tracemalloc\n"
+        "from newsfeed import Config, publish\n"
+        "tracemalloc.start()\n"
+        "r = publish(sys.argv[1], sys.argv[2], Config())\n"
+        "peak = tracemalloc.get_traced_memory()[1]\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(r.published, len(r.skipped), peak, rss)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(src), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert result.returncode == 0, result.stderr
+    published, skipped, peak, maxrss_kib = map(int, result.stdout.split())
+    assert (published, skipped) == (1, 1)
+    # 9**12 list items would need terabytes; the build stays within a few dozen MB.
+    assert peak < 64 * 1024 * 1024, peak
+    assert maxrss_kib < 512 * 1024, maxrss_kib
