@@ -245,6 +245,7 @@ def test_public_api_is_exactly_all() -> None:
     """The package exports a small, typed API."""
     assert set(newsfeed.__all__) == {n for n in dir(newsfeed) if not n.startswith("_")} - {
         "articles",
+        "cache",
         "config",
         "errors",
         "feeds",

@@ -55,8 +55,8 @@ PostRow = tuple[int, int, str, str]
 
 _SCHEMA = """
 CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE posts (source TEXT PRIMARY KEY, size INTEGER NOT NULL,
-                    mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, entry TEXT NOT NULL);
+CREATE TABLE posts (source TEXT PRIMARY KEY, size TEXT NOT NULL,
+                    mtime_ns TEXT NOT NULL, digest TEXT NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE bodies (source TEXT PRIMARY KEY, digest TEXT NOT NULL, link TEXT NOT NULL,
                      body TEXT NOT NULL);
 CREATE TABLE feeds (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, files TEXT NOT NULL);
@@ -164,7 +164,7 @@ class BuildCache:
                 self._db.close()
         self._db = None
 
-    def _failed(self, exc: sqlite3.Error) -> None:
+    def _failed(self, exc: Exception) -> None:
         self._warn(f"build cache {self.path} failed ({exc}); building without it")
         self._close_quietly()
 
@@ -196,7 +196,11 @@ class BuildCache:
     def posts(self) -> dict[str, PostRow]:
         """Every source file phase one saw last time."""
         rows = self._query("SELECT source, size, mtime_ns, digest, entry FROM posts")
-        return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
+        found: dict[str, PostRow] = {}
+        for source, size, mtime_ns, digest, entry in rows:
+            with contextlib.suppress(ValueError, TypeError):
+                found[source] = (int(size), int(mtime_ns), digest, entry)
+        return found
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
         """The cached bodies of ``(source, digest, link)`` triples, by source."""
@@ -228,31 +232,41 @@ class BuildCache:
         posts: Iterable[tuple[str, PostRow]] = (),
         gone: Iterable[str] = (),
         bodies: Iterable[tuple[str, str, str, str]] = (),
-        feeds: Iterable[tuple[str, str, dict[str, list[int]]]] = (),
+        feeds: Iterable[tuple[str, str, dict[str, list[int]]]] | None = None,
         state: tuple[str, str] | None = None,
     ) -> None:
-        """Record what this build learnt, in one transaction."""
+        """Record what this build learnt, in one transaction.
+
+        ``feeds`` and ``state``, when given, replace what was recorded before; a
+        build that changes posts forgets the state of the last build.
+        """
         db = self._db
         if db is None:
             return
+        before = db.total_changes
         try:
             with self._transaction(db):
                 db.executemany("DELETE FROM posts WHERE source = ?", ((s,) for s in gone))
                 db.executemany("DELETE FROM bodies WHERE source = ?", ((s,) for s in gone))
                 db.executemany(
                     "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?)",
-                    ((s, *row) for s, row in posts),
+                    (
+                        (s, str(size), str(mtime), digest, entry)
+                        for s, (size, mtime, digest, entry) in posts
+                    ),
                 )
                 db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)", bodies)
-                db.execute("DELETE FROM feeds")
-                db.executemany(
-                    "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)",
-                    ((k, f, json.dumps(files, sort_keys=True)) for k, f, files in feeds),
-                )
-                db.execute("DELETE FROM state")
+                if feeds is not None:
+                    db.execute("DELETE FROM feeds")
+                    db.executemany(
+                        "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)",
+                        ((k, f, json.dumps(files, sort_keys=True)) for k, f, files in feeds),
+                    )
+                if state is not None or db.total_changes != before:
+                    db.execute("DELETE FROM state")
                 if state is not None:
                     db.execute("INSERT INTO state VALUES (0, ?, ?)", state)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, ValueError, OverflowError) as exc:
             self._failed(exc)
 
 

@@ -6,23 +6,48 @@
 Phase one reads the front matter of every post and selects the items of every
 feed; phase two cleans HTML only for the posts that reach a feed. The output is
 the same as a build that cleans every post.
+
+With the build cache (:mod:`newsfeed.cache`, ``Config.cache``) a rebuild costs what
+changed: phase one re-reads only files whose size or mtime changed, phase two
+re-cleans only bodies it has not cleaned before, and a feed whose fingerprint (the
+configuration, the code and everything in the feed) and files are unchanged is not
+rendered again. When no source file changed at all, the build only ``stat()``s
+the files and writes nothing. Phases one and two run in ``Config.jobs`` processes;
+the output is byte-identical for any number of jobs, with or without the cache.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
-from newsfeed.articles import Draft, dedupe_guids, finish, meta_from_raw
+from newsfeed._version import __version__
+from newsfeed.articles import Draft, clean, complete, dedupe_guids, meta_from_raw
+from newsfeed.cache import (
+    CACHE_NAME,
+    BuildCache,
+    PostRow,
+    decode_body,
+    decode_entry,
+    encode_body,
+    encode_entry,
+)
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
-from newsfeed.model import Article, ArticleMeta, BuildReport, Feed, Problem
-from newsfeed.render import feed_documents, site_documents
-from newsfeed.site import open_site
-from newsfeed.sources import find_posts, read_post
+from newsfeed.model import Article, ArticleMeta, Body, BuildReport, Feed, Problem
+from newsfeed.site import Site, open_site
+from newsfeed.sources import PostFile, post_files, read_meta, read_post
 
 __all__ = ["Progress", "publish", "select_and_finish"]
 
@@ -31,55 +56,210 @@ log = logging.getLogger("newsfeed")
 #: ``progress(stage, done, total)``; called often, keep it cheap.
 Progress = Callable[[str, int, int], None]
 
+#: Fewer posts than this are handled in this process: a pool costs more than it saves.
+POOL_THRESHOLD = 200
+#: Config keys that change how a build runs, not what it writes.
+_RUN_KEYS = frozenset({"jobs", "cache", "cache_path"})
+_SITE_KEY = "site-documents"
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _jobs(config: Config) -> int:
+    return config.jobs or os.cpu_count() or 1
+
+
+def _map(
+    fn: Callable[[A], R],
+    items: Sequence[A],
+    jobs: int,
+    progress: Progress | None,
+    stage: str,
+) -> Iterator[R]:
+    """``map(fn, items)`` in order, in ``jobs`` processes when there is enough work."""
+    total = len(items)
+    if jobs <= 1 or total < POOL_THRESHOLD:
+        for i, item in enumerate(items, 1):
+            yield fn(item)
+            if progress:
+                progress(stage, i, total)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, min(64, total // (jobs * 8)))
+    pool: Executor
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        for i, result in enumerate(pool.map(fn, items, chunksize=chunk), 1):
+            yield result
+            if progress and (i % chunk == 0 or i == total):
+                progress(stage, i, total)
+
+
+def _code_fingerprint() -> str:
+    """The newsfeed code (every file of the package) and its version."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _config_fingerprint(config: Config) -> str:
+    values = [
+        (f.name, getattr(config, f.name))
+        for f in dataclasses.fields(config)
+        if f.name not in _RUN_KEYS
+    ]
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+def _cache_path(out: Path, config: Config) -> Path:
+    return Path(config.cache_path) if config.cache_path else out / CACHE_NAME
+
+
+def _problem(exc: ArticleError, source: str) -> Problem:
+    return Problem(exc.path or source, exc.field, exc.message, "error", "skipped")
+
+
+# ---------------------------------------------------------------------- phase one
+
+
+def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> tuple[PostRow, str]:
+    """Phase one for one file: its cache row and the encoded outcome."""
+    digest = ""
+    try:
+        raw, digest = read_meta(file.path, root, config)
+        meta, found = meta_from_raw(raw, config, now)
+        entry = encode_entry("ok", meta, found)
+    except Draft:
+        entry = encode_entry("draft")
+    except ArticleError as exc:
+        entry = encode_entry("error", None, [_problem(exc, file.source)])
+    return (file.size, file.mtime_ns, digest, entry), entry
+
+
+@dataclasses.dataclass
+class _Scan:
+    read: int = 0
+    drafts: int = 0
+    metas: list[ArticleMeta] = dataclasses.field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+    digests: dict[str, str] = dataclasses.field(default_factory=dict)
+
 
 def _scan(
-    root: Path, config: Config, progress: Progress | None
-) -> tuple[int, int, list[ArticleMeta], list[Problem]]:
-    """Phase one: the front matter of every post."""
-    paths = find_posts(root)
-    metas: list[ArticleMeta] = []
-    problems: list[Problem] = []
-    drafts = 0
-    now = datetime.now(UTC)
-    for i, path in enumerate(paths, 1):
+    root: Path,
+    files: Sequence[PostFile],
+    config: Config,
+    cache: BuildCache,
+    progress: Progress | None,
+) -> _Scan:
+    """Phase one: the front matter of every post (from the cache when unchanged)."""
+    known = cache.posts()
+    todo = [f for f in files if known.get(f.source, (-1, -1))[:2] != (f.size, f.mtime_ns)]
+    changed = {f.source for f in todo}
+    read_one = partial(_read_one, root, config, datetime.now(UTC))
+    results = _map(read_one, todo, _jobs(config), progress, "read")
+    batch: list[tuple[str, PostRow]] = []
+    scan = _Scan(read=len(files))
+    for file in files:  # in order; the results of ``todo`` come in the same order
+        if file.source in changed:
+            row, _ = next(results)
+            batch.append((file.source, row))
+            if len(batch) >= 2000:
+                cache.save(posts=batch)
+                batch = []
+        else:
+            row = known[file.source]
+        # Every outcome goes through its encoding, so cached and fresh ones are equal.
         try:
-            raw = read_post(path, root, config)
-            meta, found = meta_from_raw(raw, config, now)
-        except Draft:
-            drafts += 1
-            continue
-        except ArticleError as exc:
-            problems.append(Problem(exc.path, exc.field, exc.message, "error", "skipped"))
-            continue
-        finally:
-            if progress:
-                progress("read", i, len(paths))
-        problems.extend(found)
-        metas.append(meta)
-    metas, clashes = dedupe_guids(metas)
-    return len(paths), drafts, metas, problems + clashes
+            kind, meta, found = decode_entry(row[3])
+        except ValueError:  # a damaged cache row: read the file again
+            row, _ = read_one(file)
+            kind, meta, found = decode_entry(row[3])
+        scan.problems.extend(found)
+        if kind == "draft":
+            scan.drafts += 1
+        elif meta is not None:
+            scan.metas.append(meta)
+            scan.digests[file.source] = row[2]
+    present = {f.source for f in files}
+    cache.save(posts=batch, gone=[s for s in known if s not in present])
+    scan.metas, clashes = dedupe_guids(scan.metas)
+    scan.problems.extend(clashes)
+    return scan
+
+
+# ---------------------------------------------------------------------- phase two
+
+
+def _clean_one(root: Path, config: Config, meta: ArticleMeta) -> Body | ArticleError:
+    """Phase two for one post: its cleaned body, or why it cannot be published."""
+    try:
+        raw = read_post(root / meta.source, root, config)
+        return clean(meta, raw.body, config)
+    except ArticleError as exc:
+        return exc
 
 
 def _finish_all(
-    root: Path, metas: Iterable[ArticleMeta], config: Config, progress: Progress | None
+    root: Path,
+    metas: Iterable[ArticleMeta],
+    config: Config,
+    progress: Progress | None,
+    cache: BuildCache | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Article], list[Problem]]:
-    """Phase two: clean the bodies of the selected posts."""
+    """Phase two: clean the bodies of the selected posts (cached ones are reused)."""
     todo = list(metas)
+    digests = digests or {}
+    cache = cache or BuildCache(None, "")
+    keyed = [(m.source, digests[m.source], m.link) for m in todo if m.source in digests]
+    stored = cache.bodies(keyed)
     done: dict[str, Article] = {}
     problems: list[Problem] = []
-    for i, meta in enumerate(todo, 1):
+    missing: list[ArticleMeta] = []
+    for meta in todo:
+        text = stored.get(meta.source)
         try:
-            raw = read_post(root / meta.source, root, config)
-            done[meta.source] = finish(meta, raw.body, config)
+            body = decode_body(text) if text is not None else None
+        except ValueError:
+            body = None
+        if body is None:
+            missing.append(meta)
+        else:
+            done[meta.source] = complete(meta, body, config)
+    fresh: list[tuple[str, str, str, str]] = []
+    results = _map(partial(_clean_one, root, config), missing, _jobs(config), progress, "clean")
+    for meta, result in zip(missing, results, strict=True):
+        if isinstance(result, ArticleError):
+            problems.append(_problem(result, meta.source))
+            continue
+        try:
+            done[meta.source] = complete(meta, result, config)
         except ArticleError as exc:
-            problems.append(Problem(meta.source, exc.field, exc.message, "error", "skipped"))
-        if progress:
-            progress("clean", i, len(todo))
+            problems.append(_problem(exc, meta.source))
+            continue
+        if meta.source in digests:
+            fresh.append((meta.source, digests[meta.source], meta.link, encode_body(result)))
+    cache.save(bodies=fresh)
     return done, problems
 
 
 def select_and_finish(
-    root: Path, metas: list[ArticleMeta], config: Config, progress: Progress | None = None
+    root: Path,
+    metas: list[ArticleMeta],
+    config: Config,
+    progress: Progress | None = None,
+    *,
+    cache: BuildCache | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> tuple[list[Feed[Article]], list[Problem], int]:
     """Plan the feeds, finish their items, and re-plan if a selected post fails.
 
@@ -95,7 +275,7 @@ def select_and_finish(
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {m.source: m for page in pages for m in page.items}
         missing = [m for s, m in sorted(wanted.items()) if s not in finished]
-        done, trouble = _finish_all(root, missing, config, progress)
+        done, trouble = _finish_all(root, missing, config, progress, cache, digests)
         finished.update(done)
         problems.extend(trouble)
         if not trouble:
@@ -103,6 +283,97 @@ def select_and_finish(
         failed.update(p.path for p in trouble)
     feeds = [with_items(plan, finished) for plan in plans]
     return feeds, problems + layout, len(usable)
+
+
+# ---------------------------------------------------------------------- skipping
+
+
+def _feed_key(feed: Feed[Article]) -> str:
+    return f"{feed.kind}:{'/'.join(feed.path)}"
+
+
+def _fingerprint(base: str, thing: object) -> str:
+    """Everything a document is made of: ``repr`` covers every field of every item."""
+    return hashlib.sha256(base.encode() + repr(thing).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _file_stats(root: Path, relpaths: Iterable[str]) -> dict[str, list[int]] | None:
+    stats: dict[str, list[int]] = {}
+    for relpath in relpaths:
+        try:
+            info = (root / relpath).stat()
+        except OSError:
+            return None
+        stats[relpath] = [info.st_size, info.st_mtime_ns]
+    return stats
+
+
+def _unchanged(site: Site, known: tuple[str, dict[str, list[int]]] | None, fp: str) -> bool:
+    """Keep the files of a document group whose fingerprint and files did not change."""
+    if known is None or known[0] != fp or not known[1]:
+        return False
+    files = known[1]
+    if any(relpath not in site.previous for relpath in files):
+        return False
+    if _file_stats(site.root, files) != files:
+        return False
+    for relpath in files:
+        site.keep(relpath)
+    return True
+
+
+def _state_key(files: Sequence[PostFile], base: str) -> str:
+    digest = hashlib.sha256(base.encode())
+    for file in files:
+        digest.update(f"{file.source}\0{file.size}\0{file.mtime_ns}\n".encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
+def _report_json(report: BuildReport) -> str:
+    return json.dumps(
+        {
+            "read": report.read,
+            "published": report.published,
+            "drafts": report.drafts,
+            "problems": [dataclasses.astuple(p) for p in report.problems],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _nothing_changed(
+    out: Path, saved: str, known: Mapping[str, tuple[str, dict[str, list[int]]]], lock_wait: float
+) -> BuildReport | None:
+    """The report of a build where no source file changed, when every output file is
+    as the last build left it (then nothing is read, rendered or written)."""
+    try:
+        data = json.loads(saved)
+        problems = tuple(Problem(*p) for p in data["problems"])
+        read, published, drafts = int(data["read"]), int(data["published"]), int(data["drafts"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    with open_site(out, lock_wait=lock_wait) as site:
+        for key, (fp, _) in known.items():
+            if not _unchanged(site, known[key], fp):
+                site.current.clear()
+                site.unchanged.clear()
+                break
+        else:
+            return BuildReport(
+                read=read,
+                published=published,
+                drafts=drafts,
+                problems=problems,
+                written=(),
+                unchanged=tuple(site.unchanged),
+                removed=(),
+            )
+        # Something in OUT changed: keep every file this time, the full build follows.
+        site.current.update(site.previous)
+    return None
+
+
+# ---------------------------------------------------------------------- the build
 
 
 def publish(
@@ -121,31 +392,87 @@ def publish(
     """
     config = config or Config()
     root = Path(source_dir)
-    read, drafts, metas, problems = _scan(root, config, progress)
-    feeds, more, published = select_and_finish(root, metas, config, progress)
-    problems = sorted(problems + more, key=lambda p: (p.path, p.field))
-    with open_site(out_dir, lock_wait=lock_wait) as site:
+    out = Path(out_dir)
+    files = post_files(root)
+    base = f"{_code_fingerprint()}:{_config_fingerprint(config)}"
+    cache = BuildCache(_cache_path(out, config) if config.cache else None, base)
+    try:
+        return _build(root, out, files, config, cache, base, progress, lock_wait)
+    finally:
+        cache.close()
+
+
+def _build(
+    root: Path,
+    out: Path,
+    files: Sequence[PostFile],
+    config: Config,
+    cache: BuildCache,
+    base: str,
+    progress: Progress | None,
+    lock_wait: float,
+) -> BuildReport:
+    state_key = _state_key(files, base)
+    known = cache.feeds()
+    saved = cache.state()
+    if saved is not None and saved[0] == state_key:
+        report = _nothing_changed(out, saved[1], known, lock_wait)
+        if report is not None:
+            return report
+    scan = _scan(root, files, config, cache, progress)
+    feeds, more, published = select_and_finish(
+        root, scan.metas, config, progress, cache=cache, digests=scan.digests
+    )
+    scan.metas.clear()  # phase one's metas are not needed any more
+    problems = sorted(scan.problems + more, key=lambda p: (p.path, p.field))
+    groups: dict[str, tuple[str, list[str]]] = {}
+    with open_site(out, lock_wait=lock_wait) as site:
         if config.probe_images:  # enclosure sizes of the images that reach a feed
             from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
 
             feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
             problems = sorted(problems + probed, key=lambda p: (p.path, p.field))
+        prints = []
         for i, feed in enumerate(feeds, 1):
-            for relpath, data in feed_documents(feed, config).items():
-                site.write(relpath, data)
+            key, fp = _feed_key(feed), _fingerprint(base, feed)
+            prints.append(fp)
+            if not _unchanged(site, known.get(key), fp):
+                from newsfeed.render import feed_documents  # feedgen/lxml: only when rendering
+
+                groups[key] = (fp, [])
+                for relpath, data in feed_documents(feed, config).items():
+                    site.write(relpath, data)
+                    groups[key][1].append(relpath)
+            else:
+                groups[key] = (fp, list(known[key][1]))
             if progress:
                 progress("write", i, len(feeds))
-        for relpath, data in site_documents(feeds, config).items():  # index.html, feeds.opml
-            site.write(relpath, data)
+        fp = _fingerprint(base, prints)
+        if not _unchanged(site, known.get(_SITE_KEY), fp):
+            from newsfeed.render import site_documents
+
+            groups[_SITE_KEY] = (fp, [])
+            for relpath, data in site_documents(feeds, config).items():  # index.html, feeds.opml
+                site.write(relpath, data)
+                groups[_SITE_KEY][1].append(relpath)
+        else:
+            groups[_SITE_KEY] = (fp, list(known[_SITE_KEY][1]))
     for problem in problems:
         level = logging.WARNING if problem.severity == "warning" else logging.ERROR
         log.log(level, "%s", problem, extra={"problem": problem})  # the CLI's report shows it
-    return BuildReport(
-        read=read,
+    report = BuildReport(
+        read=scan.read,
         published=published,
-        drafts=drafts,
+        drafts=scan.drafts,
         problems=tuple(problems),
         written=tuple(site.written),
         unchanged=tuple(site.unchanged),
         removed=tuple(site.removed),
     )
+    saved_groups = []
+    for key, (fp, relpaths) in groups.items():
+        stats = _file_stats(site.root, relpaths)
+        if stats is not None:
+            saved_groups.append((key, fp, stats))
+    cache.save(feeds=saved_groups, state=(state_key, _report_json(report)))
+    return report
