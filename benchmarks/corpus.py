@@ -30,8 +30,9 @@ LEAVES = ["新浪财经", "国內", "港股", "美股", "基金", "期货", "外
           "评论", "AcFun", "Animen 动漫平台", "Google Sites", "数码", "手机", "电竞", "足球",
           "篮球", "新能源", "快讯", "深度", "Rust & Go", "—专栏", "新浪财经－国內", "政策",
           "研报", "公司", "宏观", "债券", "黄金", "区块链"]  # fmt: skip
-WORDS = ["市场", "投资者", "政策", "增长", "数据", "公司", "发布", "报告", "经济", "分析",
-         "预计", "季度", "同比", "上涨", "下跌", "监管", "创新", "技术", "平台", "用户"]  # fmt: skip
+WORDS = ["市场", "投资者", "政策", "增长", "数据", "公司", "发布", "报告", "经济",
+         "分析", "预计", "季度", "同比", "上涨", "下跌", "监管", "创新", "技术", "平台",
+         "用户"]  # fmt: skip
 TAGS = ["A股", "港股", "央行", "2024", "AI", "芯片", "新能源", "地产", "消费", "出口"]
 
 
@@ -63,7 +64,8 @@ def _image(rng: random.Random, i: int, n: int, mess: str) -> str:
         return f'<img src="{url.removeprefix("https:")}">'
     if mess == "lazy":
         return f'<img src="data:image/gif;base64,R0lGOD" data-original="{url}">'
-    return f'<div class="img_wrapper"><img id="{n}" src="{url}" alt referrerpolicy="no-referrer"></div>'
+    img = f'<img id="{n}" src="{url}" alt referrerpolicy="no-referrer">'
+    return f'<div class="img_wrapper">{img}</div>'
 
 
 BOILERPLATE = """<!-- news_keyword_pub,stock, -->
@@ -83,8 +85,14 @@ BOILERPLATE = """<!-- news_keyword_pub,stock, -->
 """
 
 
-def post(rng: random.Random, i: int, paths: list[tuple[str, ...]], weights: list[float]) -> str:
-    """The text of post number ``i``."""
+def post(
+    rng: random.Random,
+    i: int,
+    paths: list[tuple[str, ...]],
+    weights: list[float],
+    when: datetime | None = None,
+) -> str:
+    """The text of post number ``i`` (published at ``when``, else a random time)."""
     mess = ""
     if rng.random() < 0.08:
         mess = rng.choice(
@@ -96,7 +104,7 @@ def post(rng: random.Random, i: int, paths: list[tuple[str, ...]], weights: list
         path = rng.choices(paths, weights)[0]
         if path not in chosen:
             chosen.append(path)
-    when = START + timedelta(seconds=rng.randrange(SPAN_SECONDS))
+    when = when or START + timedelta(seconds=rng.randrange(SPAN_SECONDS))
     title = _text(rng, rng.randint(40, 120))
     images = [_image(rng, i, n, mess) for n in range(rng.choice((0, 1, 1, 2, 3, 4)))]
     lead = QR if mess == "qr-lead" or not images else images[0].split('src="')[1].split('"')[0]
@@ -151,15 +159,22 @@ def post(rng: random.Random, i: int, paths: list[tuple[str, ...]], weights: list
     return "\n".join(lines + body)
 
 
-def generate(out: Path, count: int, seed: int = SEED, start: int = 0) -> list[Path]:
-    """Write posts ``start`` .. ``start + count - 1`` of the corpus into ``out``."""
+def generate(
+    out: Path, count: int, seed: int = SEED, start: int = 0, newest: bool = False
+) -> list[Path]:
+    """Write posts ``start`` .. ``start + count - 1`` of the corpus into ``out``.
+
+    With ``newest`` the posts are dated after every post of the corpus, as the
+    posts a crawler adds are.
+    """
     rng = random.Random(seed)
     paths = _categories(rng)
     weights = [1 / (rank + 1) for rank in range(len(paths))]
     written = []
     for i in range(start, start + count):
         post_rng = random.Random(f"{seed}:{i}")
-        text = post(post_rng, i, paths, weights)
+        when = START + timedelta(seconds=SPAN_SECONDS + i * 60) if newest else None
+        text = post(post_rng, i, paths, weights, when)
         folder = out / f"{i // 1000:03d}"
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{i:06d}_{hashlib.sha1(str(i).encode()).hexdigest()[:16]}.md"

@@ -98,6 +98,8 @@ class _Context:
     raw: RawPost
     config: Config
     problems: list[Problem] = field(default_factory=list)
+    # image_url() results by (value, base): headimg and thumbnail are mostly one URL.
+    images: dict[tuple[str, str], tuple[str, str] | None] = field(default_factory=dict)
 
     def warn(self, key: str, message: str, action: str) -> None:
         self.problems.append(Problem(self.raw.source, key, message, "warning", action))
@@ -347,7 +349,9 @@ def _front_image(raw: RawPost, ctx: _Context, keys: Sequence[str], base: str) ->
         value = _scalar(raw.meta.get(key))
         if not value:
             continue
-        found = urls.image_url(value, base, policy)
+        if (value, base) not in ctx.images:
+            ctx.images[value, base] = urls.image_url(value, base, policy)
+        found = ctx.images[value, base]
         if found is not None:
             return Image(found[0], found[1])
     return None

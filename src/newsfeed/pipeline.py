@@ -58,6 +58,8 @@ Progress = Callable[[str, int, int], None]
 
 #: Fewer posts than this are handled in this process: a pool costs more than it saves.
 POOL_THRESHOLD = 200
+#: Fewer feeds to render than this are rendered in this process.
+RENDER_POOL_THRESHOLD = 8
 #: Config keys that change how a build runs, not what it writes.
 _RUN_KEYS = frozenset({"jobs", "cache", "cache_path"})
 _SITE_KEY = "site-documents"
@@ -79,10 +81,11 @@ def _map(
     jobs: int,
     progress: Progress | None,
     stage: str,
+    threshold: int = POOL_THRESHOLD,
 ) -> Iterator[R]:
     """``map(fn, items)`` in order, in ``jobs`` processes when there is enough work."""
     total = len(items)
-    if jobs <= 1 or total < POOL_THRESHOLD:
+    if jobs <= 1 or total < threshold:
         for i, item in enumerate(items, 1):
             yield fn(item)
             if progress:
@@ -91,6 +94,7 @@ def _map(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, min(64, total // (jobs * 8)))
+    jobs = min(jobs, total)
     pool: Executor
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         for i, result in enumerate(pool.map(fn, items, chunksize=chunk), 1):
@@ -134,7 +138,7 @@ def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> tupl
     """Phase one for one file: its cache row and the encoded outcome."""
     digest = ""
     try:
-        raw, digest = read_meta(file.path, root, config)
+        raw, digest = read_meta(Path(file.path), root, config)
         meta, found = meta_from_raw(raw, config, now)
         entry = encode_entry("ok", meta, found)
     except Draft:
@@ -285,6 +289,16 @@ def select_and_finish(
     return feeds, problems + layout, len(usable)
 
 
+# ---------------------------------------------------------------------- rendering
+
+
+def _render_feed(config: Config, feed: Feed[Article]) -> dict[str, bytes]:
+    """Every document of one feed (in a worker process when there are many)."""
+    from newsfeed.render import feed_documents  # feedgen/lxml: only when rendering
+
+    return feed_documents(feed, config)
+
+
 # ---------------------------------------------------------------------- skipping
 
 
@@ -433,20 +447,23 @@ def _build(
             feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
             problems = sorted(problems + probed, key=lambda p: (p.path, p.field))
         prints = []
-        for i, feed in enumerate(feeds, 1):
+        stale: list[Feed[Article]] = []
+        for feed in feeds:
             key, fp = _feed_key(feed), _fingerprint(base, feed)
             prints.append(fp)
-            if not _unchanged(site, known.get(key), fp):
-                from newsfeed.render import feed_documents  # feedgen/lxml: only when rendering
-
-                groups[key] = (fp, [])
-                for relpath, data in feed_documents(feed, config).items():
-                    site.write(relpath, data)
-                    groups[key][1].append(relpath)
-            else:
+            if _unchanged(site, known.get(key), fp):
                 groups[key] = (fp, list(known[key][1]))
-            if progress:
-                progress("write", i, len(feeds))
+            else:
+                groups[key] = (fp, [])
+                stale.append(feed)
+        render = partial(_render_feed, config)
+        jobs = _jobs(config)
+        for feed, documents in zip(
+            stale, _map(render, stale, jobs, progress, "write", RENDER_POOL_THRESHOLD), strict=True
+        ):
+            for relpath, data in documents.items():
+                site.write(relpath, data)
+                groups[_feed_key(feed)][1].append(relpath)
         fp = _fingerprint(base, prints)
         if not _unchanged(site, known.get(_SITE_KEY), fp):
             from newsfeed.render import site_documents

@@ -138,15 +138,18 @@ def find_posts(source_dir: Path) -> list[Path]:
 
     The paths of :func:`post_files`.
     """
-    return [file.path for file in post_files(source_dir)]
+    return [Path(file.path) for file in post_files(source_dir)]
 
 
 @dataclass(frozen=True, slots=True)
 class PostFile:
-    """A post file found by :func:`post_files`, with what one ``stat()`` said."""
+    """A post file found by :func:`post_files`, with what one ``stat()`` said.
+
+    ``path`` is the file's path as a string (``root`` joined with ``source``).
+    """
 
     source: str
-    path: Path
+    path: str
     size: int
     mtime_ns: int
 
@@ -177,9 +180,9 @@ def post_files(source_dir: Path) -> list[PostFile]:
         raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
 
     found: list[PostFile] = []
-    folders = [root]
+    folders = [(str(root), "")]  # (path, relative path with a trailing slash)
     while folders:
-        folder = folders.pop()
+        folder, relative = folders.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -195,12 +198,11 @@ def post_files(source_dir: Path) -> list[PostFile]:
                 is_dir = False
             if is_dir:
                 if not entry.is_symlink():
-                    folders.append(folder / name)
+                    folders.append((entry.path, f"{relative}{name}/"))
                 continue
             if not name.lower().endswith(POST_SUFFIXES):
                 continue
-            path = folder / name
-            if entry.is_symlink() and not _inside(path, real_root):
+            if entry.is_symlink() and not _inside(Path(entry.path), real_root):
                 continue
             try:
                 info = entry.stat()
@@ -208,8 +210,7 @@ def post_files(source_dir: Path) -> list[PostFile]:
                 continue
             if not S_ISREG(info.st_mode):
                 continue
-            source = path.relative_to(root).as_posix()
-            found.append(PostFile(source, path, info.st_size, info.st_mtime_ns))
+            found.append(PostFile(relative + name, entry.path, info.st_size, info.st_mtime_ns))
     found.sort(key=lambda file: file.source)
     return found
 
@@ -240,7 +241,8 @@ def read_post(path: Path, root: Path, config: Config) -> RawPost:
 
 
 _BLANK = re.compile("[\\s\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*")
-_FIRST_CUT = 2048
+_RAW_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|;{3,})", re.MULTILINE)
+_MAX_PREFIX_TRIES = 4
 
 
 def read_meta(path: Path, root: Path, config: Config) -> tuple[RawPost, str]:
@@ -268,11 +270,14 @@ def _front_prefix(text: str) -> str:
 
     Cleaning is character by character, so the cleaned prefix is a prefix of the
     cleaned text; when the closing separator is inside it, it is the first one in the
-    whole text too.
+    whole text too. Candidates are the raw separator-like lines, in order.
     """
-    size = _FIRST_CUT
-    while size < len(text):
-        cut = text.find("\n", size)
+    pos = 0
+    for _ in range(_MAX_PREFIX_TRIES):
+        hit = _RAW_SEPARATOR.search(text, pos)
+        if hit is None:
+            break
+        cut = text.find("\n", hit.end())
         if cut < 0:
             break
         prefix = clean_text(text[: cut + 1])
@@ -280,10 +285,9 @@ def _front_prefix(text: str) -> str:
         first, _, rest = start.partition("\n")
         opening = _OPEN.fullmatch(first)
         closing = _CLOSE[opening.group(1)[0]] if opening else _ANY_CLOSE
-        closed = closing.search(rest if opening else start)
-        if closed is not None:
+        if closing.search(rest if opening else start) is not None:
             return prefix
-        size *= 4
+        pos = cut + 1
     return text
 
 
@@ -537,6 +541,8 @@ class _Walk:
         self.chars += len(raw)
         if self.chars > self.max_chars:
             raise _Limit("front matter expands to far more text than it contains (YAML aliases?)")
+        if "&" not in raw and raw.isprintable():  # nothing to unescape or clean (fast path)
+            return raw
         return clean_text(html.unescape(raw))
 
 

@@ -1,0 +1,159 @@
+"""Time newsfeed against the naive baseline on generated corpora of 1k, 10k, 100k posts.
+
+    python benchmarks/run.py [--sizes 1000,10000,100000] [--repeat 3] [--work DIR]
+
+Every measure is a whole process (``python -m newsfeed build ... -q`` or
+``python benchmarks/naive.py``), timed from start to exit, with its peak resident
+memory (the largest process of its tree, from ``wait4``). For each size:
+
+- ``naive``: the baseline of ``benchmarks/naive.py`` (every body through BeautifulSoup);
+- ``cold``: newsfeed into an empty output folder (no cache);
+- ``warm``: newsfeed again, nothing changed;
+- ``+1 post``: newsfeed after one new post was added (the newest, as a crawler adds).
+
+Prints medians, speed-ups over the baseline of the same run, peak RSS and posts per
+second, as a Markdown table (also saved as ``results.json`` in the work folder).
+The corpora are deterministic (``benchmarks/corpus.py``, fixed seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402  (the generator beside this file)
+
+
+@dataclass
+class Measure:
+    size: int
+    build: str
+    seconds: list[float]
+    peak_mb: float
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0,):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def corpus_for(work: Path, size: int) -> Path:
+    folder = work / f"corpus-{size}"
+    stamp = folder / ".complete"
+    if not stamp.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"generating {size} posts in {folder}", file=sys.stderr)
+        corpus.generate(folder, size)
+        stamp.touch()
+    return folder
+
+
+def newsfeed(source: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "newsfeed", "build", str(source), "-o", str(out), "-q"]
+
+
+def measure_size(work: Path, size: int, repeat: int, naive: bool) -> list[Measure]:
+    source = corpus_for(work, size)
+    added = source / "added"
+    shutil.rmtree(added, ignore_errors=True)
+    out = work / f"out-{size}"
+    results = []
+
+    def many(build: str, cmd: list[str], before: object = None) -> Measure:
+        times, peaks = [], []
+        for i in range(repeat):
+            if callable(before):
+                before(i)
+            seconds, peak = run(cmd)
+            times.append(seconds)
+            peaks.append(peak)
+            print(f"  {size:>7} {build:<9} {seconds:7.2f} s {peak:7.1f} MB", file=sys.stderr)
+        return Measure(size, build, times, max(peaks))
+
+    if naive:
+        naive_out = work / f"naive-{size}"
+
+        def clear_naive(_: int) -> None:
+            shutil.rmtree(naive_out, ignore_errors=True)
+
+        cmd = [sys.executable, str(HERE / "naive.py"), str(source), str(naive_out)]
+        results.append(many("naive", cmd, clear_naive))
+
+    def clear(_: int) -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    results.append(many("cold", newsfeed(source, out), clear))
+    results.append(many("warm", newsfeed(source, out)))
+
+    def add_one(i: int) -> None:
+        corpus.generate(added, 1, start=size + i, newest=True)
+
+    results.append(many("+1 post", newsfeed(source, out), add_one))
+    shutil.rmtree(added, ignore_errors=True)
+    return results
+
+
+def table(results: list[Measure]) -> str:
+    base = {m.size: m.median for m in results if m.build == "naive"}
+    lines = [
+        "| posts | build | median wall | vs naive | peak RSS | posts/s |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for m in results:
+        ratio = f"{base[m.size] / m.median:.1f}x" if m.size in base else "n/a"
+        rate = f"{m.size / m.median:,.0f}"
+        lines.append(
+            f"| {m.size:,} | {m.build} | {m.median:.2f} s | {ratio} | {m.peak_mb:.0f} MB | {rate} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measure (median)")
+    parser.add_argument(
+        "--big-repeat", type=int, default=1, help="runs per measure above 20k posts"
+    )
+    parser.add_argument("--no-naive-above", type=int, default=10**9, help="skip the baseline")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/newsfeed-bench"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    results: list[Measure] = []
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()}", file=sys.stderr)
+    for size in (int(s) for s in args.sizes.split(",")):
+        repeat = args.repeat if size <= 20_000 else args.big_repeat
+        results.extend(measure_size(args.work, size, repeat, size <= args.no_naive_above))
+    print(table(results))
+    print(f"\nload average after the run: {os.getloadavg()}")
+    (args.work / "results.json").write_text(
+        json.dumps([asdict(m) | {"median": m.median} for m in results], indent=1)
+    )
+
+
+if __name__ == "__main__":
+    main()
