@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
@@ -66,6 +67,16 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="ask image servers for sizes and types (cached)",
     )
+    build.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="worker processes (default 0: every core)"
+    )
+    build.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        default=None,
+        help="ignore and do not update the build cache (OUT/.newsfeed-cache.sqlite)",
+    )
     serve = sub.add_parser("serve", help="preview an output folder on this machine over HTTP")
     serve.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
@@ -98,6 +109,8 @@ def _flags(args: argparse.Namespace) -> dict[str, object]:
             ("hub", "hub"),
             ("archive", "archive"),
             ("probe_images", "probe_images"),
+            ("jobs", "jobs"),
+            ("cache", "cache"),
         )
         if given.get(name) is not None
     }
@@ -128,17 +141,38 @@ def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
         print(f"pinged {config.hub} with {len(topics)} changed feeds")
 
 
+_STAGES = {"read": "reading front matter", "clean": "cleaning bodies", "write": "rendering feeds"}
+
+
 def _progress(quiet: bool) -> Progress | None:
+    """A rich progress bar on stderr, only on a terminal and never with ``--quiet``."""
     if quiet or not sys.stderr.isatty():
         return None
-    last = {"stage": ""}
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bars
+
+    bars = Bars(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+    running = [False]
 
     def show(stage: str, done: int, total: int) -> None:
-        if done == total or done % 200 == 0 or stage != last["stage"]:
-            end = "\n" if done == total else ""
-            sys.stderr.write(f"\r{stage:>5}: {done}/{total}{end}")
-            sys.stderr.flush()
-            last["stage"] = stage
+        if not running[0]:
+            bars.start()
+            running[0] = True
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(_STAGES.get(stage, stage), total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+        if done >= total:
+            bars.stop()
+            running[0] = False
 
     return show
 

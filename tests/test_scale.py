@@ -1,0 +1,334 @@
+"""Scale: two-phase build, build cache, process pool; the output never depends on them."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import newsfeed
+from newsfeed import pipeline, sources
+from newsfeed.cache import CACHE_NAME, SCHEMA_VERSION
+from newsfeed.errors import ArticleError
+from newsfeed.render import feed_documents
+from newsfeed.site import MANIFEST_NAME
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _corpus_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks/corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus = _corpus_module()
+
+
+@pytest.fixture(scope="module")
+def posts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated corpus (deterministic), with every kind of mess in it."""
+    folder = tmp_path_factory.mktemp("posts")
+    corpus.generate(folder, 60)
+    return folder
+
+
+CONFIG = newsfeed.Config(limit=5, site_title="scale")
+
+
+def files(out: Path) -> dict[str, bytes]:
+    """Every published file of OUT (not the manifest, lock or cache)."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def mtimes(out: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def build(posts: Path, out: Path, **changes: Any) -> newsfeed.BuildReport:
+    config = newsfeed.Config.from_mapping(changes, base=CONFIG)
+    return newsfeed.publish(posts, out, config)
+
+
+def test_generated_corpus_is_deterministic(tmp_path: Path) -> None:
+    """Benchmarks compare like with like: the same seed gives the same posts, byte for byte."""
+    corpus.generate(tmp_path / "a", 12)
+    corpus.generate(tmp_path / "b", 12)
+    assert files(tmp_path / "a") == files(tmp_path / "b")
+    assert len(files(tmp_path / "a")) == 12
+
+
+def test_output_is_identical_with_and_without_the_cache(posts: Path, tmp_path: Path) -> None:
+    """Feeds built from cached front matter and bodies are byte-identical to fresh ones."""
+    build(posts, tmp_path / "plain", cache=False)
+    assert not (tmp_path / "plain" / CACHE_NAME).exists()
+    build(posts, tmp_path / "cached")
+    assert (tmp_path / "cached" / CACHE_NAME).exists()
+    # Remove the feeds but keep the cache: everything is rendered from cached data.
+    for name in files(tmp_path / "cached"):
+        (tmp_path / "cached" / name).unlink()
+    report = build(posts, tmp_path / "cached")
+    assert report.written
+    assert files(tmp_path / "cached") == files(tmp_path / "plain")
+
+
+def test_output_is_identical_for_any_number_of_jobs(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parallel reading, cleaning and rendering give the same bytes as one process."""
+    build(posts, tmp_path / "one", jobs=1, cache=False)
+    monkeypatch.setattr(pipeline, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(pipeline, "RENDER_POOL_THRESHOLD", 1)
+    build(posts, tmp_path / "three", jobs=3, cache=False)
+    assert files(tmp_path / "three") == files(tmp_path / "one")
+
+
+def test_two_phase_build_equals_cleaning_every_post(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cleaning only the selected posts changes nothing in the feeds, and skips the rest."""
+    cleaned: list[str] = []
+    real_clean = pipeline.clean
+
+    def counting(meta: Any, body: str, config: newsfeed.Config) -> Any:
+        cleaned.append(meta.source)
+        return real_clean(meta, body, config)
+
+    monkeypatch.setattr(pipeline, "clean", counting)
+    out = tmp_path / "out"
+    report = build(posts, out, jobs=1, cache=False)
+    everything = newsfeed.load_articles(posts, CONFIG)  # cleans every post
+    feeds = newsfeed.build_feeds(everything.articles, CONFIG)
+    for feed in feeds:
+        for relpath, data in feed_documents(feed, CONFIG).items():
+            assert (out / relpath).read_bytes() == data, relpath
+    selected = {a.source for feed in feeds for a in feed.items}
+    assert sorted(cleaned) == sorted(selected)
+    assert len(cleaned) < report.published
+
+
+def test_nothing_changed_reads_no_post_and_writes_nothing(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cron rebuild with no new post only stat()s the files: no read, no render, no write."""
+    out = tmp_path / "out"
+    first = build(posts, out)
+    before = mtimes(out)
+
+    def forbidden(*args: object, **kwargs: object) -> Any:
+        raise AssertionError("a post was read or a feed rendered")
+
+    monkeypatch.setattr(pipeline, "read_meta", forbidden)
+    monkeypatch.setattr(pipeline, "read_post", forbidden)
+    monkeypatch.setattr(pipeline, "_render_feed", forbidden)
+    again = build(posts, out)
+    assert again.written == () and again.removed == ()
+    assert set(again.unchanged) == set(first.written)
+    assert (again.read, again.published, again.problems) == (
+        first.read,
+        first.published,
+        first.problems,
+    )
+    assert mtimes(out) == before
+
+
+def test_a_damaged_output_file_is_rewritten_on_a_warm_build(posts: Path, tmp_path: Path) -> None:
+    """The warm shortcut never trusts an output file someone edited: it is put right."""
+    out = tmp_path / "out"
+    build(posts, out, cache=False)
+    expected = files(out)
+    build(posts, out)
+    (out / "rss.xml").write_bytes(b"<broken/>")
+    report = build(posts, out)
+    assert report.written == ("rss.xml",)
+    assert files(out) == expected
+
+
+def test_one_changed_post_rerenders_only_its_feeds(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Editing one post costs its own feeds, not the whole site."""
+    source = tmp_path / "posts"
+    corpus.generate(source, 60)
+    out = tmp_path / "out"
+    build(source, out, limit=0, jobs=1)
+    post = sorted(source.rglob("*.md"))[7]
+    post.write_text(post.read_text("utf-8").replace("title: '", "title: 'EDITED ", 1), "utf-8")
+    rendered: list[newsfeed.Feed[newsfeed.Article]] = []
+    real_render = pipeline._render_feed
+
+    def spy(config: newsfeed.Config, feed: newsfeed.Feed[newsfeed.Article]) -> Any:
+        rendered.append(feed)
+        return real_render(config, feed)
+
+    monkeypatch.setattr(pipeline, "_render_feed", spy)
+    build(source, out, limit=0, jobs=1)
+    relpath = post.relative_to(source).as_posix()
+    config = newsfeed.Config.from_mapping({"limit": 0}, base=CONFIG)
+    feeds = newsfeed.build_feeds(newsfeed.load_articles(source, config).articles, config)
+    containing = [f.path for f in feeds if any(a.source == relpath for a in f.items)]
+    assert sorted(f.path for f in rendered) == sorted(containing)
+    assert 1 < len(rendered) < len(feeds)
+    assert any("EDITED" in a.title for f in rendered for a in f.items)
+
+
+def test_deleting_the_cache_is_always_safe(posts: Path, tmp_path: Path) -> None:
+    """Without its cache a rebuild starts over and still leaves the site as it was."""
+    out = tmp_path / "out"
+    build(posts, out)
+    expected = files(out)
+    (out / CACHE_NAME).unlink()
+    report = build(posts, out)
+    assert report.written == () and report.removed == ()
+    assert files(out) == expected
+
+
+def _check_rebuilt(posts: Path, out: Path, caplog: pytest.LogCaptureFixture, words: str) -> None:
+    expected_dir = out.parent / "expected"
+    build(posts, expected_dir, cache=False)
+    with caplog.at_level(logging.WARNING, logger="newsfeed"):
+        build(posts, out)
+    messages = [r.getMessage() for r in caplog.records if "build cache" in r.getMessage()]
+    assert messages and words in messages[0], messages
+    assert files(out) == files(expected_dir)
+    # The rebuilt cache is a good one: the next build needs no post.
+    db = sqlite3.connect(out / CACHE_NAME)
+    assert db.execute("SELECT value FROM info WHERE key = 'schema'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
+    assert db.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == len(files(posts))
+    db.close()
+
+
+def test_a_corrupt_cache_is_reported_and_rebuilt(
+    posts: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Garbage in the cache file is never trusted: a warning, a fresh cache, right feeds."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / CACHE_NAME).write_bytes(b"this is not SQLite at all\0" * 100)
+    _check_rebuilt(posts, out, caplog, "rebuilding")
+
+
+def test_a_cache_of_another_schema_version_is_reported_and_rebuilt(
+    posts: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cache written by another newsfeed version is detected, not misread."""
+    out = tmp_path / "out"
+    build(posts, out)
+    db = sqlite3.connect(out / CACHE_NAME)
+    db.execute("UPDATE info SET value = '999' WHERE key = 'schema'")
+    db.execute("UPDATE posts SET entry = 'garbage'")
+    db.commit()
+    db.close()
+    _check_rebuilt(posts, out, caplog, "schema version")
+
+
+def test_damaged_cache_rows_are_read_again(posts: Path, tmp_path: Path) -> None:
+    """A row that does not decode makes newsfeed read that post again, not crash."""
+    out = tmp_path / "out"
+    build(posts, out, cache=False)
+    expected = files(out)
+    build(posts, out)
+    db = sqlite3.connect(out / CACHE_NAME)
+    db.execute("UPDATE posts SET entry = '{not json'")
+    db.execute("UPDATE bodies SET body = '[]'")
+    db.execute("DELETE FROM state")
+    db.commit()
+    db.close()
+    for name in expected:
+        (out / name).unlink()
+    build(posts, out)
+    assert files(out) == expected
+
+
+def test_the_cache_inside_out_is_never_published_or_removed(posts: Path, tmp_path: Path) -> None:
+    """The cache sits in OUT as a dotfile: not in the manifest, never removed as stale."""
+    out = tmp_path / "out"
+    first = build(posts, out)
+    (out / "stale.xml").write_text("mine")
+    build(posts, out, category_dir="sections")  # every category feed moves
+    manifest = (out / MANIFEST_NAME).read_text("utf-8")
+    assert CACHE_NAME not in manifest and CACHE_NAME not in first.written
+    assert (out / CACHE_NAME).is_file() and (out / "stale.xml").is_file()
+
+
+def test_cache_path_can_live_outside_out(posts: Path, tmp_path: Path) -> None:
+    """``cache_path`` moves the cache; OUT then holds only the site."""
+    out = tmp_path / "out"
+    build(posts, out, cache_path=str(tmp_path / "state" / "cache.sqlite"))
+    assert (tmp_path / "state" / "cache.sqlite").is_file()
+    assert not (out / CACHE_NAME).exists()
+
+
+def test_front_matter_only_read_equals_full_read(posts: Path, tmp_path: Path) -> None:
+    """Phase one's cheap read gives exactly the front matter of the full read."""
+    odd = {
+        "crlf.md": "\r\n---\r\ntitle: a\r\n---\r\nbody\r\n",
+        "control.md": "---\ntitle: b\n-\x00--\nbody\n---\nmore",
+        "none.md": "just a body\n---\nwith a rule",
+        "bare.md": "title: c\ndate: 2021-01-01\n---\nbody",
+        "unclosed.md": "---\ntitle: d\nbody without end",
+        "json.md": ";;;\n\"title\": \"e\"\n;;;\nbody",
+        "late.md": "---\ntitle: f\n" + "x: y\n" * 3000 + "---\nbody",
+        "blank.md": "\x00\n  \n",
+    }
+    for name, text in odd.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    config = newsfeed.Config()
+    for folder in (posts, tmp_path):
+        for path in sources.find_posts(folder):
+            try:
+                full = sources.read_post(path, folder, config)
+            except ArticleError as exc:
+                with pytest.raises(ArticleError) as info:
+                    sources.read_meta(path, folder, config)
+                assert str(info.value) == str(exc)
+                continue
+            meta, digest = sources.read_meta(path, folder, config)
+            assert (meta.meta, meta.recovered) == (full.meta, full.recovered), path
+            assert len(digest) == 40
+
+
+def test_front_matter_only_read_on_the_real_corpus(corpus_dir: Path) -> None:
+    """The cheap read agrees with the full one on every real, messy file."""
+    config = newsfeed.Config()
+    for path in sources.find_posts(corpus_dir):
+        try:
+            full = sources.read_post(path, corpus_dir, config)
+        except ArticleError:
+            with pytest.raises(ArticleError):
+                sources.read_meta(path, corpus_dir, config)
+            continue
+        meta, _ = sources.read_meta(path, corpus_dir, config)
+        assert (meta.meta, meta.recovered) == (full.meta, full.recovered), path
+
+
+def test_a_warm_build_loads_no_html_or_feed_library(posts: Path, tmp_path: Path) -> None:
+    """Nothing changed costs milliseconds: bs4, feedgen and lxml are not even imported."""
+    out = tmp_path / "out"
+    build(posts, out)
+    code = (
+        "import sys, newsfeed\n"
+        f"c = newsfeed.Config(limit=5, site_title='scale')\n"
+        f"r = newsfeed.publish({str(posts)!r}, {str(out)!r}, c)\n"
+        "assert r.written == (), r.written\n"
+        "print(sorted(m for m in ('bs4', 'feedgen', 'lxml') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
