@@ -282,7 +282,7 @@ def test_front_matter_only_read_equals_full_read(posts: Path, tmp_path: Path) ->
         "none.md": "just a body\n---\nwith a rule",
         "bare.md": "title: c\ndate: 2021-01-01\n---\nbody",
         "unclosed.md": "---\ntitle: d\nbody without end",
-        "json.md": ";;;\n\"title\": \"e\"\n;;;\nbody",
+        "json.md": ';;;\n"title": "e"\n;;;\nbody',
         "late.md": "---\ntitle: f\n" + "x: y\n" * 3000 + "---\nbody",
         "blank.md": "\x00\n  \n",
     }
