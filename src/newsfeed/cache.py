@@ -204,14 +204,19 @@ class BuildCache:
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
         """The cached bodies of ``(source, digest, link)`` triples, by source."""
+        keys = {source: (digest, link) for source, digest, link in wanted}
+        sources = sorted(keys)
         found: dict[str, str] = {}
-        for source, digest, link in wanted:
+        for start in range(0, len(sources), 500):
+            chunk = sources[start : start + 500]
+            marks = ",".join("?" * len(chunk))
             rows = self._query(
-                "SELECT body FROM bodies WHERE source = ? AND digest = ? AND link = ?",
-                (source, digest, link),
+                f"SELECT source, digest, link, body FROM bodies WHERE source IN ({marks})",
+                tuple(chunk),
             )
-            if rows:
-                found[source] = rows[0][0]
+            for source, digest, link, body in rows:
+                if keys.get(source) == (digest, link):
+                    found[source] = body
         return found
 
     def feeds(self) -> dict[str, tuple[str, dict[str, list[int]]]]:

@@ -311,6 +311,22 @@ def _fingerprint(base: str, thing: object) -> str:
     return hashlib.sha256(base.encode() + repr(thing).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _feed_fingerprint(base: str, feed: Feed[Article], items: dict[int, str]) -> str:
+    """:func:`_fingerprint` of a feed, each article's share computed once (``items``)."""
+    parts: list[object] = []
+    for field in dataclasses.fields(feed):
+        value = getattr(feed, field.name)
+        if field.name == "items":
+            for article in value:
+                if id(article) not in items:
+                    items[id(article)] = _fingerprint("", article)
+            value = [items[id(article)] for article in value]
+        elif field.name == "archives":
+            value = [_feed_fingerprint("", page, items) for page in value]
+        parts.append((field.name, value))
+    return _fingerprint(base, parts)
+
+
 def _file_stats(root: Path, relpaths: Iterable[str]) -> dict[str, list[int]] | None:
     stats: dict[str, list[int]] = {}
     for relpath in relpaths:
@@ -448,8 +464,9 @@ def _build(
             problems = sorted(problems + probed, key=lambda p: (p.path, p.field))
         prints = []
         stale: list[Feed[Article]] = []
+        shares: dict[int, str] = {}  # feeds share articles: fingerprint each once
         for feed in feeds:
-            key, fp = _feed_key(feed), _fingerprint(base, feed)
+            key, fp = _feed_key(feed), _feed_fingerprint(base, feed, shares)
             prints.append(fp)
             if _unchanged(site, known.get(key), fp):
                 groups[key] = (fp, list(known[key][1]))
