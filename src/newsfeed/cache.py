@@ -26,7 +26,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -193,13 +193,24 @@ class BuildCache:
         rows = self._query("SELECT key, report FROM state WHERE id = 0")
         return (str(rows[0][0]), str(rows[0][1])) if rows else None
 
-    def posts(self) -> dict[str, PostRow]:
-        """Every source file phase one saw last time."""
-        rows = self._query("SELECT source, size, mtime_ns, digest, entry FROM posts")
-        found: dict[str, PostRow] = {}
-        for source, size, mtime_ns, digest, entry in rows:
+    def post_stats(self) -> dict[str, tuple[int, int, str]]:
+        """``(size, mtime_ns, digest)`` of every source file phase one saw last time."""
+        found: dict[str, tuple[int, int, str]] = {}
+        for source, size, mtime_ns, digest in self._query(
+            "SELECT source, size, mtime_ns, digest FROM posts"
+        ):
             with contextlib.suppress(ValueError, TypeError):
-                found[source] = (int(size), int(mtime_ns), digest, entry)
+                found[source] = (int(size), int(mtime_ns), digest)
+        return found
+
+    def entries(self, sources: Sequence[str]) -> dict[str, str]:
+        """The recorded phase-one outcomes of ``sources``."""
+        found: dict[str, str] = {}
+        for start in range(0, len(sources), 500):
+            chunk = sources[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT source, entry FROM posts WHERE source IN ({marks})"
+            found.update(self._query(sql, tuple(chunk)))
         return found
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:

@@ -58,6 +58,8 @@ Progress = Callable[[str, int, int], None]
 
 #: Fewer posts than this are handled in this process: a pool costs more than it saves.
 POOL_THRESHOLD = 200
+#: Posts handled (cache rows fetched, saved) at a time in phase one.
+_CHUNK = 2000
 #: Fewer feeds to render than this are rendered in this process.
 RENDER_POOL_THRESHOLD = 8
 #: Config keys that change how a build runs, not what it writes.
@@ -164,35 +166,46 @@ def _scan(
     cache: BuildCache,
     progress: Progress | None,
 ) -> _Scan:
-    """Phase one: the front matter of every post (from the cache when unchanged)."""
-    known = cache.posts()
+    """Phase one: the front matter of every post (from the cache when unchanged).
+
+    Memory stays flat in the number of posts: cached outcomes are fetched and
+    decoded a chunk of files at a time, fresh ones saved a batch at a time.
+    """
+    known = cache.post_stats()
     todo = [f for f in files if known.get(f.source, (-1, -1))[:2] != (f.size, f.mtime_ns)]
     changed = {f.source for f in todo}
     read_one = partial(_read_one, root, config, datetime.now(UTC))
     results = _map(read_one, todo, _jobs(config), progress, "read")
     batch: list[tuple[str, PostRow]] = []
     scan = _Scan(read=len(files))
-    for file in files:  # in order; the results of ``todo`` come in the same order
-        if file.source in changed:
-            row, _ = next(results)
-            batch.append((file.source, row))
-            if len(batch) >= 2000:
-                cache.save(posts=batch)
-                batch = []
-        else:
-            row = known[file.source]
-        # Every outcome goes through its encoding, so cached and fresh ones are equal.
-        try:
-            kind, meta, found = decode_entry(row[3])
-        except ValueError:  # a damaged cache row: read the file again
-            row, _ = read_one(file)
-            kind, meta, found = decode_entry(row[3])
-        scan.problems.extend(found)
-        if kind == "draft":
-            scan.drafts += 1
-        elif meta is not None:
-            scan.metas.append(meta)
-            scan.digests[file.source] = row[2]
+    for start in range(0, len(files), _CHUNK):
+        chunk = files[start : start + _CHUNK]
+        stored = cache.entries([f.source for f in chunk if f.source not in changed])
+        for file in chunk:  # in order; the results of ``todo`` come in the same order
+            if file.source in changed:
+                row, entry = next(results)
+            else:
+                size, mtime_ns, digest = known[file.source]
+                entry = stored.get(file.source, "")
+                row = (size, mtime_ns, digest, entry)
+            # Every outcome goes through its encoding: cached and fresh ones are equal.
+            try:
+                kind, meta, found = decode_entry(entry)
+            except ValueError:  # a damaged or missing cache row: read the file again
+                row, entry = read_one(file)
+                changed.add(file.source)
+                kind, meta, found = decode_entry(entry)
+            if file.source in changed:
+                batch.append((file.source, row))
+            scan.problems.extend(found)
+            if kind == "draft":
+                scan.drafts += 1
+            elif meta is not None:
+                scan.metas.append(meta)
+                scan.digests[file.source] = row[2]
+        if len(batch) >= _CHUNK:
+            cache.save(posts=batch)
+            batch = []
     present = {f.source for f in files}
     cache.save(posts=batch, gone=[s for s in known if s not in present])
     scan.metas, clashes = dedupe_guids(scan.metas)
