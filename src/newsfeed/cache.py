@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newsfeed.model import ArticleMeta, Body, FrozenDict, Image, Problem
 
@@ -299,7 +299,7 @@ def _unimage(data: Any) -> Image | None:
     if data is None:
         return None
     url, media_type, length, width, height = data
-    return Image(url, media_type, length, width, height)
+    return Image(url, _shared(media_type), length, width, height)
 
 
 def _problem(problem: Problem) -> list[str]:
@@ -332,6 +332,23 @@ def encode_entry(
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+_NO_EXTRA = FrozenDict()
+_SHARED: dict[Any, Any] = {}
+_MAX_SHARED = 100_000
+
+T = TypeVar("T")
+
+
+def _shared(value: T) -> T:
+    """One object for equal values (names, category paths), within a bounded table."""
+    found = _SHARED.get(value)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    if len(_SHARED) < _MAX_SHARED:
+        _SHARED[value] = value
+    return value
+
+
 def decode_entry(text: str) -> tuple[str, ArticleMeta | None, list[Problem]]:
     """The inverse of :func:`encode_entry`. Raises ValueError on anything unexpected."""
     try:
@@ -342,22 +359,26 @@ def decode_entry(text: str) -> tuple[str, ArticleMeta | None, list[Problem]]:
         if "m" in data:
             (source, slug, title, categories, tags, author, published, updated, link, guid,
              comments, image, thumbnail, description, extra) = data["m"]  # fmt: skip
+            # Many posts share names, paths and images: share the objects too, so that
+            # 100k posts in memory cost what they must (phase one keeps every meta).
+            when = datetime.fromisoformat(published)
+            front = _unimage(image)
             meta = ArticleMeta(
                 source=source,
                 slug=slug,
                 title=title,
-                categories=tuple(tuple(path) for path in categories),
-                tags=tuple(tags),
-                author=author,
-                published=datetime.fromisoformat(published),
-                updated=datetime.fromisoformat(updated),
+                categories=tuple(_shared(tuple(map(_shared, path))) for path in categories),
+                tags=tuple(map(_shared, tags)),
+                author=_shared(author),
+                published=when,
+                updated=when if updated == published else datetime.fromisoformat(updated),
                 link=link,
                 guid=guid,
                 comments=comments,
-                front_image=_unimage(image),
-                front_thumbnail=_unimage(thumbnail),
+                front_image=front,
+                front_thumbnail=front if thumbnail == image else _unimage(thumbnail),
                 description=description,
-                extra=FrozenDict(extra),
+                extra=FrozenDict(extra) if extra else _NO_EXTRA,
             )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"unreadable cache entry: {exc}") from exc
