@@ -11,6 +11,7 @@ test_sources.py / test_xss.py; this file is about the build as a user runs it.
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import random
 import re
@@ -21,11 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import feedparser
+import lxml.html
 import pytest
+from lxml import etree
 
 from newsfeed import Article, Config
 from newsfeed.articles import derived_guid
 from sitecheck import URL, checked_build, write_posts
+from test_xss import VECTORS, _assert_safe
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "post.md"
@@ -544,3 +548,67 @@ def test_billion_laughs_is_refused_with_bounded_memory(tmp_path: Path) -> None:
     # 9**12 list items would need terabytes; the build stays within a few dozen MB.
     assert peak < 64 * 1024 * 1024, peak
     assert maxrss_kib < 512 * 1024, maxrss_kib
+
+
+# ---------------------------------------------------------------- sanitized content, end to end
+
+RSS_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def published_contents(out: Path) -> dict[str, list[str]]:
+    """Every item's HTML content as readers get it: RSS, Atom and JSON Feed."""
+    rss = etree.parse(str(out / "rss.xml")).getroot()
+    atom = etree.parse(str(out / "atom.xml")).getroot()
+    found = {
+        "rss": [e.text or "" for e in rss.iter(RSS_CONTENT)],
+        "atom": [e.text or "" for e in atom.iter(f"{ATOM}content")],
+    }
+    if (out / "feed.json").is_file():
+        items = json.loads((out / "feed.json").read_bytes())["items"]
+        found["json"] = [i.get("content_html", "") for i in items]
+    return found
+
+
+def test_xss_vectors_never_reach_a_published_feed(tmp_path: Path) -> None:
+    """Not one cheat-sheet vector survives into what readers render, in any format."""
+    src = tmp_path / "src"
+    for i, vector in enumerate(VECTORS):
+        write_posts(src, {f"x{i:03d}.md": post(title=f"v{i}", body=f"<p>keep {i}</p>{vector}")})
+    build = checked_build(tmp_path, src)
+    assert build.report.published == len(VECTORS)
+    contents = published_contents(build.out)
+    surviving = []
+    for kind, items in contents.items():
+        assert len(items) == len(VECTORS), kind
+        for content in items:
+            try:
+                _assert_safe(content)
+            except AssertionError:
+                surviving.append((kind, content))
+            assert re.search(r"keep \d+", content)
+    assert surviving == [], surviving[:3]
+
+
+def test_content_stays_readable_after_sanitizing(tmp_path: Path) -> None:
+    """Paragraphs, images, links, tables, lists and code (with its newlines) reach readers."""
+    body = (
+        "<p>First <b>bold</b> paragraph.</p><p><img src='https://example.com/a.jpg' alt='A'></p>"
+        "<p><a href='https://example.com/x'>a link</a></p>"
+        "<table><tr><th>h</th></tr><tr><td>cell</td></tr></table>"
+        "<ul><li>one</li><li>two</li></ul><ol><li>first</li></ol>"
+        "<pre><code>def f():\n    return 1\n</code></pre>"
+    )
+    src = tmp_path / "src"
+    write_posts(src, one(post(body=body)))
+    build = checked_build(tmp_path, src)
+    for kind, (content,) in published_contents(build.out).items():
+        root = lxml.html.fragment_fromstring(content, create_parent="div")
+        tags = {el.tag for el in root.iter()}
+        assert {"p", "b", "img", "a", "table", "td", "ul", "ol", "li", "pre", "code"} <= tags, kind
+        (code,) = root.iter("code")
+        assert code.text_content() == "def f():\n    return 1\n", kind
+        (img,) = root.iter("img")
+        assert img.get("src") == "https://example.com/a.jpg" and img.get("alt") == "A"
+        (link,) = root.iter("a")
+        assert link.get("href") == "https://example.com/x" and link.text == "a link"
