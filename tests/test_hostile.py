@@ -28,6 +28,7 @@ from lxml import etree
 
 from newsfeed import Article, Config
 from newsfeed.articles import derived_guid
+from newsfeed.cli import main
 from sitecheck import URL, checked_build, write_posts
 from test_xss import VECTORS, _assert_safe
 
@@ -612,3 +613,57 @@ def test_content_stays_readable_after_sanitizing(tmp_path: Path) -> None:
         assert img.get("src") == "https://example.com/a.jpg" and img.get("alt") == "A"
         (link,) = root.iter("a")
         assert link.get("href") == "https://example.com/x" and link.text == "a link"
+
+
+# ---------------------------------------------------------------- the machine-readable report
+
+
+def test_cli_report_lists_every_problem_with_file_reason_and_action(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`build --report` lets a cron job see exactly which posts were skipped and why."""
+    src = tmp_path / "src"
+    write_posts(
+        src,
+        {
+            "good.md": post(),
+            "empty.md": b"",
+            "bomb.md": bomb(),
+            "typed.md": post(extra="permalink: [x]\n"),
+            "draft.md": post(extra="published: false\n"),
+        },
+    )
+    report = tmp_path / "report.json"
+    out = tmp_path / "out"
+    args = ["build", str(src), "-o", str(out), "--site-url", URL, "--report", str(report)]
+    assert main(args) == 0
+    data = json.loads(report.read_text("utf-8"))
+    assert data["ok"] is True and data["error"] is None
+    assert (data["read"], data["published"], data["skipped"], data["drafts"]) == (5, 2, 2, 1)
+    assert data["written"] == len(data["files"]["written"]) > 0
+    assert data["unchanged"] == data["removed"] == 0
+    problems = {(p["path"], p["severity"]): p for p in data["problems"]}
+    assert set(problems) >= {("empty.md", "error"), ("bomb.md", "error"), ("typed.md", "warning")}
+    for problem in data["problems"]:
+        assert set(problem) == {"path", "field", "severity", "reason", "action"}
+        assert problem["reason"] and problem["action"]
+    assert problems[("empty.md", "error")]["reason"] == "the file is empty"
+    assert problems[("typed.md", "warning")]["field"] == "permalink"
+    assert main([*args, "--strict"]) == 1
+    again = json.loads(report.read_text("utf-8"))
+    assert again["written"] == 0 and again["unchanged"] == data["written"]
+    capsys.readouterr()
+
+
+def test_cli_report_of_a_failed_build_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A build that could not run still leaves a report a script can read."""
+    report = tmp_path / "report.json"
+    code = main(
+        ["build", str(tmp_path / "missing"), "-o", str(tmp_path / "o"), "--report", str(report)]
+    )
+    assert code == 2
+    data = json.loads(report.read_text("utf-8"))
+    assert data["ok"] is False and "missing" in data["error"]
+    assert "Traceback" not in capsys.readouterr().err
