@@ -110,6 +110,7 @@ class BuildCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self._db = db
+        db.execute("PRAGMA journal_mode=WAL")  # commits without fsync; safe on a crash
         db.execute("PRAGMA synchronous=NORMAL")
         if fresh or not db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
             with self._transaction(db):
