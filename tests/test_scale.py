@@ -332,3 +332,35 @@ def test_a_warm_build_loads_no_html_or_feed_library(posts: Path, tmp_path: Path)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_progress_reaches_the_end_of_every_stage(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: bool
+) -> None:
+    """A progress display never stops short of 100%, with or without worker processes."""
+    if pooled:
+        monkeypatch.setattr(pipeline, "POOL_THRESHOLD", 1)
+        monkeypatch.setattr(pipeline, "RENDER_POOL_THRESHOLD", 1)
+    calls: dict[str, list[tuple[int, int]]] = {}
+    config = newsfeed.Config.from_mapping({"jobs": 2 if pooled else 1}, base=CONFIG)
+    newsfeed.publish(
+        posts,
+        tmp_path / "out",
+        config,
+        progress=lambda s, d, t: calls.setdefault(s, []).append((d, t)),
+    )
+    assert set(calls) == {"read", "clean", "write"}
+    for stage, seen in calls.items():
+        done, total = seen[-1]
+        assert done == total > 0, stage
+
+
+def test_cli_no_cache_and_jobs_flags(posts: Path, tmp_path: Path) -> None:
+    """``--no-cache`` leaves no cache behind and ``-j`` is accepted; bad values exit 2."""
+    from newsfeed.cli import main
+
+    out = tmp_path / "out"
+    assert main(["build", str(posts), "-o", str(out), "--no-cache", "-j", "2", "-q"]) == 0
+    assert (out / "rss.xml").is_file() and not (out / CACHE_NAME).exists()
+    assert main(["build", str(posts), "-o", str(out), "-j", "-1", "-q"]) == 2

@@ -161,18 +161,17 @@ def _progress(quiet: bool) -> Progress | None:
         transient=True,
     )
     tasks: dict[str, Any] = {}
-    running = [False]
 
     def show(stage: str, done: int, total: int) -> None:
-        if not running[0]:
-            bars.start()
-            running[0] = True
         if stage not in tasks:
+            if not tasks:
+                bars.start()
             tasks[stage] = bars.add_task(_STAGES.get(stage, stage), total=total)
         bars.update(tasks[stage], completed=done, total=total)
-        if done >= total:
-            bars.stop()
-            running[0] = False
+        if done >= total:  # a finished stage leaves the screen
+            bars.remove_task(tasks.pop(stage))
+            if not tasks:
+                bars.stop()
 
     return show
 

@@ -89,9 +89,10 @@ def _map(
     total = len(items)
     if jobs <= 1 or total < threshold:
         for i, item in enumerate(items, 1):
-            yield fn(item)
-            if progress:
+            result = fn(item)
+            if progress:  # before the yield: the caller may never ask for more
                 progress(stage, i, total)
+            yield result
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -100,9 +101,9 @@ def _map(
     pool: Executor
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         for i, result in enumerate(pool.map(fn, items, chunksize=chunk), 1):
-            yield result
             if progress and (i % chunk == 0 or i == total):
                 progress(stage, i, total)
+            yield result
 
 
 def _code_fingerprint() -> str:
