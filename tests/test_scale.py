@@ -364,3 +364,19 @@ def test_cli_no_cache_and_jobs_flags(posts: Path, tmp_path: Path) -> None:
     assert main(["build", str(posts), "-o", str(out), "--no-cache", "-j", "2", "-q"]) == 0
     assert (out / "rss.xml").is_file() and not (out / CACHE_NAME).exists()
     assert main(["build", str(posts), "-o", str(out), "-j", "-1", "-q"]) == 2
+
+
+def test_a_cache_that_lost_its_feed_records_never_removes_files(
+    posts: Path, tmp_path: Path
+) -> None:
+    """A warm build trusts the cache only when it accounts for every published file."""
+    out = tmp_path / "out"
+    build(posts, out)
+    expected = files(out)
+    db = sqlite3.connect(out / CACHE_NAME)
+    db.execute("DELETE FROM feeds WHERE key != 'site-documents'")
+    db.commit()
+    db.close()
+    report = build(posts, out)
+    assert report.removed == ()
+    assert files(out) == expected

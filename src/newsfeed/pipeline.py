@@ -396,9 +396,12 @@ def _nothing_changed(
         read, published, drafts = int(data["read"]), int(data["published"]), int(data["drafts"])
     except (ValueError, TypeError, KeyError):
         return None
+    recorded = {relpath for _, files in known.values() for relpath in files}
     with open_site(out, lock_wait=lock_wait) as site:
+        # Every file of the last build must be accounted for, or none is removed.
+        usable = bool(recorded) and recorded == set(site.previous)
         for key, (fp, _) in known.items():
-            if not _unchanged(site, known[key], fp):
+            if not usable or not _unchanged(site, known[key], fp):
                 site.current.clear()
                 site.unchanged.clear()
                 break
