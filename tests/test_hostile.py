@@ -29,6 +29,7 @@ from lxml import etree
 from newsfeed import Article, Config
 from newsfeed.articles import derived_guid
 from newsfeed.cli import main
+from newsfeed.normalize.html import MAX_DEPTH
 from sitecheck import URL, checked_build, write_posts
 from test_xss import VECTORS, _assert_safe
 
@@ -667,3 +668,19 @@ def test_cli_report_of_a_failed_build_says_why(
     data = json.loads(report.read_text("utf-8"))
     assert data["ok"] is False and "missing" in data["error"]
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_absurdly_nested_html_is_flattened_and_keeps_its_text(tmp_path: Path) -> None:
+    """Thousands of nested tags are cut at a sane depth (the sanitizer is quadratic in it)."""
+    src = tmp_path / "src"
+    deep = (
+        "<div>" * 50_000 + "<p>deep <img src='https://example.com/d.jpg'></p>" + "</div>" * 50_000
+    )
+    write_posts(src, one(post(body="<p>top</p>" + deep)))
+    build = checked_build(tmp_path, src)
+    article = build.article(NAME)
+    assert isinstance(article, Article)
+    assert "top" in article.content and "deep" in article.content
+    root = lxml.html.fragment_fromstring(article.content, create_parent="div")
+    depth = max(len(list(el.iterancestors())) for el in root.iter())
+    assert depth <= MAX_DEPTH + 2

@@ -43,6 +43,9 @@ _KEEP_ATTRIBUTES = frozenset(
      "dir", "hreflang", "poster", "controls", "loop", "muted", "type", "allowfullscreen"}
 )  # fmt: skip
 _MEDIA = ("img", "iframe", "video", "audio", "picture", "hr", "table")
+#: Elements nested deeper than this are replaced by their text (thousands of nested
+#: tags would cost the sanitizer minutes).
+MAX_DEPTH = 100
 _BLANK = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]*")
 # Boilerplate selectors of the form ``tag``, ``.class`` or ``tag.class.other``: matched
 # during the walk; any other selector goes through soupsieve.
@@ -192,11 +195,23 @@ class _Cleaner:
             for match in soup.select(selector):
                 match.decompose()
         nodes: list[PageElement] = list(soup.descendants)
+        depth: dict[int, int] = {}
+        flattened: set[int] = set()
         for node in nodes:
             # ``PageElement.decomposed`` is slow on a Tag (attribute lookup = find()).
             if node.__dict__.get("_decomposed"):
                 continue
+            if id(node.parent) in flattened:
+                flattened.add(id(node))
+                continue
             if isinstance(node, Tag):
+                level = depth.get(id(node.parent), 0) + 1
+                depth[id(node)] = level
+                if level > MAX_DEPTH and node.contents and node.name not in _DROP:
+                    # Absurd nesting costs the sanitizer quadratic time: keep the text.
+                    flattened.add(id(node))
+                    node.replace_with(node.get_text())
+                    continue
                 self.element(node)
             elif isinstance(node, PreformattedString):  # comment, CDATA, PI, doctype
                 node.extract()
