@@ -209,19 +209,19 @@ def kill_loop(tmp_path: Path, sites: Sites, kills: int, repair_every: int) -> Ki
 
 def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> None:
     """A build killed at any moment never leaves a half-written or broken feed behind."""
-    sites = two_versions(tmp_path, 60)
-    stats = kill_loop(tmp_path, sites, kills=50, repair_every=5)
+    sites = two_versions(tmp_path, 40)
+    stats = kill_loop(tmp_path, sites, kills=50, repair_every=10)
     print(f"kills={stats.kills} finished={stats.finished} mixed={stats.mixed} corrupt=0")
     assert stats.kills == 50 and stats.corrupt == 0
 
 
 @pytest.mark.slow
 def test_sigkill_many_times_on_a_larger_site(tmp_path: Path) -> None:
-    """Same promise over 300 kills of a build of 400 posts (run with --runslow)."""
-    sites = two_versions(tmp_path, 400)
-    stats = kill_loop(tmp_path, sites, kills=300, repair_every=1)
+    """Same promise over 150 kills of a build of 300 posts (run with --runslow)."""
+    sites = two_versions(tmp_path, 300)
+    stats = kill_loop(tmp_path, sites, kills=150, repair_every=1)
     print(f"kills={stats.kills} finished={stats.finished} mixed={stats.mixed} corrupt=0")
-    assert stats.kills == 300 and stats.corrupt == 0
+    assert stats.kills == 150 and stats.corrupt == 0
 
 
 # ---------------------------------------------------------------- two builds at once
