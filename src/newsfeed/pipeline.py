@@ -24,6 +24,8 @@ import json
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -99,11 +101,28 @@ def _map(
     chunk = max(1, min(64, total // (jobs * 8)))
     jobs = min(jobs, total)
     pool: Executor
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_follow_parent, initargs=(os.getpid(),)
+    ) as pool:
         for i, result in enumerate(pool.map(fn, items, chunksize=chunk), 1):
             if progress and (i % chunk == 0 or i == total):
                 progress(stage, i, total)
             yield result
+
+
+def _follow_parent(parent: int) -> None:
+    """Make a pool worker exit when the build that started it dies (even by SIGKILL).
+
+    Otherwise an orphaned worker would wait forever and, holding the forked
+    descriptor of OUT's lock, block every later build.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="newsfeed-parent-watch", daemon=True).start()
 
 
 def _code_fingerprint() -> str:
