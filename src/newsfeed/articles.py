@@ -86,6 +86,7 @@ MAX_CATEGORY_PATHS = 16
 MAX_CATEGORY_DEPTH = 8
 MAX_TAGS = 64
 MAX_NAME_CHARS = 200
+_SAFE_PATH = re.compile(r"[A-Za-z0-9/%._~-]*")
 FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
 
 
@@ -322,10 +323,17 @@ def _link(
         return urllib.parse.quote(value, safe="/") if value is not None else match.group(0)
 
     path = re.sub(r":(i_month|i_day|post_title|[a-z]+)", sub, ctx.config.permalink)
-    link = urls.absolute_url(path.lstrip("/"), site)
-    if link is None:  # pragma: no cover - the quoted path is always a valid URL
+    # Every token is percent-encoded, so a plain pattern gives a ready URL.
+    url: str | None = site + path.lstrip("/")
+    if (
+        not site.isascii()
+        or not _SAFE_PATH.fullmatch(path)
+        or any(part in (".", "..") for part in path.split("/"))
+    ):
+        url = urls.absolute_url(path.lstrip("/"), site)
+    if url is None:  # pragma: no cover - the quoted path is always a valid URL
         raise ctx.fail("permalink", f"cannot build a link from {path!r}")
-    return link
+    return url
 
 
 def derived_guid(site_url: str, source: str) -> str:

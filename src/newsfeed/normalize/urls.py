@@ -24,6 +24,7 @@ Rules worth knowing:
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import urllib.parse
@@ -61,13 +62,18 @@ class ImagePolicy:
 
     @classmethod
     def from_config(cls, config: Config) -> ImagePolicy:
-        """The policy given by a (validated) configuration."""
-        return cls(
-            unwrap_proxies=tuple(config.unwrap_proxies),
-            upgrade_http=config.upgrade_http,
-            image_proxy=config.image_proxy,
-            deny=tuple(re.compile(p) for p in config.image_deny),
-        )
+        """The policy given by a (validated) configuration (built once per config)."""
+        return _policy(config)
+
+
+@functools.lru_cache(maxsize=8)
+def _policy(config: Config) -> ImagePolicy:
+    return ImagePolicy(
+        unwrap_proxies=tuple(config.unwrap_proxies),
+        upgrade_http=config.upgrade_http,
+        image_proxy=config.image_proxy,
+        deny=tuple(re.compile(p) for p in config.image_deny),
+    )
 
 
 # --- to_uri -------------------------------------------------------------------------
