@@ -270,3 +270,20 @@ def test_example_script_builds_seeds_into_public(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "public" / "rss.xml").is_file()
     assert "wrote" in result.stdout and "rss.xml" in result.stdout
+
+
+def test_cli_output_into_a_closed_pipe_is_not_a_traceback() -> None:
+    """`newsfeed config | head` ends quietly when the reader stops reading."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsfeed", "config", "seeds"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the first line
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
