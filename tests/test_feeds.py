@@ -95,6 +95,11 @@ def test_tags_get_feeds_under_tag_dir() -> None:
         ("a/b\\c", "a-b-c"),
         ("C++ & C#", "C-C"),
         ("— news", "—-news"),
+        ("Café Crème", "Cafe-Creme"),
+        ("Straße", "Strasse"),
+        ("ガジェット", "ガジェット"),
+        ("한국어 뉴스", "한국어-뉴스"),
+        ("a\x01b", "ab"),
     ],
 )
 def test_slugs_keep_unicode_and_replace_unsafe_characters(name: str, slug: str) -> None:

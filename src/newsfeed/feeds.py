@@ -33,7 +33,24 @@ log = logging.getLogger("newsfeed")
 
 T = TypeVar("T", bound=ArticleMeta)
 
-_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f~`!@#$%^&*()\-_+=\[\]{}|\\;:\"'<>,.?/]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNSAFE = re.compile(r"[\s~`!@#$%^&*()\-_+=\[\]{}|\\;:\"'<>,.?/]+")
+_LIGATURES = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "þ": "th",
+    }
+)
 _RESERVED = frozenset(
     {"con", "prn", "aux", "nul"}
     | {f"com{i}" for i in range(1, 10)}
@@ -49,12 +66,27 @@ def _short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
 
 
+def _plain_latin(text: str) -> str:
+    """Latin letters without diacritics (``Café`` -> ``Cafe``), as Hexo's slugs have them.
+
+    Only marks on Latin letters go: Japanese dakuten, Hangul and CJK stay intact.
+    """
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for char in unicodedata.normalize("NFD", text.translate(_LIGATURES)):
+        if unicodedata.combining(char) and out and out[-1] < "\u0250":
+            continue
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
 def slugify(name: str, mapping: Mapping[str, object] | None = None) -> str:
     """The path segment of one category or tag name: safe on every file system."""
     mapped = mapping.get(name) if mapping else None
     source = mapped if isinstance(mapped, str) and mapped.strip() else name
     text = unicodedata.normalize("NFC", source)
-    slug = _UNSAFE.sub("-", text).strip("-")
+    slug = _UNSAFE.sub("-", _CONTROL.sub("", _plain_latin(text))).strip("-")
     if len(slug.encode()) > MAX_SLUG_BYTES:
         cut = slug.encode()[: MAX_SLUG_BYTES - 7].decode("utf-8", "ignore").rstrip("-")
         slug = f"{cut}-{_short_hash(text)}"
