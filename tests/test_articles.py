@@ -262,3 +262,11 @@ def test_public_api_is_exactly_all() -> None:
         "logging",
     } | {"__version__"}
     assert isinstance(Article.__doc__, str) and "UTC" in (Article.__mro__[1].__doc__ or "")
+
+
+def test_category_permalink_token_is_the_slug_path(tmp_path: Path) -> None:
+    """`:category/:title` links look like Hexo's own, so existing URLs keep working."""
+    write(tmp_path, "a.md", post("title: A\ndate: 2021-01-01\ncategories: [Café News, Tech!]"))
+    config = Config(permalink=":category/:title.html")
+    article = load_articles(tmp_path, config).articles[0]
+    assert article.link == "http://localhost:8000/Cafe-News/Tech/a.html"

@@ -40,6 +40,7 @@ from newsfeed.model import (
     RawPost,
 )
 from newsfeed.normalize import dates, text, urls
+from newsfeed.normalize.slugs import slugify
 from newsfeed.sources import find_posts, read_post
 
 __all__ = [
@@ -296,7 +297,11 @@ def _link(
     local = published.astimezone(ctx.config.tz)
     stem = posixpath.splitext(raw.source)[0]
     name = posixpath.basename(stem)
-    category = "/".join(categories[0]) if categories else "uncategorized"
+    # Hexo's :category is the slug path of the post's (first) category.
+    mapping = ctx.config.category_map
+    category = (
+        "/".join(slugify(n, mapping) for n in categories[0]) if categories else ("uncategorized")
+    )
     tokens = {
         "year": f"{local.year:04d}",
         "month": f"{local.month:02d}",

@@ -13,9 +13,7 @@ disks) are told apart by a short hash and reported.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import unicodedata
 import urllib.parse
 from collections import defaultdict
@@ -26,6 +24,7 @@ from typing import TypeVar
 
 from newsfeed.config import Config
 from newsfeed.model import Article, ArticleMeta, Feed, FeedKind, Problem
+from newsfeed.normalize.slugs import short_hash, slugify
 
 __all__ = ["ARCHIVE_DIR", "build_feeds", "plan_feeds", "slugify", "with_items"]
 
@@ -33,66 +32,9 @@ log = logging.getLogger("newsfeed")
 
 T = TypeVar("T", bound=ArticleMeta)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_UNSAFE = re.compile(r"[\s~`!@#$%^&*()\-_+=\[\]{}|\\;:\"'<>,.?/]+")
-_LIGATURES = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ø": "o",
-        "Ø": "O",
-        "đ": "d",
-        "Đ": "D",
-        "ł": "l",
-        "Ł": "L",
-        "þ": "th",
-    }
-)
-_RESERVED = frozenset(
-    {"con", "prn", "aux", "nul"}
-    | {f"com{i}" for i in range(1, 10)}
-    | {f"lpt{i}" for i in range(1, 10)}
-)
-MAX_SLUG_BYTES = 120
 #: RFC 5005 archive documents of a feed live in ``<feed folder>/archive/<YYYY-MM>/``;
 #: with ``Config.archive`` no category or tag slug may be ``archive`` (it gets a hash).
 ARCHIVE_DIR = "archive"
-
-
-def _short_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
-
-
-def _plain_latin(text: str) -> str:
-    """Latin letters without diacritics (``Café`` -> ``Cafe``), as Hexo's slugs have them.
-
-    Only marks on Latin letters go: Japanese dakuten, Hangul and CJK stay intact.
-    """
-    if text.isascii():
-        return text
-    out: list[str] = []
-    for char in unicodedata.normalize("NFD", text.translate(_LIGATURES)):
-        if unicodedata.combining(char) and out and out[-1] < "\u0250":
-            continue
-        out.append(char)
-    return unicodedata.normalize("NFC", "".join(out))
-
-
-def slugify(name: str, mapping: Mapping[str, object] | None = None) -> str:
-    """The path segment of one category or tag name: safe on every file system."""
-    mapped = mapping.get(name) if mapping else None
-    source = mapped if isinstance(mapped, str) and mapped.strip() else name
-    text = unicodedata.normalize("NFC", source)
-    slug = _UNSAFE.sub("-", _CONTROL.sub("", _plain_latin(text))).strip("-")
-    if len(slug.encode()) > MAX_SLUG_BYTES:
-        cut = slug.encode()[: MAX_SLUG_BYTES - 7].decode("utf-8", "ignore").rstrip("-")
-        slug = f"{cut}-{_short_hash(text)}"
-    if not slug or slug.lower() in _RESERVED:
-        slug = f"{slug or 'x'}-{_short_hash(text)}"
-    return slug
 
 
 def _order(items: Iterable[T]) -> list[T]:
@@ -134,12 +76,12 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
         parent = slug_of.get((kind, names[:-1]), tuple(base.strip("/").split("/")))
         segment = slugify(names[-1], mapping)
         if config.archive and segment.casefold() == ARCHIVE_DIR:
-            segment = f"{segment}-{_short_hash(' > '.join(names))}"
+            segment = f"{segment}-{short_hash(' > '.join(names))}"
         path = (*parent, segment)
         key = "/".join(path).casefold()
         if key in taken:
             other = taken[key]
-            segment = f"{segment}-{_short_hash(' > '.join(names))}"
+            segment = f"{segment}-{short_hash(' > '.join(names))}"
             path = (*parent, segment)
             first = members[(kind, names)][0].source
             problems.append(
