@@ -41,3 +41,13 @@ def test_changelog_has_the_current_version() -> None:
     assert f"## [{__version__}]" in text
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["dynamic"] == ["version"]
+
+
+def test_readme_lists_every_config_key() -> None:
+    """The README's list of keys is the code's; regenerate it with config.key_summary()."""
+    from newsfeed.config import key_summary
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("<!-- config-keys:start -->\n") + len("<!-- config-keys:start -->\n")
+    end = text.index("<!-- config-keys:end -->")
+    assert text[start:end] == key_summary()

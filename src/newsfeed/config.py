@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsfeed.errors import ConfigError
 from newsfeed.model import FrozenDict
 
-__all__ = ["Config", "reference_markdown"]
+__all__ = ["Config", "key_summary", "reference_markdown"]
 
 DatePolicy = Literal["mtime", "skip"]
 
@@ -333,6 +333,19 @@ def reference_markdown() -> str:
         shown = f"`{default!r}`".replace("|", "\\|")
         kind = _type_name(hints[f.name]).replace("|", "\\|")
         lines.append(f"| `{f.name}` | {kind} | {shown} | {f.metadata['doc']} |")
+    return "\n".join(lines) + "\n"
+
+
+def key_summary() -> str:
+    """One line per key (name, default, what it does), for the README."""
+    defaults = Config()
+    lines = []
+    for f in fields(Config):
+        default = getattr(defaults, f.name)
+        if isinstance(default, FrozenDict):
+            default = dict(default)
+        shown = repr(default) if len(repr(default)) <= 40 else "see the reference"
+        lines.append(f"- `{f.name}` = `{shown}`: {f.metadata['doc']}")
     return "\n".join(lines) + "\n"
 
 
