@@ -395,8 +395,10 @@ def test_guid_clash_keeps_both_with_distinct_guids_and_reports_it(tmp_path: Path
     assert a.guid == "same" and b.guid != "same"
     (clash,) = [p for p in build.report.problems if p.field == "guid"]
     assert clash.path == "b.md" and "a.md" in clash.message and b.guid in clash.action
-    entries = feedparser.parse((build.out / "atom.xml").read_bytes()).entries
+    entries = feedparser.parse((build.out / "rss.xml").read_bytes()).entries
     assert sorted(e.id for e in entries) == sorted([a.guid, b.guid])
+    atom = feedparser.parse((build.out / "atom.xml").read_bytes()).entries
+    assert len({e.id for e in atom}) == 2
 
 
 # ---------------------------------------------------------------- hostile category names
@@ -684,3 +686,32 @@ def test_absurdly_nested_html_is_flattened_and_keeps_its_text(tmp_path: Path) ->
     root = lxml.html.fragment_fromstring(article.content, create_parent="div")
     depth = max(len(list(el.iterancestors())) for el in root.iter())
     assert depth <= MAX_DEPTH + 2
+
+
+def test_atom_ids_are_uris_whatever_guid_a_post_claims(tmp_path: Path) -> None:
+    """RFC 4287 wants a URI as entry id: `guid: abc 123` must not make the Atom feed invalid."""
+    src = tmp_path / "src"
+    guids = ["same", "abc 123", "C:\\x", "新闻-1", "tag:example.com,2021:x", "https://e.com/a"]
+    for i, guid in enumerate(guids):
+        write_posts(src, {f"g{i}.md": post(extra=f"guid: '{guid}'\n")})
+    write_posts(src, {"z.md": post(extra="guid: same\n")})
+    build = checked_build(tmp_path, src)
+    atom = etree.parse(str(build.out / "atom.xml")).getroot()
+    ids = [e.text or "" for e in atom.iter(f"{ATOM}id")]
+    uri = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+    assert len(ids) == len(guids) + 2 and all(uri.fullmatch(i) for i in ids), ids
+    assert "tag:example.com,2021:x" in ids and "https://e.com/a" in ids
+    rss = etree.parse(str(build.out / "rss.xml")).getroot()
+    assert "abc 123" in [g.text for g in rss.iter("guid")]  # RSS keeps the post's own id
+
+
+def test_c1_control_characters_never_reach_readers(tmp_path: Path) -> None:
+    """Mojibake controls (U+0080-U+009F) are dropped: feedparser would show them as cp1252."""
+    src = tmp_path / "src"
+    write_posts(src, one(post(title="a\x80b\x9fc", body="<p>x\x85y\x90z</p>")))
+    build = checked_build(tmp_path, src)
+    article = build.article(NAME)
+    assert isinstance(article, Article)
+    assert article.title == "abc" and "x\x85yz" in article.content
+    entry = feedparser.parse((build.out / "rss.xml").read_bytes()).entries[0]
+    assert entry.title == "abc"

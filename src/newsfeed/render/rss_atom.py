@@ -12,7 +12,9 @@ Output is deterministic: every date is set from the articles, never ``now()``.
 from __future__ import annotations
 
 import html
+import re
 import urllib.parse
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,8 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 FH_NS = "http://purl.org/syndication/history/1.0"
 GENERATOR_URI = "https://pypi.org/project/newsfeed/"
 EXT = "newsfeed"
+#: An absolute URI: a scheme, then only characters RFC 3986 allows.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,9 @@ class _EntryExt:
     def extend_atom(self, entry: Any) -> Any:
         article = self.article
         assert article is not None
+        entry_id = entry.find("id")  # feedgen sets one value for both id and guid
+        if entry_id is not None:
+            entry_id.text = _atom_id(article.guid)
         images = _images(article)
         for image in images:
             etree.SubElement(
@@ -181,6 +188,15 @@ def _generator(feed: Feed[Article], config: Config, links: FeedLinks) -> FeedGen
             fe.content(article.content, type="html")
         fe.summary(article.summary, type="text")  # also the RSS <description>
     return fg
+
+
+def _atom_id(guid: str) -> str:
+    """The Atom id of an item: its guid when that is a URI (RFC 4287 requires one),
+    else a name-based UUID URN of the guid, stable across builds (``guid: abc-123``
+    stays the RSS guid)."""
+    if _URI.fullmatch(guid):
+        return guid
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"guid:{guid}").urn
 
 
 def _category_names(article: Article) -> list[str]:
