@@ -287,3 +287,20 @@ def test_cli_output_into_a_closed_pipe_is_not_a_traceback() -> None:
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_empty_body_gives_no_empty_content(tmp_path: Path) -> None:
+    """A post with no body still shows as an item, without an empty content element."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text("---\ntitle: Only a title\ndate: 2021-01-01\n---\n", "utf-8")
+    publish(src, tmp_path / "out", Config(site_url=URL))
+    atom = etree.parse(str(tmp_path / "out" / "atom.xml")).getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    (entry,) = atom.findall("a:entry", ns)
+    assert entry.find("a:content", ns) is None
+    assert entry.findtext("a:summary", namespaces=ns) == "Only a title"
+    rss = etree.parse(str(tmp_path / "out" / "rss.xml")).getroot()
+    item = rss.find("channel/item")
+    assert item.find("{http://purl.org/rss/1.0/modules/content/}encoded") is None
+    assert item.findtext("description") == "Only a title"

@@ -184,7 +184,9 @@ def _generator(feed: Feed[Article], config: Config, links: FeedLinks) -> FeedGen
         fe.author({"name": article.author})
         for name in _category_names(article):
             fe.category(term=name)
-        if config.content:  # off: items carry only the summary (hexo-generator-feed)
+        # Off: items carry only the summary (hexo-generator-feed's `content: false`). An
+        # empty body gives no content element at all rather than an empty one.
+        if config.content and article.content.strip():
             fe.content(article.content, type="html")
         fe.summary(article.summary, type="text")  # also the RSS <description>
     return fg
