@@ -33,7 +33,6 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-import charset_normalizer
 import yaml
 from frontmatter.default_handlers import JSONHandler, YAMLHandler
 
@@ -384,6 +383,8 @@ def _guess(data: bytes) -> str:
     """charset-normalizer's best guess, leaning to GB18030 (the corpus is Chinese) when
     that reads about as cleanly: files with little non-ASCII text are otherwise often
     taken for Shift JIS or CP949."""
+    import charset_normalizer  # only for files that are not UTF-8: loaded when needed
+
     matches = charset_normalizer.from_bytes(data)
     best = matches.best()
     chinese = next((m for m in matches if m.encoding == "gb18030"), None)

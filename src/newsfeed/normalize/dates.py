@@ -27,8 +27,6 @@ import email.utils
 import math
 import re
 
-from dateutil import parser as _dateutil_parser
-
 from newsfeed.errors import NewsfeedError
 
 __all__ = [
@@ -213,6 +211,8 @@ def _parse_fallback(s: str, tz: _dt.tzinfo, text: str) -> _dt.datetime:
     s = _TRAILING_COMMENT.sub("", s)  # "... GMT+0800 (China Standard Time)"
     s = _GMT_BEFORE_OFFSET.sub("", s)  # "GMT+0800" means +0800, not dateutil's -0800
     try:
+        from dateutil import parser as _dateutil_parser  # only for the rare fallback
+
         first = _dateutil_parser.parse(s, default=_DEFAULT_A, tzinfos=_tzinfos)
         second = _dateutil_parser.parse(s, default=_DEFAULT_B, tzinfos=_tzinfos)
     except Exception as exc:  # dateutil raises all sorts (decimal.InvalidOperation, ...)
