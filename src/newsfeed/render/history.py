@@ -7,14 +7,15 @@ hold the older items, one document per month of publication (UTC), at
 ``<feed folder>/archive/<YYYY-MM>/rss.xml`` (and ``atom.xml``). Each carries
 ``fh:archive``, ``current`` (the subscription document of the same format),
 ``prev-archive`` (the month before, when there is one) and ``next-archive``
-(the month after; the newest archive document has none, since the next
-document is not an archive).
+(the month after; for the newest archive document, the subscription document,
+which holds the items that follow it: so a walk works both ways, and an archive
+with no older month is still linked, as the W3C validator asks).
 
 Stability: an archive document's bytes depend only on its own items and on
 its neighbours' URLs (its ``updated`` is its newest item's), so a complete past
 month is never rewritten unless one of its items changes. The only other rewrite
-is the one-time ``next-archive`` link a month's document gains when the month
-after it gets its first archived item. Items move from the subscription feed
+is the one-time change of a month's ``next-archive`` link (from the subscription
+document to the next month) when the month after it gets its first archived item. Items move from the subscription feed
 into the archive as newer posts push them past the limit, so the newest archive
 documents change as the feed moves on; that is expected.
 
@@ -66,8 +67,8 @@ def archive_documents(
             related: list[tuple[str, str]] = [("current", current)]
             if i + 1 < len(pages):
                 related.append(("prev-archive", _url(config, pages[i + 1], name)))
-            if i > 0:
-                related.append(("next-archive", _url(config, pages[i - 1], name)))
+            # The newest archive's next document is the subscription document itself.
+            related.append(("next-archive", _url(config, pages[i - 1], name) if i else current))
             links = FeedLinks(_url(config, page, name), tuple(related), archive=True)
             documents[_folder(page) + name] = render(page, config, links)
     return documents
