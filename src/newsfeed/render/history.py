@@ -15,9 +15,10 @@ Stability: an archive document's bytes depend only on its own items and on
 its neighbours' URLs (its ``updated`` is its newest item's), so a complete past
 month is never rewritten unless one of its items changes. The only other rewrite
 is the one-time change of a month's ``next-archive`` link (from the subscription
-document to the next month) when the month after it gets its first archived item. Items move from the subscription feed
-into the archive as newer posts push them past the limit, so the newest archive
-documents change as the feed moves on; that is expected.
+document to the next month) when the month after it gets its first archived item.
+Items move from the subscription feed into the archive as newer posts push them
+past the limit, so the newest archive documents change as the feed moves on; that
+is expected.
 
 Archive documents carry no WebSub ``hub`` link: they are not subscribed to.
 """
