@@ -10,11 +10,15 @@ file outside OUT is touched.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import feedparser
+import pytest
 from lxml import etree
 
 from newsfeed import BuildReport, Config, LoadResult, load_articles, publish
@@ -124,3 +128,30 @@ def checked_build(tmp_path: Path, src: Path, config: Config | None = None) -> Bu
         guids = {e.id for e in site.entries}
         assert guids == {a.guid for a in load.articles}, "a published post is not in the feed"
     return Build(load, report, out)
+
+
+#: The W3C Feed Validator (w3c/feedvalidator) is not a package and is never committed:
+#: a local checkout with ``validate.py`` (a small driver printing one line per message
+#: and ``FILE: E errors, W warnings``) beside the repository, or where
+#: NEWSFEED_W3C_VALIDATOR points. Tests that need it skip where it is absent.
+W3C = Path(
+    os.environ.get("NEWSFEED_W3C_VALIDATOR")
+    or Path(__file__).resolve().parents[2] / "tools" / "validate.py"
+)
+needs_w3c = pytest.mark.skipif(not W3C.is_file(), reason=f"W3C validator not found at {W3C}")
+
+
+def w3c_messages(out: Path, files: Iterable[Path]) -> list[str]:
+    """Every error and warning the W3C validator gives on ``files`` served from ``out``."""
+    names = [str(f) for f in files]
+    python = W3C.parent / "fv-venv" / "bin" / "python"
+    command = [str(python if python.exists() else sys.executable), str(W3C)]
+    result = subprocess.run(
+        [*command, "--base-url", URL, "--root", str(out), *names],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    summaries = [ln for ln in result.stdout.splitlines() if ln.endswith("warnings")]
+    assert len(summaries) == len(names), result.stdout + result.stderr
+    return [ln for ln in result.stdout.splitlines() if ": error " in ln or ": warning " in ln]

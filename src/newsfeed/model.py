@@ -188,6 +188,16 @@ class Article(ArticleMeta):
     lead_image: Image | None = None
     thumbnail: Image | None = None
 
+    @property
+    def all_images(self) -> tuple[Image, ...]:
+        """The lead image first, then every body image, without duplicates: what feeds
+        publish as enclosures, ``media:content`` and JSON Feed attachments."""
+        seen: dict[str, Image] = {}
+        for image in (self.lead_image, *self.images):
+            if image is not None and image.url not in seen:
+                seen[image.url] = image
+        return tuple(seen.values())
+
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:

@@ -19,15 +19,6 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 JSON_FEED_TYPE = "application/feed+json"
 
 
-def _images(article: Article) -> list[Image]:
-    """The lead image first, then every body image, without duplicates."""
-    seen: dict[str, Image] = {}
-    for image in (article.lead_image, *article.images):
-        if image is not None and image.url not in seen:
-            seen[image.url] = image
-    return list(seen.values())
-
-
 def _attachment(image: Image) -> dict[str, object]:
     attachment: dict[str, object] = {"url": image.url, "mime_type": image.media_type}
     if image.length:  # 0 means unknown: the spec makes the size optional
@@ -56,7 +47,7 @@ def _item(article: Article) -> dict[str, object]:
     tags = _tags(article)
     if tags:
         item["tags"] = tags
-    attachments = [_attachment(image) for image in _images(article)]
+    attachments = [_attachment(image) for image in article.all_images]
     if attachments:
         item["attachments"] = attachments
     return item

@@ -15,6 +15,7 @@ import html
 import re
 import urllib.parse
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,16 +53,7 @@ class FeedLinks:
     archive: bool = False
 
 
-def _images(article: Article) -> list[Image]:
-    """The lead image first, then every body image, without duplicates."""
-    seen: dict[str, Image] = {}
-    for image in (article.lead_image, *article.images):
-        if image is not None and image.url not in seen:
-            seen[image.url] = image
-    return list(seen.values())
-
-
-def _media(parent: Any, images: list[Image], thumbnail: Image | None) -> None:
+def _media(parent: Any, images: Sequence[Image], thumbnail: Image | None) -> None:
     for image in images:
         attrs = {"url": image.url, "type": image.media_type, "medium": "image"}
         if image.length:
@@ -119,7 +111,7 @@ class _EntryExt:
         if description is not None:
             description.text = html.escape(article.summary, quote=False)
         etree.SubElement(item, f"{{{DC_NS}}}creator").text = article.author
-        images = _images(article)
+        images = article.all_images
         if article.lead_image is not None:
             lead = article.lead_image
             etree.SubElement(
@@ -136,7 +128,7 @@ class _EntryExt:
         entry_id = entry.find("id")  # feedgen sets one value for both id and guid
         if entry_id is not None:
             entry_id.text = _atom_id(article.guid)
-        images = _images(article)
+        images = article.all_images
         for image in images:
             etree.SubElement(
                 entry,
