@@ -9,11 +9,14 @@ file outside OUT is touched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socketserver
 import subprocess
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,3 +158,15 @@ def w3c_messages(out: Path, files: Iterable[Path]) -> list[str]:
     summaries = [ln for ln in result.stdout.splitlines() if ln.endswith("warnings")]
     assert len(summaries) == len(names), result.stdout + result.stderr
     return [ln for ln in result.stdout.splitlines() if ": error " in ln or ": warning " in ln]
+
+
+@contextlib.contextmanager
+def running(server: socketserver.BaseServer) -> Iterator[None]:
+    """Serve ``server`` (bound to 127.0.0.1 by the caller) in a thread for a test's span."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()

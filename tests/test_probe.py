@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 
 from newsfeed import Config, publish
 from newsfeed.probe import probe_url
+from sitecheck import running
 
 URL = "http://localhost:8000/"
 
@@ -66,11 +66,8 @@ class ImageServer:
 @pytest.fixture
 def images() -> Iterator[ImageServer]:
     server = ImageServer()
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with running(server.httpd):
+        yield server
 
 
 def write_post(folder: Path, name: str, base: str, files: list[str]) -> None:

@@ -27,6 +27,7 @@ import pytest
 
 from newsfeed import Config, build_feeds, load_articles, publish
 from newsfeed.serve import make_server, server_url
+from sitecheck import running
 
 LEAF = "categories/金融/新浪财经/新浪财经－国內/"
 SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
@@ -57,13 +58,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     out = tmp_path / "public"
     out.mkdir()
     server = make_server(out, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield out, server_url(server)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def local_seed_site(tmp_path: Path, seeds_dir: Path, out: Path, base: str) -> None:

@@ -6,7 +6,6 @@ import http.client
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 from newsfeed import Config, SiteError, publish
 from newsfeed.serve import make_server, server_url
 from newsfeed.site import MANIFEST_NAME
+from sitecheck import running
 
 LEAF = "categories/金融/新浪财经/新浪财经－国內/"
 
@@ -28,13 +28,8 @@ def site(tmp_path: Path, seeds_dir: Path) -> Iterator[tuple[Path, str]]:
     out.mkdir()
     server = make_server(out, port=0)
     publish(seeds_dir, out, Config(site_url=server_url(server)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield out, server_url(server)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def get(base: str, path: str, method: str = "GET", **headers: str) -> http.client.HTTPResponse:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +13,7 @@ import pytest
 
 from newsfeed import Config, publish
 from newsfeed.cli import main
+from sitecheck import running
 
 URL = "http://localhost:8000/"
 HUB = "https://hub.example.org/"
@@ -46,11 +46,8 @@ class Hub:
 @pytest.fixture
 def hub() -> Iterator[Hub]:
     server = Hub()
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+    with running(server.server):
+        yield server
 
 
 def build(seeds: Path, out: Path, hub_url: str, *extra: str) -> int:
