@@ -270,3 +270,19 @@ def test_category_permalink_token_is_the_slug_path(tmp_path: Path) -> None:
     config = Config(permalink=":category/:title.html")
     article = load_articles(tmp_path, config).articles[0]
     assert article.link == "http://localhost:8000/Cafe-News/Tech/a.html"
+
+
+def test_lead_image_comes_from_any_theme_key(tmp_path: Path) -> None:
+    """Themes name the lead image differently; a post with only a thumbnail still has one."""
+    body = '<p>x</p><img src="https://img.example.org/body.jpg">'
+    write(
+        tmp_path,
+        "a.md",
+        post("title: A\ndate: 2021-01-01\nthumbnail: //img.example.org/t.png", body),
+    )
+    write(tmp_path, "b.md", post("title: B\ndate: 2021-01-01\ncover: /c.webp", body))
+    write(tmp_path, "c.md", post("title: C\ndate: 2021-01-01", body))
+    leads = {a.source: a.lead_image for a in load_articles(tmp_path).articles}
+    assert leads["a.md"] == newsfeed.Image("https://img.example.org/t.png", "image/png")
+    assert leads["b.md"] == newsfeed.Image("http://localhost:8000/c.webp", "image/webp")
+    assert leads["c.md"] is not None and leads["c.md"].url.endswith("/body.jpg")

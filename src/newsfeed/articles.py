@@ -82,7 +82,8 @@ KNOWN_KEYS = frozenset(
         "excerpt",
     }
 )
-IMAGE_KEYS = ("headimg", "cover", "image", "banner", "thumbnail")
+#: Front-matter keys of the lead image, in order (themes use different ones).
+IMAGE_KEYS = ("headimg", "thumbnail", "cover", "image", "banner")
 MAX_CATEGORY_PATHS = 16
 MAX_CATEGORY_DEPTH = 8
 MAX_TAGS = 64
@@ -420,7 +421,7 @@ def meta_from_raw(
             link=link,
             guid=guid,
             comments=_comments(raw),
-            front_image=_front_image(raw, ctx, IMAGE_KEYS[:-1], link),
+            front_image=_front_image(raw, ctx, IMAGE_KEYS, link),
             front_thumbnail=_front_image(raw, ctx, ("thumbnail",), link),
             description=description,
             extra=extra,
