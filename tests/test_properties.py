@@ -114,6 +114,16 @@ def test_any_text_gives_an_article_or_a_problem(front: str, body: str) -> None:
 
 # ---------------------------------------------------------------- rendering
 
+
+def feedparser_shows(text: str) -> str:
+    """The text as feedparser reports it: it "repairs" text that reads as UTF-8 taken for
+    Latin-1 ('Â¡' comes back as '¡'), a guess about the feed's author, not our output."""
+    try:
+        return text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 # No control characters: feedparser reads C1 controls (U+0080-U+009F) as cp1252
 # (U+0080 comes back as "€"), so titles could not be compared; they stay well-formed.
 xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=60).map(
@@ -180,4 +190,4 @@ def test_any_article_renders_to_feeds_readers_accept(items: tuple[Article, ...])
                 assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
                 assert len(parsed.entries) == len(feed.items)
                 titles = sorted(e.title for e in parsed.entries)
-                assert titles == sorted(a.title for a in feed.items)
+                assert titles == sorted(feedparser_shows(a.title) for a in feed.items)

@@ -420,3 +420,16 @@ def test_lone_surrogates_are_replaced() -> None:
     meta, body, _ = parse_post("---\ntitle: a\ud800b\n---\nx\ud83d\ude00\udc00")
     assert meta["title"] == "a\ufffdb"
     assert body == "x\U0001f600\ufffd"
+
+
+def test_binary_file_is_refused_not_published(tmp_path: Path) -> None:
+    """An image saved as .md would otherwise become an item full of replacement characters."""
+    random = __import__("random").Random(7)
+    path = tmp_path / "photo.md"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(random.getrandbits(8) for _ in range(4000)))
+    with pytest.raises(ArticleError, match="not text"):
+        read_post(path, tmp_path, Config())
+    # A real post with a few bad bytes is still text.
+    good = tmp_path / "ok.md"
+    good.write_bytes(b"---\ntitle: ok\n---\n" + "正文".encode() * 200 + b"\xff\xfe bad")
+    assert read_post(good, tmp_path, Config()).meta["title"] == "ok"

@@ -263,7 +263,9 @@ def read_post(path: Path, root: Path, config: Config) -> RawPost:
     mapping, not closed, or too large/deep/aliased.
     """
     source, data, mtime = _read_bytes(Path(path), root, config)
-    text = decode(data, config.encoding)
+    raw = _decode_raw(data, config.encoding)
+    _check_text(raw, source)
+    text = clean_text(raw)
     if not text.strip():
         # A crawler that died mid-write; publishing it would give an item with nothing in it.
         raise ArticleError(source, "", "the file is empty")
@@ -291,6 +293,7 @@ def read_meta(path: Path, root: Path, config: Config) -> tuple[RawPost, str]:
     text = _decode_raw(data, config.encoding)
     if _BLANK.fullmatch(text):
         raise ArticleError(source, "", "the file is empty")
+    _check_text(text, source)
     meta, _, recovered = parse_post(
         _front_prefix(text), source, max_front_matter_chars=config.max_front_matter_chars
     )
@@ -349,6 +352,27 @@ def _too_large(size: int, limit: int) -> str:
 
 
 # ---------------------------------------------------------------------------- text
+
+
+#: A file where more than this share of the characters are undecodable or control
+#: characters is binary (an image saved as .md, say), not a post with a few bad bytes.
+BINARY_SHARE = 0.1
+_NOT_TEXT = re.compile("[\ufffd\x00-\x08\x0e-\x1f]")
+
+
+def _check_text(text: str, source: str) -> None:
+    """Refuse binary files: publishing one would give an item of replacement characters."""
+    if len(text) < 64:
+        return
+    bad = len(_NOT_TEXT.findall(text, 0, 65536))
+    sample = min(len(text), 65536)
+    if bad > BINARY_SHARE * sample:
+        raise ArticleError(
+            source,
+            "",
+            f"the file is not text: {bad:,} of its first {sample:,} characters "
+            "are undecodable bytes or control characters (set `encoding` if it is text)",
+        )
 
 
 def decode(data: bytes, encoding: str | None = None) -> str:
