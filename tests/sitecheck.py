@@ -170,3 +170,21 @@ def running(server: socketserver.BaseServer) -> Iterator[None]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m newsfeed ARGS`` in a subprocess, as a user runs it (this checkout's code)."""
+    return subprocess.run(
+        [sys.executable, "-m", "newsfeed", *args],
+        cwd=cwd,
+        env=env if env is not None else {**os.environ, "PYTHONPATH": str(SRC)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from newsfeed.cli import main
 from newsfeed.errors import ConfigError
 from newsfeed.settings import hexo_values, parse_value, resolve
+from sitecheck import run_cli
 
 POST = """---
 title: {title}
@@ -63,23 +63,15 @@ def write_site(root: Path, config: str = CONFIG, posts: int = 3) -> Path:
     return root
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def run_hexo_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI with a bare environment: Hexo mode needs no flags and no variables."""
+    return run_cli(*args, cwd=cwd, env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)})
 
 
 def test_build_site_replaces_hexo_generator_feed_at_its_own_path(tmp_path: Path) -> None:
     """A Hexo user's subscribers keep their feed URL when newsfeed replaces the plugin."""
     site = write_site(tmp_path / "site", CONFIG + "feed:\n  type: atom\n  limit: 2\n")
-    result = run_cli("build", "site", cwd=tmp_path)
+    result = run_hexo_cli("build", "site", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     public = site / "public"
     parsed = feedparser.parse((public / "atom.xml").read_bytes())
@@ -177,7 +169,7 @@ def test_unused_hexo_keys_are_ignored(tmp_path: Path) -> None:
     site = write_site(tmp_path / "site", CONFIG + IGNORED)
     settings = resolve(site, environ={}, cwd=tmp_path)
     assert {"theme", "deploy", "highlight", "per_page", "marked"} <= set(settings.ignored)
-    result = run_cli("build", "site", cwd=tmp_path)
+    result = run_hexo_cli("build", "site", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stderr == ""
 
@@ -185,7 +177,7 @@ def test_unused_hexo_keys_are_ignored(tmp_path: Path) -> None:
 def test_broken_config_yml_is_one_clear_line(tmp_path: Path) -> None:
     """A YAML typo in _config.yml gets its file and line, exit 2, and no traceback."""
     write_site(tmp_path / "site", "title: ok\nurl: [unclosed\nauthor: x\n")
-    result = run_cli("build", "site", cwd=tmp_path)
+    result = run_hexo_cli("build", "site", cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -268,7 +260,7 @@ def test_bad_boolean_names_what_is_allowed() -> None:
 def test_config_command_prints_values_and_sources_as_toml(tmp_path: Path) -> None:
     """`newsfeed config` shows each effective value and where it came from, pasteable as TOML."""
     write_site(tmp_path / "site")
-    result = run_cli("config", "site", "--set", "limit=3", cwd=tmp_path)
+    result = run_hexo_cli("config", "site", "--set", "limit=3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if not line.startswith("#")]
     parsed = tomllib.loads("\n".join(lines))

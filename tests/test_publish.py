@@ -16,7 +16,7 @@ from lxml import etree
 
 from newsfeed import Config, SiteError, publish
 from newsfeed.site import MANIFEST_NAME, open_site
-from sitecheck import needs_w3c, w3c_messages
+from sitecheck import needs_w3c, run_cli, w3c_messages
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = "http://localhost:8000/"
@@ -210,25 +210,13 @@ def test_written_files_are_world_readable(tmp_path: Path, seeds_dir: Path) -> No
     assert (tmp_path / "rss.xml").stat().st_mode & 0o777 == 0o644
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_cli_builds_and_reports(tmp_path: Path, corpus_dir: Path) -> None:
     """`newsfeed build` prints a short report and exits 0 even with reported problems."""
-    result = run_cli("build", str(corpus_dir), "-o", str(tmp_path), "--site-url", URL)
+    result = run_cli("build", str(corpus_dir), "-o", str(tmp_path), "--site-url", URL, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "read 27 posts: 27 published" in result.stdout
     assert "Traceback" not in result.stderr
-    strict = run_cli("build", str(corpus_dir), "-o", str(tmp_path), "--strict")
+    strict = run_cli("build", str(corpus_dir), "-o", str(tmp_path), "--strict", cwd=ROOT)
     assert strict.returncode == 1
 
 
@@ -248,9 +236,9 @@ def test_cli_usage_errors_exit_2_without_traceback(
 ) -> None:
     """Bad input gets a one-line error, never a traceback."""
     result = (
-        run_cli(*args, "-o", str(tmp_path))
+        run_cli(*args, "-o", str(tmp_path), cwd=ROOT)
         if args[0] == "build" and len(args) > 1
-        else run_cli(*args)
+        else run_cli(*args, cwd=ROOT)
     )
     assert result.returncode == 2
     assert message in result.stderr
