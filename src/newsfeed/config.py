@@ -147,7 +147,11 @@ class Config:
         default=1_000_000,
     )
     max_title_chars: int = _doc("Longer titles are cut (with a warning).", default=500)
-    jobs: int = _doc("Worker processes that clean HTML bodies; 0 uses every core.", default=0)
+    jobs: int = _doc(
+        "Worker processes that read front matter, clean HTML bodies and render feeds; "
+        "0 uses every core. The output is the same for any number.",
+        default=0,
+    )
     cache: bool = _doc(
         "Keep an incremental build cache (SQLite) so that rebuilds cost only what changed.",
         default=True,
