@@ -15,6 +15,7 @@ here, in :func:`_guarded`, the one boundary where foreign errors become ours.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import posixpath
@@ -299,10 +300,9 @@ def _link(
     stem = posixpath.splitext(raw.source)[0]
     name = posixpath.basename(stem)
     # Hexo's :category is the slug path of the post's (first) category.
-    mapping = ctx.config.category_map
-    category = (
-        "/".join(slugify(n, mapping) for n in categories[0]) if categories else ("uncategorized")
-    )
+    category = "uncategorized"
+    if categories and ":category" in ctx.config.permalink:
+        category = "/".join(slugify(n, ctx.config.category_map) for n in categories[0])
     tokens = {
         "year": f"{local.year:04d}",
         "month": f"{local.month:02d}",
@@ -344,9 +344,13 @@ def _link(
 
 def derived_guid(site_url: str, source: str) -> str:
     """The guid of a post without one: from the site (scheme-less) and its path only."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{_site_key(site_url)}|{source}").urn
+
+
+@functools.lru_cache(maxsize=8)
+def _site_key(site_url: str) -> str:
     parts = urllib.parse.urlsplit(site_url)
-    name = f"{parts.netloc.lower()}{parts.path}|{source}"
-    return uuid.uuid5(uuid.NAMESPACE_URL, name).urn
+    return f"{parts.netloc.lower()}{parts.path}"
 
 
 def _guid(raw: RawPost, ctx: _Context) -> str:

@@ -44,6 +44,9 @@ class FrozenDict(Mapping[str, object]):
     def __getitem__(self, key: str) -> object:
         return self._data[key]
 
+    def get(self, key: str, default: object = None) -> object:
+        return self._data.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 

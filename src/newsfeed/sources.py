@@ -65,6 +65,8 @@ MAX_FRONT_MATTER_CHARS = 1_000_000
 """Longest front matter accepted, in characters."""
 
 _NULL_TAG = "tag:yaml.org,2002:null"
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 _YAML_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -75,6 +77,13 @@ class _StringLoader(_YAML_BASE):  # type: ignore[misc]
     constructor, which would only turn every scalar back into its text, the node
     tree is read directly: several times faster, and tags cannot construct objects.
     """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        # Only null is resolved implicitly; everything else stays a string (fast path
+        # for the C parser, which asks for every scalar).
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _NULL_TAG if value in _NULL_WORDS else _STR_TAG
+        return str(super().resolve(kind, value, implicit))
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
@@ -364,8 +373,8 @@ def _check_text(text: str, source: str) -> None:
     """Refuse binary files: publishing one would give an item of replacement characters."""
     if len(text) < 64:
         return
-    bad = len(_NOT_TEXT.findall(text, 0, 65536))
-    sample = min(len(text), 65536)
+    sample = min(len(text), 4096)  # a binary file is binary from its first bytes
+    bad = len(_NOT_TEXT.findall(text, 0, sample))
     if bad > BINARY_SHARE * sample:
         raise ArticleError(
             source,

@@ -63,7 +63,16 @@ class ImagePolicy:
     @classmethod
     def from_config(cls, config: Config) -> ImagePolicy:
         """The policy given by a (validated) configuration (built once per config)."""
-        return _policy(config)
+        last = _LAST_POLICY.get(id(config))
+        if last is not None and last[0] is config:  # the same object: no hashing needed
+            return last[1]
+        policy = _policy(config)
+        _LAST_POLICY.clear()
+        _LAST_POLICY[id(config)] = (config, policy)
+        return policy
+
+
+_LAST_POLICY: dict[int, tuple[Config, ImagePolicy]] = {}
 
 
 @functools.lru_cache(maxsize=8)
