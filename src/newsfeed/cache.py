@@ -169,11 +169,6 @@ class BuildCache:
         self._warn(f"build cache {self.path} failed ({exc}); building without it")
         self._close_quietly()
 
-    @property
-    def enabled(self) -> bool:
-        """Whether the cache is in use."""
-        return self._db is not None
-
     def close(self) -> None:
         """Close the database."""
         self._close_quietly()
