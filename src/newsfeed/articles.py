@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, NewsfeedError
@@ -91,6 +92,9 @@ MAX_TAGS = 64
 MAX_NAME_CHARS = 200
 _SAFE_PATH = re.compile(r"[A-Za-z0-9/%._~-]*")
 FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
+
+
+T = TypeVar("T")
 
 
 class Draft(NewsfeedError):
@@ -186,14 +190,9 @@ def _categories(raw: RawPost, ctx: _Context) -> tuple[tuple[str, ...], ...]:
         names = _names(group)
         if not names:
             continue
-        if len(names) > MAX_CATEGORY_DEPTH:
-            ctx.warn(
-                "categories",
-                f"a category path is {len(names)} levels deep (limit {MAX_CATEGORY_DEPTH})",
-                f"kept the first {MAX_CATEGORY_DEPTH}",
-            )
-            names = names[:MAX_CATEGORY_DEPTH]
-        path = tuple(names)
+        path = tuple(
+            _capped(ctx, "categories", names, MAX_CATEGORY_DEPTH, "levels deep in one path")
+        )
         if path not in seen:
             seen.add(path)
             paths.append(path)
@@ -201,14 +200,14 @@ def _categories(raw: RawPost, ctx: _Context) -> tuple[tuple[str, ...], ...]:
         ctx.warn(
             "categories", "some categories are not names or lists of names", "ignored those entries"
         )
-    if len(paths) > MAX_CATEGORY_PATHS:
-        ctx.warn(
-            "categories",
-            f"{len(paths)} category paths (limit {MAX_CATEGORY_PATHS})",
-            f"kept the first {MAX_CATEGORY_PATHS}",
-        )
-        paths = paths[:MAX_CATEGORY_PATHS]
-    return tuple(paths)
+    return tuple(_capped(ctx, "categories", paths, MAX_CATEGORY_PATHS, "category paths"))
+
+
+def _capped(ctx: _Context, key: str, items: list[T], limit: int, what: str) -> list[T]:
+    """The first ``limit`` items; more are reported as a warning on ``key``."""
+    if len(items) > limit:
+        ctx.warn(key, f"{len(items)} {what} (limit {limit})", f"kept the first {limit}")
+    return items[:limit]
 
 
 def _tags(raw: RawPost, ctx: _Context) -> tuple[str, ...]:
@@ -219,11 +218,7 @@ def _tags(raw: RawPost, ctx: _Context) -> tuple[str, ...]:
         isinstance(value, list) and any(isinstance(v, list | dict) for v in value)
     ):
         ctx.warn("tags", "tags must be a name or a list of names", "ignored nested entries")
-    tags = list(dict.fromkeys(_names(value)))
-    if len(tags) > MAX_TAGS:
-        ctx.warn("tags", f"{len(tags)} tags (limit {MAX_TAGS})", f"kept the first {MAX_TAGS}")
-        tags = tags[:MAX_TAGS]
-    return tuple(tags)
+    return tuple(_capped(ctx, "tags", list(dict.fromkeys(_names(value))), MAX_TAGS, "tags"))
 
 
 def _author(raw: RawPost, ctx: _Context) -> str:
