@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SourceError
-from newsfeed.sources import decode, find_posts, parse_post, read_post
+from newsfeed.files import find_posts
+from newsfeed.sources import decode, parse_post, read_post
 
 SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
 POST = (

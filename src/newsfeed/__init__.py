@@ -6,9 +6,9 @@ The public API is what ``__all__`` lists; every other module is private.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from newsfeed._version import __version__
-from newsfeed.articles import load_article, load_articles
 from newsfeed.config import Config
 from newsfeed.errors import (
     ArticleError,
@@ -18,9 +18,37 @@ from newsfeed.errors import (
     SiteError,
     SourceError,
 )
-from newsfeed.feeds import build_feeds
 from newsfeed.model import Article, BuildReport, Feed, Image, LoadResult, Problem
-from newsfeed.pipeline import publish
+
+if TYPE_CHECKING:
+    from newsfeed.articles import load_article, load_articles
+    from newsfeed.feeds import build_feeds
+    from newsfeed.pipeline import publish
+
+# The functions are imported on first use (PEP 562): importing newsfeed, or running a
+# rebuild where nothing changed, does not load the parsers behind them.
+_LAZY = {
+    "load_article": "newsfeed.articles",
+    "load_articles": "newsfeed.articles",
+    "build_feeds": "newsfeed.feeds",
+    "publish": "newsfeed.pipeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'newsfeed' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Article",

@@ -31,6 +31,7 @@ from typing import TypeVar
 
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, NewsfeedError
+from newsfeed.files import find_posts
 from newsfeed.model import (
     Article,
     ArticleMeta,
@@ -43,7 +44,7 @@ from newsfeed.model import (
 )
 from newsfeed.normalize import dates, text, urls
 from newsfeed.normalize.slugs import slugify
-from newsfeed.sources import find_posts, read_post
+from newsfeed.sources import read_post
 
 __all__ = [
     "Draft",

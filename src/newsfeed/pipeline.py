@@ -14,6 +14,10 @@ configuration, the code and everything in the feed) and files are unchanged is n
 rendered again. When no source file changed at all, the build only ``stat()``s
 the files and writes nothing. Phases one and two run in ``Config.jobs`` processes;
 the output is byte-identical for any number of jobs, with or without the cache.
+
+The modules of the reading, cleaning and rendering stages (and their parsers) are
+imported by the functions that use them, not by this module: a rebuild where nothing
+changed loads none of them.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from newsfeed._version import __version__
-from newsfeed.articles import Draft, clean, complete, dedupe_guids, meta_from_raw
 from newsfeed.cache import (
     CACHE_NAME,
     BuildCache,
@@ -47,9 +50,9 @@ from newsfeed.cache import (
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
+from newsfeed.files import PostFile, post_files
 from newsfeed.model import Article, ArticleMeta, Body, BuildReport, Feed, Problem
 from newsfeed.site import Site, open_site
-from newsfeed.sources import PostFile, post_files, read_meta, read_post
 
 __all__ = ["Progress", "publish", "select_and_finish"]
 
@@ -158,6 +161,9 @@ def _problem(exc: ArticleError, source: str) -> Problem:
 
 def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> tuple[PostRow, str]:
     """Phase one for one file: its cache row and the encoded outcome."""
+    from newsfeed.articles import Draft, meta_from_raw  # imported when needed: see the module doc
+    from newsfeed.sources import read_meta
+
     digest = ""
     try:
         raw, digest = read_meta(Path(file.path), root, config)
@@ -228,6 +234,8 @@ def _scan(
             batch = []
     present = {f.source for f in files}
     cache.save(posts=batch, gone=[s for s in known if s not in present])
+    from newsfeed.articles import dedupe_guids
+
     scan.metas, clashes = dedupe_guids(scan.metas)
     scan.problems.extend(clashes)
     return scan
@@ -238,6 +246,9 @@ def _scan(
 
 def _clean_one(root: Path, config: Config, meta: ArticleMeta) -> Body | ArticleError:
     """Phase two for one post: its cleaned body, or why it cannot be published."""
+    from newsfeed.articles import clean
+    from newsfeed.sources import read_post
+
     try:
         raw = read_post(root / meta.source, root, config)
         return clean(meta, raw.body, config)
@@ -254,6 +265,8 @@ def _finish_all(
     digests: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Article], list[Problem]]:
     """Phase two: clean the bodies of the selected posts (cached ones are reused)."""
+    from newsfeed.articles import complete
+
     todo = list(metas)
     digests = digests or {}
     cache = cache or BuildCache(None, "")

@@ -34,7 +34,6 @@ from typing import Any, get_args, get_type_hints
 from newsfeed.config import Config
 from newsfeed.errors import ConfigError
 from newsfeed.model import FrozenDict
-from newsfeed.sources import read_yaml_mapping
 
 __all__ = [
     "ENV_PREFIX",
@@ -107,6 +106,8 @@ def find_hexo_site(path: Path) -> HexoSite | None:
     config_file = path / HEXO_CONFIG
     if not config_file.is_file():
         return None
+    from newsfeed.sources import read_yaml_mapping  # YAML: only when there is a file
+
     data = read_yaml_mapping(config_file)
     source = _folder(data.get("source_dir"), "source")
     public = _folder(data.get("public_dir"), "public")
@@ -361,6 +362,8 @@ def resolve(
 
     hexo = find_hexo_site(source) if source is not None else None
     if hexo is not None:
+        from newsfeed.sources import read_yaml_mapping  # YAML: only when there is a file
+
         data = read_yaml_mapping(hexo.config_file)
         found, where = hexo_values(data)
         values.update(found)

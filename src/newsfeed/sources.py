@@ -1,4 +1,4 @@
-"""Find post files and read each into a :class:`~newsfeed.model.RawPost`.
+"""Read post files (found by :mod:`newsfeed.files`) into :class:`~newsfeed.model.RawPost`.
 
 The only module that imports python-frontmatter, PyYAML and charset-normalizer.
 
@@ -27,35 +27,28 @@ import hashlib
 import html
 import os
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from stat import S_ISREG
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import JSONHandler, YAMLHandler
 
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError, ConfigError, SourceError
+from newsfeed.errors import ArticleError, ConfigError
 from newsfeed.model import FrozenDict, RawPost
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_FRONT_MATTER_CHARS",
     "MAX_NODES",
-    "POST_SUFFIXES",
     "clean_text",
     "decode",
-    "find_posts",
     "parse_post",
-    "post_files",
     "read_meta",
     "read_post",
     "read_yaml_mapping",
 ]
-
-POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
 
 MAX_DEPTH = 20
 """Deepest nesting of lists/mappings accepted in front matter."""
@@ -170,98 +163,6 @@ def read_yaml_mapping(path: Path) -> dict[str, object]:
     if not isinstance(data, dict):
         raise ConfigError(name, f"must be a mapping, not {_kind(data)}", str(path))
     return {str(key): value for key, value in data.items()}
-
-
-# ---------------------------------------------------------------------------- files
-
-
-def find_posts(source_dir: Path) -> list[Path]:
-    """Every post file under ``source_dir``, sorted by relative POSIX path.
-
-    The paths of :func:`post_files`.
-    """
-    return [Path(file.path) for file in post_files(source_dir)]
-
-
-@dataclass(frozen=True, slots=True)
-class PostFile:
-    """A post file found by :func:`post_files`, with what one ``stat()`` said.
-
-    ``path`` is the file's path as a string (``root`` joined with ``source``).
-    """
-
-    source: str
-    path: str
-    size: int
-    mtime_ns: int
-
-
-def post_files(source_dir: Path) -> list[PostFile]:
-    """Every post file under ``source_dir`` with its size and mtime, sorted by ``source``.
-
-    One ``stat()`` per file: a rebuild can tell what changed from this alone.
-
-    Hidden files and folders (name starting with ``.``) are skipped; folders starting
-    with ``_`` are kept. Symlinked folders are not entered (no loops, no escape), and a
-    symlinked file counts only when it points inside ``source_dir``.
-
-    Raises :class:`SourceError` when ``source_dir`` (or a folder in it) cannot be listed.
-    """
-    root = Path(source_dir)
-    if not root.exists():
-        raise SourceError(f"source folder {str(root)!r} does not exist")
-    if not root.is_dir():
-        raise SourceError(f"source folder {str(root)!r} is not a folder")
-    try:
-        real_root = root.resolve(strict=True)
-    except OSError as exc:
-        raise SourceError(f"source folder {str(root)!r} cannot be read: {exc}") from exc
-
-    def fail(exc: OSError) -> None:
-        where = exc.filename or root
-        raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
-
-    found: list[PostFile] = []
-    folders = [(str(root), "")]  # (path, relative path with a trailing slash)
-    while folders:
-        folder, relative = folders.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            fail(exc)
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if not entry.is_symlink():
-                    folders.append((entry.path, f"{relative}{name}/"))
-                continue
-            if not name.lower().endswith(POST_SUFFIXES):
-                continue
-            if entry.is_symlink() and not _inside(Path(entry.path), real_root):
-                continue
-            try:
-                info = entry.stat()
-            except OSError:
-                continue
-            if not S_ISREG(info.st_mode):
-                continue
-            found.append(PostFile(relative + name, entry.path, info.st_size, info.st_mtime_ns))
-    found.sort(key=lambda file: file.source)
-    return found
-
-
-def _inside(path: Path, real_root: Path) -> bool:
-    try:
-        return path.resolve(strict=True).is_relative_to(real_root)
-    except (OSError, RuntimeError):
-        return False
 
 
 def read_post(path: Path, root: Path, config: Config) -> RawPost:
