@@ -344,6 +344,32 @@ def test_disk_full_leaves_the_old_site_intact(
     assert site_files(out) == sites.new
 
 
+def test_disk_full_when_flushing_leaves_the_old_site_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are flushed to disk together before the renames; a full disk can show only
+    then (delayed allocation), and still nothing of the old site is replaced."""
+    sites = two_versions(tmp_path, 30)
+    out = tmp_path / "out"
+    shutil.copytree(sites.old_out, out)
+    real_fsync = os.fsync
+    flushed: list[int] = []
+
+    def fsync(fd: int) -> None:
+        flushed.append(fd)
+        if len(flushed) == 5:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(site_module.os, "fsync", fsync)
+    with pytest.raises(SiteError, match="no space left on the device"):
+        publish(sites.src, out, CONFIG)
+    monkeypatch.undo()
+    assert len(flushed) >= 5
+    assert site_files(out) == sites.old
+    assert not [p for p in out.rglob("*") if p.name.endswith(TMP_SUFFIX)]
+
+
 def test_cli_disk_full_is_one_line_and_exit_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,7 +1,8 @@
 """Write the output folder safely: atomic, only-if-changed, locked, never outside OUT.
 
-- Every file goes to a temporary file in its own folder and is flushed to disk;
-  only once every file of the build is staged are they renamed into place. A
+- Every file goes to a temporary file in its own folder; once every file of the
+  build is staged, they are all flushed to disk (together, which costs about one
+  disk flush rather than one per file) and only then renamed into place. A
   reader (or a build killed midway) only ever sees the complete old or the
   complete new version of a file, and a build that fails (full disk, permission
   denied) leaves the old site as it was.
@@ -23,6 +24,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,12 +100,13 @@ class Site:
         if _same_bytes(target, data):
             self.unchanged.append(relpath)
             return False
-        self.staged[target] = _write_temp(target, data)
+        self.staged[target] = _write_temp(target, data, flush=False)
         self.written.append(relpath)
         return True
 
     def commit(self) -> None:
-        """Rename every staged file into place (after every file was written)."""
+        """Flush every staged file to disk, then rename each into place."""
+        _flush_all(list(self.staged.items()))
         while self.staged:
             target, tmp = next(iter(self.staged.items()))
             try:
@@ -189,8 +192,9 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise SiteError(_describe(exc, target)) from exc
 
 
-def _write_temp(target: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``target``, flushed to disk."""
+def _write_temp(target: Path, data: bytes, *, flush: bool = True) -> Path:
+    """Write ``data`` to a temporary file beside ``target`` (flushed to disk unless
+    ``flush`` is false: then :func:`_flush_all` must flush it before it is renamed)."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
@@ -198,7 +202,8 @@ def _write_temp(target: Path, data: bytes) -> Path:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if flush:
+                os.fsync(fd)
         finally:
             os.close(fd)
         tmp.chmod(FILE_MODE)
@@ -207,6 +212,35 @@ def _write_temp(target: Path, data: bytes) -> Path:
             tmp.unlink()
         raise SiteError(_describe(exc, target)) from exc
     return tmp
+
+
+#: Files flushed at once: the file system commits concurrent flushes together.
+_FLUSH_THREADS = 16
+
+
+def _flush_all(staged: list[tuple[Path, Path]]) -> None:
+    """``fsync`` the temporary files of ``staged`` (``(target, tmp)`` pairs), many at
+    once: a crash after the renames must not leave a renamed file empty. Raises
+    :class:`SiteError` (a full disk can show only here) before anything is renamed."""
+
+    def flush(pair: tuple[Path, Path]) -> None:
+        target, tmp = pair
+        try:
+            fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise SiteError(_describe(exc, target)) from exc
+
+    if len(staged) <= 1:
+        for pair in staged:
+            flush(pair)
+        return
+    with ThreadPoolExecutor(min(_FLUSH_THREADS, len(staged))) as pool:
+        for _ in pool.map(flush, staged):  # re-raises the first failure
+            pass
 
 
 def _load_manifest(root: Path) -> dict[str, str]:
