@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,14 @@ from hypothesis import strategies as st
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SourceError
 from newsfeed.files import find_posts
-from newsfeed.sources import decode, parse_post, read_post
+from newsfeed.sources import (
+    MAX_FRONT_MATTER_CHARS,
+    _parse,
+    _read_upto,
+    decode,
+    parse_post,
+    read_post,
+)
 
 SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
 POST = (
@@ -332,6 +341,27 @@ def test_read_post_size_limit(tmp_path: Path) -> None:
     assert "100" in info.value.message
 
 
+def test_reading_survives_short_reads() -> None:
+    """Files are read unbuffered, sized to the file; a read that returns only part of
+    what was asked (as a pipe or a network file system may) is continued, not taken
+    for the end of the file."""
+    data = ("---\ntitle: 短\n---\n" + "正文" * 5000).encode()
+    read_end, write_end = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(write_end, "wb", buffering=0) as sink:
+            for start in range(0, len(data), 1000):
+                sink.write(data[start : start + 1000])
+                time.sleep(0.001)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with os.fdopen(read_end, "rb", buffering=0) as handle:
+        got = _read_upto(handle, len(data) + 1)
+    writer.join()
+    assert got == data
+
+
 def test_read_post_unreadable_is_an_article_error(tmp_path: Path) -> None:
     """A vanished or unreadable file would crash the whole build."""
     (tmp_path / "dir.md").mkdir()
@@ -434,3 +464,21 @@ def test_binary_file_is_refused_not_published(tmp_path: Path) -> None:
     good = tmp_path / "ok.md"
     good.write_bytes(b"---\ntitle: ok\n---\n" + "正文".encode() * 200 + b"\xff\xfe bad")
     assert read_post(good, tmp_path, Config()).meta["title"] == "ok"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#@, \n\t\r;%~\x00é"))),
+    st.text(alphabet=st.sampled_from(list('ab-;{}"\n\r \x00'))),
+    st.sampled_from(["---", ";;;", "", "\n---"]),
+)
+def test_the_body_alone_is_the_body_of_the_whole_parse(front: str, body: str, sep: str) -> None:
+    """Phase two reads bodies without loading the front matter again (phase one did, and
+    skipped the posts whose front matter is unusable): it must split the text exactly
+    where the full parse does."""
+    text = f"{sep}\n{front}\n---\n{body}"
+    try:
+        _, full, _ = parse_post(text)
+    except ArticleError:
+        return
+    assert _parse(text, "<string>", MAX_FRONT_MATTER_CHARS, load=False)[1] == full

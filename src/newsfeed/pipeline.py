@@ -166,7 +166,7 @@ def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> tupl
 
     digest = ""
     try:
-        raw, digest = read_meta(Path(file.path), root, config)
+        raw, digest = read_meta(Path(file.path), root, config, source=file.source)
         meta, found = meta_from_raw(raw, config, now)
         entry = encode_entry("ok", meta, found)
     except Draft:
@@ -247,11 +247,11 @@ def _scan(
 def _clean_one(root: Path, config: Config, meta: ArticleMeta) -> Body | ArticleError:
     """Phase two for one post: its cleaned body, or why it cannot be published."""
     from newsfeed.articles import clean
-    from newsfeed.sources import read_post
+    from newsfeed.sources import read_body
 
     try:
-        raw = read_post(root / meta.source, root, config)
-        return clean(meta, raw.body, config)
+        body = read_body(root / meta.source, root, config, source=meta.source)
+        return clean(meta, body, config)
     except ArticleError as exc:
         return exc
 

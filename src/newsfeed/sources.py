@@ -29,7 +29,7 @@ import os
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from frontmatter.default_handlers import JSONHandler, YAMLHandler
@@ -45,6 +45,7 @@ __all__ = [
     "clean_text",
     "decode",
     "parse_post",
+    "read_body",
     "read_meta",
     "read_post",
     "read_yaml_mapping",
@@ -165,23 +166,32 @@ def read_yaml_mapping(path: Path) -> dict[str, object]:
     return {str(key): value for key, value in data.items()}
 
 
-def read_post(path: Path, root: Path, config: Config) -> RawPost:
-    """Read one post file; ``source`` is its POSIX path relative to ``root``.
+def read_post(path: Path, root: Path, config: Config, *, source: str | None = None) -> RawPost:
+    """Read one post file; ``source`` is its POSIX path relative to ``root`` (computed
+    unless given).
 
     Raises :class:`ArticleError` (``field=""``) for a file that cannot be used at all:
     unreadable, empty, larger than ``config.max_file_bytes``, or front matter that is not a
     mapping, not closed, or too large/deep/aliased.
     """
-    source, data, mtime = _read_bytes(Path(path), root, config)
+    return _read(path, root, config, source, load=True)
+
+
+def read_body(path: Path, root: Path, config: Config, *, source: str | None = None) -> str:
+    """The body of one post file, as :func:`read_post` reads it, without loading the
+    front matter (:func:`read_meta` did). Raises like :func:`read_post`."""
+    return _read(path, root, config, source, load=False).body
+
+
+def _read(path: Path, root: Path, config: Config, source: str | None, *, load: bool) -> RawPost:
+    source, data, mtime = _read_bytes(Path(path), root, config, source)
     raw = _decode_raw(data, config.encoding)
     _check_text(raw, source)
     text = clean_text(raw)
     if not text.strip():
         # A crawler that died mid-write; publishing it would give an item with nothing in it.
         raise ArticleError(source, "", "the file is empty")
-    meta, body, recovered = parse_post(
-        text, source, max_front_matter_chars=config.max_front_matter_chars
-    )
+    meta, body, recovered = _parse(text, source, config.max_front_matter_chars, load=load)
     return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
 
 
@@ -190,7 +200,9 @@ _RAW_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|;{3,})", re.MULTILINE)
 _MAX_PREFIX_TRIES = 4
 
 
-def read_meta(path: Path, root: Path, config: Config) -> tuple[RawPost, str]:
+def read_meta(
+    path: Path, root: Path, config: Config, *, source: str | None = None
+) -> tuple[RawPost, str]:
     """Read only the front matter of one post: the same ``meta`` as :func:`read_post`,
     an empty ``body``, and a content hash of the file's bytes.
 
@@ -198,7 +210,7 @@ def read_meta(path: Path, root: Path, config: Config) -> tuple[RawPost, str]:
     text are looked at when they hold the whole front matter. Raises like
     :func:`read_post`.
     """
-    source, data, mtime = _read_bytes(Path(path), root, config)
+    source, data, mtime = _read_bytes(Path(path), root, config, source)
     digest = hashlib.blake2b(data, digest_size=20).hexdigest()
     text = _decode_raw(data, config.encoding)
     if _BLANK.fullmatch(text):
@@ -237,24 +249,42 @@ def _front_prefix(text: str) -> str:
     return text
 
 
-def _read_bytes(path: Path, root: Path, config: Config) -> tuple[str, bytes, float]:
+def _read_bytes(
+    path: Path, root: Path, config: Config, source: str | None
+) -> tuple[str, bytes, float]:
     """``(source, bytes, mtime)`` of one post file, within ``config.max_file_bytes``."""
-    try:
-        source = path.relative_to(root).as_posix()
-    except ValueError:
-        source = path.as_posix()
+    if source is None:
+        try:
+            source = path.relative_to(root).as_posix()
+        except ValueError:
+            source = path.as_posix()
     limit = config.max_file_bytes
     try:
-        with path.open("rb") as handle:
+        with path.open("rb", buffering=0) as handle:
             stat = os.fstat(handle.fileno())
             if stat.st_size > limit:
                 raise ArticleError(source, "", _too_large(stat.st_size, limit))
-            data = handle.read(limit + 1)
+            # Sized to the file (it may still grow): reading ``limit`` bytes at once
+            # would allocate all of them, and a buffered read copies every byte twice.
+            data = _read_upto(handle, stat.st_size + 1)
+            if len(data) > stat.st_size:
+                data += _read_upto(handle, limit + 1 - len(data))
     except OSError as exc:
         raise ArticleError(source, "", f"cannot read the file: {exc.strerror or exc}") from exc
     if len(data) > limit:
         raise ArticleError(source, "", _too_large(len(data), limit))
     return source, data, stat.st_mtime
+
+
+def _read_upto(handle: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes of an unbuffered file: fewer only at its end."""
+    data = handle.read(size)
+    while 0 < len(data) < size:
+        more = handle.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return data
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -354,6 +384,14 @@ def parse_post(
     entities unescaped). ``recovered`` is true when the YAML was invalid and was read
     line by line. Raises :class:`ArticleError` (``field=""``) for unusable front matter.
     """
+    return _parse(text, source, max_front_matter_chars, load=True)
+
+
+def _parse(text: str, source: str, limit: int, *, load: bool) -> tuple[FrozenDict, str, bool]:
+    """:func:`parse_post`; with ``load`` false the front matter between separators is
+    only split off, not loaded (``meta`` is then empty), for a caller that only wants
+    the body. Front matter without an opening separator is loaded all the same: only
+    loading tells whether it is front matter at all."""
     text = clean_text(text)
     start = _LEADING_BLANK_LINES.sub("", text)
     first, _, rest = start.partition("\n")
@@ -367,13 +405,16 @@ def parse_post(
                 source, "", f"front matter is not closed: no {word} line after the opening one"
             )
         fm, body = rest[: close.start()], rest[close.end() :]
-        _check_size(fm, source, max_front_matter_chars)
+        _check_size(fm, source, limit)
+        body = _LEADING_BLANK_LINES.sub("", body.removeprefix("\n"))
+        if not load:
+            return FrozenDict(), body, False
         if sep == ";":
             meta = _load_json(fm, source)
             recovered = False
         else:
             meta, recovered = _load_yaml(fm, source)
-        return FrozenDict(meta), _LEADING_BLANK_LINES.sub("", body.removeprefix("\n")), recovered
+        return FrozenDict(meta), body, recovered
 
     # Hexo's second form: front matter without an opening separator.
     close = _ANY_CLOSE.search(start)
@@ -381,7 +422,7 @@ def parse_post(
         fm, body = start[: close.start()], start[close.end() :]
         json_like = first.lstrip().startswith(("{", '"'))
         if (close.group(0)[0] == ";" and json_like) or _KEY_LINE.fullmatch(first):
-            _check_size(fm, source, max_front_matter_chars)
+            _check_size(fm, source, limit)
             loaded = _try_strict(fm, json_like and close.group(0)[0] == ";", source)
             if loaded is not None:
                 return (
