@@ -100,15 +100,22 @@ def test_output_is_identical_for_any_number_of_jobs(
 def test_two_phase_build_equals_cleaning_every_post(
     posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Cleaning only the selected posts changes nothing in the feeds, and skips the rest."""
+    """Normalizing the front matter and cleaning the body of only the selected posts
+    changes nothing in the feeds or in what is reported about them, and skips the rest."""
     cleaned: list[str] = []
-    real_clean = articles.clean
+    completed: list[str] = []
+    real_clean, real_meta = articles.clean, articles.meta_from_key
 
     def counting(meta: Any, body: str, config: newsfeed.Config) -> Any:
         cleaned.append(meta.source)
         return real_clean(meta, body, config)
 
+    def counting_meta(raw: Any, *args: Any) -> Any:
+        completed.append(raw.source)
+        return real_meta(raw, *args)
+
     monkeypatch.setattr(articles, "clean", counting)
+    monkeypatch.setattr(articles, "meta_from_key", counting_meta)
     out = tmp_path / "out"
     report = build(posts, out, jobs=1, cache=False)
     monkeypatch.undo()
@@ -118,8 +125,12 @@ def test_two_phase_build_equals_cleaning_every_post(
         for relpath, data in feed_documents(feed, CONFIG).items():
             assert (out / relpath).read_bytes() == data, relpath
     selected = {a.source for feed in feeds for a in feed.items}
-    assert sorted(cleaned) == sorted(selected)
-    assert len(cleaned) < report.published
+    assert sorted(cleaned) == sorted(completed) == sorted(selected)
+    assert len(cleaned) < report.published == len(everything.articles)
+    # What is reported about a published item is what a full load reports about it.
+    about = [p for p in everything.problems if p.path in selected]
+    assert [p for p in report.problems if p.path in selected] == about
+    assert any(p.severity == "warning" for p in about)
 
 
 def test_nothing_changed_reads_no_post_and_writes_nothing(
@@ -247,7 +258,7 @@ def test_damaged_cache_rows_are_read_again(posts: Path, tmp_path: Path) -> None:
     build(posts, out)
     db = sqlite3.connect(out / CACHE_NAME)
     db.execute("UPDATE posts SET entry = '{not json'")
-    db.execute("UPDATE bodies SET body = '[]'")
+    db.execute("UPDATE bodies SET post = '[]'")
     db.execute("DELETE FROM state")
     db.commit()
     db.close()

@@ -1,10 +1,13 @@
 """Normalize raw posts into articles: RawPost -> ArticleMeta -> Article.
 
-Two steps, so that a build can select feed items from the cheap front matter first
-and clean HTML only for the posts that reach a feed:
+Steps, so that a build can select feed items from a few front-matter fields first
+and do the rest only for the posts that reach a feed:
 
-- :func:`to_meta` interprets the front matter (title, categories, tags, dates,
-  link, guid, front-matter images) and reports every fallback it takes;
+- :func:`key_from_raw` reads what decides whether and where a post is published
+  (draft, categories, tags, date, guid) into a :class:`PostKey`;
+- :func:`meta_from_key` interprets the rest of the front matter (title, updated,
+  link, author, front-matter images...); :func:`meta_from_raw` and :func:`to_meta`
+  do both. Each reports every fallback it takes;
 - :func:`finish` cleans the HTML body and derives images, lead image and summary.
 
 Each front-matter concern is one small step function ``(raw, ctx) -> value``; a
@@ -39,6 +42,7 @@ from newsfeed.model import (
     FrozenDict,
     Image,
     LoadResult,
+    PostKey,
     Problem,
     RawPost,
 )
@@ -52,8 +56,10 @@ __all__ = [
     "complete",
     "dedupe_guids",
     "finish",
+    "key_from_raw",
     "load_article",
     "load_articles",
+    "meta_from_key",
     "meta_from_raw",
     "to_meta",
 ]
@@ -96,6 +102,7 @@ FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
 
 
 T = TypeVar("T")
+K = TypeVar("K", PostKey, ArticleMeta)
 
 
 class Draft(NewsfeedError):
@@ -386,40 +393,55 @@ def _guarded(source: str) -> Iterator[None]:
         raise ArticleError(source, "", f"cannot be read: {type(exc).__name__}: {exc}") from exc
 
 
-def meta_from_raw(
+def key_from_raw(
     raw: RawPost, config: Config, now: datetime | None = None
-) -> tuple[ArticleMeta, list[Problem]]:
-    """Interpret the front matter of ``raw``. Raises :class:`Draft` or ArticleError."""
+) -> tuple[PostKey, list[Problem]]:
+    """Phase one of a post: what decides whether and where it is published (draft,
+    categories, tags, date, guid), with the problems of those fields. Raises
+    :class:`Draft` or ArticleError; the rest waits for :func:`meta_from_key`."""
     ctx = _Context(raw, config)
     if raw.recovered:
         ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
     with _guarded(raw.source):
         if _is_draft(raw):
             raise Draft(raw.source)
-        _wrong_shapes(raw, ctx)
-        now = now or datetime.now(UTC)
-        title = _title(raw, ctx)
         categories = _categories(raw, ctx)
-        published = _date(raw, ctx, "date", now)
+        tags = _tags(raw, ctx)
+        published = _date(raw, ctx, "date", now or datetime.now(UTC))
         assert published is not None
-        updated = _date(raw, ctx, "updated", now) or published
+        key = PostKey(raw.source, categories, tags, published, _guid(raw, ctx))
+    return key, ctx.problems
+
+
+def meta_from_key(
+    raw: RawPost, key: PostKey, config: Config, now: datetime | None = None
+) -> tuple[ArticleMeta, list[Problem]]:
+    """The rest of the front matter of a post whose :class:`PostKey` phase one read
+    (its guid possibly made unique by :func:`dedupe_guids`), with the problems of
+    those fields only. Raises ArticleError."""
+    ctx = _Context(raw, config)
+    with _guarded(raw.source):
+        _wrong_shapes(raw, ctx)
+        title = _title(raw, ctx)
+        published = key.published
+        updated = _date(raw, ctx, "updated", now or datetime.now(UTC)) or published
         updated = max(updated, published)
-        guid = _guid(raw, ctx)
-        hint = hashlib.sha1(guid.encode()).hexdigest()[:8]
-        link = _link(raw, ctx, published, categories, hint)
+        # The :id permalink token comes from the post's own guid, before any dedupe.
+        hint = hashlib.sha1(_guid(raw, ctx).encode()).hexdigest()[:8]
+        link = _link(raw, ctx, published, key.categories, hint)
         extra = FrozenDict({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
         description = _scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
         meta = ArticleMeta(
             source=raw.source,
             slug=posixpath.splitext(posixpath.basename(raw.source))[0],
             title=title,
-            categories=categories,
-            tags=_tags(raw, ctx),
+            categories=key.categories,
+            tags=key.tags,
             author=_author(raw, ctx),
             published=published,
             updated=updated,
             link=link,
-            guid=guid,
+            guid=key.guid,
             comments=_comments(raw),
             front_image=_front_image(raw, ctx, IMAGE_KEYS, link),
             front_thumbnail=_front_image(raw, ctx, ("thumbnail",), link),
@@ -427,6 +449,17 @@ def meta_from_raw(
             extra=extra,
         )
     return meta, ctx.problems
+
+
+def meta_from_raw(
+    raw: RawPost, config: Config, now: datetime | None = None
+) -> tuple[ArticleMeta, list[Problem]]:
+    """Interpret the whole front matter of ``raw``: :func:`key_from_raw` then
+    :func:`meta_from_key`. Raises :class:`Draft` or ArticleError."""
+    now = now or datetime.now(UTC)
+    key, problems = key_from_raw(raw, config, now)
+    meta, more = meta_from_key(raw, key, config, now)
+    return meta, problems + more
 
 
 def to_meta(raw: RawPost, config: Config) -> ArticleMeta:
@@ -493,13 +526,13 @@ def load_article(
     return finish(meta, raw.body, config)
 
 
-def dedupe_guids(metas: Sequence[ArticleMeta]) -> tuple[list[ArticleMeta], list[Problem]]:
+def dedupe_guids(metas: Sequence[K]) -> tuple[list[K], list[Problem]]:
     """Give every article a distinct guid; later claimants (by source) get a suffix.
 
     Both posts stay published and the clash is reported on the later one.
     """
     seen: dict[str, str] = {}
-    out: list[ArticleMeta] = []
+    out: list[K] = []
     problems: list[Problem] = []
     for meta in sorted(metas, key=lambda m: m.source):
         guid = meta.guid

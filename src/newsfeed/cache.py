@@ -3,10 +3,11 @@
 What it remembers, so that a rebuild costs what changed and not the whole archive:
 
 - ``posts``: per source file (relative path), its size, mtime (ns), content hash
-  and what its front matter gave (an :class:`ArticleMeta` and its problems, a
-  draft, or the error that skipped it);
-- ``bodies``: per source file, the cleaned body (:class:`Body`) for one content
-  hash and one article link;
+  and what phase one made of it (a :class:`PostKey` and its problems, a draft, or
+  the error that skipped it);
+- ``bodies``: per source file that reached a feed, what phase two made of it (the
+  whole :class:`ArticleMeta`, its problems and the cleaned :class:`Body`) for one
+  content hash and one guid;
 - ``feeds``: per feed, the fingerprint of everything its documents are made of,
   and the output files they were written to (with size and mtime);
 - ``state``: the fingerprint of the whole last build (every file's path, size and
@@ -31,23 +32,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from newsfeed.model import ArticleMeta, Body, FrozenDict, Image, Problem
+from newsfeed.model import ArticleMeta, Body, FrozenDict, Image, PostKey, Problem
 
 __all__ = [
     "CACHE_NAME",
     "SCHEMA_VERSION",
     "BuildCache",
     "PostRow",
-    "decode_body",
     "decode_entry",
-    "encode_body",
+    "decode_post",
     "encode_entry",
+    "encode_post",
 ]
 
 log = logging.getLogger("newsfeed")
 
 CACHE_NAME = ".newsfeed-cache.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _APP = "newsfeed-cache"
 
 #: ``(size, mtime_ns, digest, entry)``: one source file as phase one last saw it.
@@ -57,8 +58,8 @@ _SCHEMA = """
 CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE posts (source TEXT PRIMARY KEY, size TEXT NOT NULL,
                     mtime_ns TEXT NOT NULL, digest TEXT NOT NULL, entry TEXT NOT NULL);
-CREATE TABLE bodies (source TEXT PRIMARY KEY, digest TEXT NOT NULL, link TEXT NOT NULL,
-                     body TEXT NOT NULL);
+CREATE TABLE bodies (source TEXT PRIMARY KEY, digest TEXT NOT NULL, guid TEXT NOT NULL,
+                     post TEXT NOT NULL);
 CREATE TABLE feeds (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, files TEXT NOT NULL);
 CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 0), key TEXT NOT NULL,
                     report TEXT NOT NULL);
@@ -210,20 +211,20 @@ class BuildCache:
         return found
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
-        """The cached bodies of ``(source, digest, link)`` triples, by source."""
-        keys = {source: (digest, link) for source, digest, link in wanted}
+        """The phase-two outcomes of ``(source, digest, guid)`` triples, by source."""
+        keys = {source: (digest, guid) for source, digest, guid in wanted}
         sources = sorted(keys)
         found: dict[str, str] = {}
         for start in range(0, len(sources), 500):
             chunk = sources[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._query(
-                f"SELECT source, digest, link, body FROM bodies WHERE source IN ({marks})",
+                f"SELECT source, digest, guid, post FROM bodies WHERE source IN ({marks})",
                 tuple(chunk),
             )
-            for source, digest, link, body in rows:
-                if keys.get(source) == (digest, link):
-                    found[source] = body
+            for source, digest, guid, post in rows:
+                if keys.get(source) == (digest, guid):
+                    found[source] = post
         return found
 
     def feeds(self) -> dict[str, tuple[str, dict[str, list[int]]]]:
@@ -302,32 +303,6 @@ def _problem(problem: Problem) -> list[str]:
     return [problem.path, problem.field, problem.message, problem.severity, problem.action]
 
 
-def encode_entry(
-    kind: str, meta: ArticleMeta | None = None, problems: Iterable[Problem] = ()
-) -> str:
-    """One phase-one outcome as JSON: ``kind`` is ``ok``, ``draft`` or ``error``."""
-    data: dict[str, Any] = {"k": kind, "p": [_problem(p) for p in problems]}
-    if meta is not None:
-        data["m"] = [
-            meta.source,
-            meta.slug,
-            meta.title,
-            meta.categories,
-            meta.tags,
-            meta.author,
-            meta.published.isoformat(),
-            meta.updated.isoformat(),
-            meta.link,
-            meta.guid,
-            meta.comments,
-            _image(meta.front_image),
-            _image(meta.front_thumbnail),
-            meta.description,
-            dict(meta.extra),
-        ]
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
 _NO_EXTRA = FrozenDict()
 _SHARED: dict[Any, Any] = {}
 _MAX_SHARED = 100_000
@@ -345,55 +320,100 @@ def _shared(value: T) -> T:
     return value
 
 
-def decode_entry(text: str) -> tuple[str, ArticleMeta | None, list[Problem]]:
+def _categories(data: Any) -> tuple[tuple[str, ...], ...]:
+    # Many posts share names and paths: share the objects too, so that 100k posts in
+    # memory cost what they must (phase one keeps every key).
+    return tuple(_shared(tuple(map(_shared, path))) for path in data)
+
+
+def encode_entry(kind: str, key: PostKey | None = None, problems: Iterable[Problem] = ()) -> str:
+    """One phase-one outcome as JSON: ``kind`` is ``ok``, ``draft`` or ``error``."""
+    data: dict[str, Any] = {"k": kind, "p": [_problem(p) for p in problems]}
+    if key is not None:
+        published = key.published.isoformat()
+        data["m"] = [key.source, key.categories, key.tags, published, key.guid]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_entry(text: str) -> tuple[str, PostKey | None, list[Problem]]:
     """The inverse of :func:`encode_entry`. Raises ValueError on anything unexpected."""
     try:
         data = json.loads(text)
         kind = data["k"]
         problems = [Problem(*p) for p in data["p"]]
-        meta = None
+        key = None
         if "m" in data:
-            (source, slug, title, categories, tags, author, published, updated, link, guid,
-             comments, image, thumbnail, description, extra) = data["m"]  # fmt: skip
-            # Many posts share names, paths and images: share the objects too, so that
-            # 100k posts in memory cost what they must (phase one keeps every meta).
-            when = datetime.fromisoformat(published)
-            front = _unimage(image)
-            meta = ArticleMeta(
+            source, categories, tags, published, guid = data["m"]
+            key = PostKey(
                 source=source,
-                slug=slug,
-                title=title,
-                categories=tuple(_shared(tuple(map(_shared, path))) for path in categories),
+                categories=_categories(categories),
                 tags=tuple(map(_shared, tags)),
-                author=_shared(author),
-                published=when,
-                updated=when if updated == published else datetime.fromisoformat(updated),
-                link=link,
+                published=datetime.fromisoformat(published),
                 guid=guid,
-                comments=comments,
-                front_image=front,
-                front_thumbnail=front if thumbnail == image else _unimage(thumbnail),
-                description=description,
-                extra=FrozenDict(extra) if extra else _NO_EXTRA,
             )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"unreadable cache entry: {exc}") from exc
-    if kind not in ("ok", "draft", "error") or (kind == "ok") != (meta is not None):
+    if kind not in ("ok", "draft", "error") or (kind == "ok") != (key is not None):
         raise ValueError("unreadable cache entry")
-    return kind, meta, problems
+    return kind, key, problems
 
 
-def encode_body(body: Body) -> str:
-    """A cleaned body as JSON."""
-    data = {"c": body.content, "i": [_image(i) for i in body.images], "t": body.text}
+def encode_post(meta: ArticleMeta, problems: Iterable[Problem], body: Body) -> str:
+    """One phase-two outcome as JSON: the whole front matter, its problems, the body."""
+    data = {
+        "m": [
+            meta.source,
+            meta.slug,
+            meta.title,
+            meta.categories,
+            meta.tags,
+            meta.author,
+            meta.published.isoformat(),
+            meta.updated.isoformat(),
+            meta.link,
+            meta.guid,
+            meta.comments,
+            _image(meta.front_image),
+            _image(meta.front_thumbnail),
+            meta.description,
+            dict(meta.extra),
+        ],
+        "p": [_problem(p) for p in problems],
+        "c": body.content,
+        "i": [_image(i) for i in body.images],
+        "t": body.text,
+    }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def decode_body(text: str) -> Body:
-    """The inverse of :func:`encode_body`. Raises ValueError on anything unexpected."""
+def decode_post(text: str) -> tuple[ArticleMeta, list[Problem], Body]:
+    """The inverse of :func:`encode_post`. Raises ValueError on anything unexpected."""
     try:
         data = json.loads(text)
+        (source, slug, title, categories, tags, author, published, updated, link, guid,
+         comments, image, thumbnail, description, extra) = data["m"]  # fmt: skip
+        when = datetime.fromisoformat(published)
+        front = _unimage(image)
+        meta = ArticleMeta(
+            source=source,
+            slug=slug,
+            title=title,
+            categories=_categories(categories),
+            tags=tuple(map(_shared, tags)),
+            author=_shared(author),
+            published=when,
+            updated=when if updated == published else datetime.fromisoformat(updated),
+            link=link,
+            guid=guid,
+            comments=comments,
+            front_image=front,
+            front_thumbnail=front if thumbnail == image else _unimage(thumbnail),
+            description=description,
+            extra=FrozenDict(extra) if extra else _NO_EXTRA,
+        )
+        problems = [Problem(*p) for p in data["p"]]
         images = tuple(i for i in (_unimage(x) for x in data["i"]) if i is not None)
-        return Body(content=data["c"], images=images, text=data["t"])
+        body = Body(content=data["c"], images=images, text=data["t"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"unreadable cache entry: {exc}") from exc
+    return meta, problems, body

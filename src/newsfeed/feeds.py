@@ -1,8 +1,9 @@
 """Group articles into feeds: which feeds exist, where they go, which items they hold.
 
-Pure: no I/O. Works on :class:`ArticleMeta` as well as on :class:`Article`, so a
-build can select every feed's items from front matter alone (phase one) and
-clean HTML only for the selected posts (phase two).
+Pure: no I/O. Works on :class:`PostKey` as well as on :class:`Article` (anything
+:class:`Selectable`), so a build can select every feed's items from a few
+front-matter fields (phase one) and normalize the rest of the front matter and the
+HTML only for the selected posts (phase two).
 
 Slugs follow Hexo: Unicode letters and digits stay, runs of unsafe characters
 become one ``-``. On top of that no name can leave the output folder: ``.``,
@@ -23,14 +24,14 @@ from datetime import UTC
 from typing import TypeVar
 
 from newsfeed.config import Config
-from newsfeed.model import Article, ArticleMeta, Feed, FeedKind, Problem
+from newsfeed.model import Article, Feed, FeedKind, Problem, Selectable
 from newsfeed.normalize.slugs import short_hash, slugify
 
 __all__ = ["ARCHIVE_DIR", "build_feeds", "plan_feeds", "slugify", "with_items"]
 
 log = logging.getLogger("newsfeed")
 
-T = TypeVar("T", bound=ArticleMeta)
+T = TypeVar("T", bound=Selectable)
 
 #: RFC 5005 archive documents of a feed live in ``<feed folder>/archive/<YYYY-MM>/``;
 #: with ``Config.archive`` no category or tag slug may be ``archive`` (it gets a hash).
@@ -169,7 +170,7 @@ def build_feeds(articles: Iterable[Article], config: Config) -> list[Feed[Articl
     return feeds
 
 
-def with_items(feed: Feed[ArticleMeta], full: Mapping[str, Article]) -> Feed[Article]:
+def with_items(feed: Feed[T], full: Mapping[str, Article]) -> Feed[Article]:
     """The same feed with its selected items replaced by their finished articles."""
     items = tuple(full[m.source] for m in feed.items if m.source in full)
     archives = tuple(with_items(page, full) for page in feed.archives)

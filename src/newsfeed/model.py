@@ -3,6 +3,10 @@
     RawPost  --normalize-->  ArticleMeta (front matter only)  --body-->  Article
     Article* --group-->  Feed[Article]  --render-->  bytes  --write-->  BuildReport
 
+A build selects the items of every feed from a :class:`PostKey` per post (the few
+front-matter fields that decide whether and where a post is published), and
+normalizes the rest of the front matter and the body only for the selected posts.
+
 Every type is a frozen, slotted dataclass. Invariants are stated on each type and
 hold for every instance newsfeed hands out.
 """
@@ -12,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 __all__ = [
     "Article",
@@ -24,8 +28,10 @@ __all__ = [
     "FrozenDict",
     "Image",
     "LoadResult",
+    "PostKey",
     "Problem",
     "RawPost",
+    "Selectable",
     "Severity",
 ]
 
@@ -122,6 +128,36 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class PostKey:
+    """What decides whether and where a post is published: its feeds (``categories``,
+    ``tags``), its place in them (``published``, ``guid``) and its ``source``. The
+    same values, with the same invariants, as the :class:`ArticleMeta` of the post.
+    """
+
+    source: str
+    categories: tuple[tuple[str, ...], ...]
+    tags: tuple[str, ...]
+    published: datetime
+    guid: str
+
+
+class Selectable(Protocol):
+    """What feeds are planned from: a :class:`PostKey`, an :class:`ArticleMeta` or an
+    :class:`Article`."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def categories(self) -> tuple[tuple[str, ...], ...]: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def published(self) -> datetime: ...
+    @property
+    def guid(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleMeta:
     """Everything known about a post from its front matter alone (cheap to get).
 
@@ -215,7 +251,7 @@ class LoadResult:
     drafts: int = 0
 
 
-ItemT = TypeVar("ItemT", bound=ArticleMeta)
+ItemT = TypeVar("ItemT", bound=Selectable)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,19 @@
 """The build: the only module that knows the order of the stages.
 
-    sources -> articles (front matter) -> feeds (select items) -> articles (bodies of
-    the selected posts only) -> render -> site
+    sources -> articles (post keys) -> feeds (select items) -> articles (the rest of
+    the front matter and the body, for the selected posts only) -> render -> site
 
-Phase one reads the front matter of every post and selects the items of every
-feed; phase two cleans HTML only for the posts that reach a feed. The output is
-the same as a build that cleans every post.
+Phase one reads the front matter of every post into a ``PostKey``: whether it can be
+published (readable, not a draft, a usable date) and where (categories, tags, date,
+guid); with those the items of every feed are selected. Phase two normalizes the
+rest of the front matter (title, link, images...) and cleans the HTML only for the
+posts that reach a feed. The feeds are the same as a build that normalizes every
+post, and so is what is reported about every published item; a post that reaches
+no feed is only reported for the fields phase one reads.
 
 With the build cache (:mod:`newsfeed.cache`, ``Config.cache``) a rebuild costs what
 changed: phase one re-reads only files whose size or mtime changed, phase two
-re-cleans only bodies it has not cleaned before, and a feed whose fingerprint (the
+re-does only posts it has not finished before, and a feed whose fingerprint (the
 configuration, the code and everything in the feed) and files are unchanged is not
 rendered again. When no source file changed at all, the build only ``stat()``s
 the files and writes nothing. Phases one and two run in ``Config.jobs`` processes;
@@ -42,16 +46,16 @@ from newsfeed.cache import (
     CACHE_NAME,
     BuildCache,
     PostRow,
-    decode_body,
     decode_entry,
-    encode_body,
+    decode_post,
     encode_entry,
+    encode_post,
 )
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.files import PostFile, post_files
-from newsfeed.model import Article, ArticleMeta, Body, BuildReport, Feed, Problem
+from newsfeed.model import Article, BuildReport, Feed, PostKey, Problem
 from newsfeed.site import Site, open_site
 
 __all__ = ["Progress", "publish", "select_and_finish"]
@@ -161,14 +165,14 @@ def _problem(exc: ArticleError, source: str) -> Problem:
 
 def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> tuple[PostRow, str]:
     """Phase one for one file: its cache row and the encoded outcome."""
-    from newsfeed.articles import Draft, meta_from_raw  # imported when needed: see the module doc
+    from newsfeed.articles import Draft, key_from_raw  # imported when needed: see the module doc
     from newsfeed.sources import read_meta
 
     digest = ""
     try:
         raw, digest = read_meta(Path(file.path), root, config, source=file.source)
-        meta, found = meta_from_raw(raw, config, now)
-        entry = encode_entry("ok", meta, found)
+        key, found = key_from_raw(raw, config, now)
+        entry = encode_entry("ok", key, found)
     except Draft:
         entry = encode_entry("draft")
     except ArticleError as exc:
@@ -180,7 +184,7 @@ def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> tupl
 class _Scan:
     read: int = 0
     drafts: int = 0
-    metas: list[ArticleMeta] = dataclasses.field(default_factory=list)
+    keys: list[PostKey] = dataclasses.field(default_factory=list)
     problems: list[Problem] = dataclasses.field(default_factory=list)
     digests: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -191,6 +195,7 @@ def _scan(
     config: Config,
     cache: BuildCache,
     progress: Progress | None,
+    now: datetime,
 ) -> _Scan:
     """Phase one: the front matter of every post (from the cache when unchanged).
 
@@ -200,7 +205,7 @@ def _scan(
     known = cache.post_stats()
     todo = [f for f in files if known.get(f.source, (-1, -1))[:2] != (f.size, f.mtime_ns)]
     changed = {f.source for f in todo}
-    read_one = partial(_read_one, root, config, datetime.now(UTC))
+    read_one = partial(_read_one, root, config, now)
     results = _map(read_one, todo, _jobs(config), progress, "read")
     batch: list[tuple[str, PostRow]] = []
     scan = _Scan(read=len(files))
@@ -216,18 +221,18 @@ def _scan(
                 row = (size, mtime_ns, digest, entry)
             # Every outcome goes through its encoding: cached and fresh ones are equal.
             try:
-                kind, meta, found = decode_entry(entry)
+                kind, key, found = decode_entry(entry)
             except ValueError:  # a damaged or missing cache row: read the file again
                 row, entry = read_one(file)
                 changed.add(file.source)
-                kind, meta, found = decode_entry(entry)
+                kind, key, found = decode_entry(entry)
             if file.source in changed:
                 batch.append((file.source, row))
             scan.problems.extend(found)
             if kind == "draft":
                 scan.drafts += 1
-            elif meta is not None:
-                scan.metas.append(meta)
+            elif key is not None:
+                scan.keys.append(key)
                 scan.digests[file.source] = row[2]
         if len(batch) >= _CHUNK:
             cache.save(posts=batch)
@@ -236,7 +241,7 @@ def _scan(
     cache.save(posts=batch, gone=[s for s in known if s not in present])
     from newsfeed.articles import dedupe_guids
 
-    scan.metas, clashes = dedupe_guids(scan.metas)
+    scan.keys, clashes = dedupe_guids(scan.keys)
     scan.problems.extend(clashes)
     return scan
 
@@ -244,93 +249,105 @@ def _scan(
 # ---------------------------------------------------------------------- phase two
 
 
-def _clean_one(root: Path, config: Config, meta: ArticleMeta) -> Body | ArticleError:
-    """Phase two for one post: its cleaned body, or why it cannot be published."""
-    from newsfeed.articles import clean
-    from newsfeed.sources import read_body
+def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str | ArticleError:
+    """Phase two for one selected post: the rest of its front matter and its cleaned
+    body (encoded), or why it cannot be published."""
+    from newsfeed.articles import clean, meta_from_key
+    from newsfeed.sources import read_post
 
     try:
-        body = read_body(root / meta.source, root, config, source=meta.source)
-        return clean(meta, body, config)
+        raw = read_post(root / key.source, root, config, source=key.source)
+        meta, found = meta_from_key(raw, key, config, now)
+        return encode_post(meta, found, clean(meta, raw.body, config))
     except ArticleError as exc:
         return exc
 
 
 def _finish_all(
     root: Path,
-    metas: Iterable[ArticleMeta],
+    keys: Iterable[PostKey],
     config: Config,
     progress: Progress | None,
-    cache: BuildCache | None = None,
-    digests: Mapping[str, str] | None = None,
+    cache: BuildCache,
+    digests: Mapping[str, str],
+    now: datetime,
 ) -> tuple[dict[str, Article], list[Problem]]:
-    """Phase two: clean the bodies of the selected posts (cached ones are reused)."""
+    """Phase two for the selected posts (cached outcomes are reused)."""
     from newsfeed.articles import complete
 
-    todo = list(metas)
-    digests = digests or {}
-    cache = cache or BuildCache(None, "")
-    keyed = [(m.source, digests[m.source], m.link) for m in todo if m.source in digests]
-    stored = cache.bodies(keyed)
+    todo = list(keys)
+    stored = cache.bodies(
+        [(k.source, digests[k.source], k.guid) for k in todo if k.source in digests]
+    )
     done: dict[str, Article] = {}
     problems: list[Problem] = []
-    missing: list[ArticleMeta] = []
-    for meta in todo:
-        text = stored.get(meta.source)
-        try:
-            body = decode_body(text) if text is not None else None
-        except ValueError:
-            body = None
-        if body is None:
-            missing.append(meta)
-        else:
-            done[meta.source] = complete(meta, body, config)
+    missing = [k for k in todo if k.source not in stored]
     fresh: list[tuple[str, str, str, str]] = []
-    results = _map(partial(_clean_one, root, config), missing, _jobs(config), progress, "clean")
-    for meta, result in zip(missing, results, strict=True):
-        if isinstance(result, ArticleError):
-            problems.append(_problem(result, meta.source))
+    results = _map(
+        partial(_finish_one, root, config, now), missing, _jobs(config), progress, "clean"
+    )
+    outcomes = {k.source: r for k, r in zip(missing, results, strict=True)}
+    for key in todo:  # in order: the problems come out the same, cached or not
+        outcome = stored[key.source] if key.source in stored else outcomes[key.source]
+        if isinstance(outcome, ArticleError):
+            problems.append(_problem(outcome, key.source))
             continue
         try:
-            done[meta.source] = complete(meta, result, config)
+            # Every outcome goes through its encoding: cached and fresh ones are equal.
+            meta, found, body = decode_post(outcome)
+        except ValueError:  # a damaged cache row: do it again
+            redone = _finish_one(root, config, now, key)
+            if isinstance(redone, ArticleError):
+                problems.append(_problem(redone, key.source))
+                continue
+            outcome = redone
+            meta, found, body = decode_post(outcome)
+            stored.pop(key.source)
+        try:
+            done[key.source] = complete(meta, body, config)
         except ArticleError as exc:
-            problems.append(_problem(exc, meta.source))
+            problems.append(_problem(exc, key.source))
             continue
-        if meta.source in digests:
-            fresh.append((meta.source, digests[meta.source], meta.link, encode_body(result)))
+        problems.extend(found)
+        if key.source in digests and key.source not in stored:
+            fresh.append((key.source, digests[key.source], key.guid, outcome))
     cache.save(bodies=fresh)
     return done, problems
 
 
 def select_and_finish(
     root: Path,
-    metas: list[ArticleMeta],
+    keys: list[PostKey],
     config: Config,
     progress: Progress | None = None,
     *,
     cache: BuildCache | None = None,
     digests: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[Feed[Article]], list[Problem], int]:
     """Plan the feeds, finish their items, and re-plan if a selected post fails.
 
     Returns the feeds, the problems, and how many posts were published.
     """
+    cache = cache or BuildCache(None, "")
+    digests = digests or {}
+    now = now or datetime.now(UTC)
     problems: list[Problem] = []
     finished: dict[str, Article] = {}
     failed: set[str] = set()
     while True:
-        usable = [m for m in metas if m.source not in failed]
+        usable = [k for k in keys if k.source not in failed]
         plans, layout = plan_feeds(usable, config)
         # RFC 5005 archive documents (Config.archive) need their items finished too.
         pages = [page for plan in plans for page in (plan, *plan.archives)]
-        wanted = {m.source: m for page in pages for m in page.items}
-        missing = [m for s, m in sorted(wanted.items()) if s not in finished]
-        done, trouble = _finish_all(root, missing, config, progress, cache, digests)
+        wanted = {k.source: k for page in pages for k in page.items}
+        missing = [k for s, k in sorted(wanted.items()) if s not in finished]
+        done, trouble = _finish_all(root, missing, config, progress, cache, digests, now)
         finished.update(done)
         problems.extend(trouble)
-        if not trouble:
+        if not any(p.severity == "error" for p in trouble):
             break
-        failed.update(p.path for p in trouble)
+        failed.update(p.path for p in trouble if p.severity == "error")
     feeds = [with_items(plan, finished) for plan in plans]
     return feeds, problems + layout, len(usable)
 
@@ -498,11 +515,12 @@ def _build(
         report = _nothing_changed(out, saved[1], known, lock_wait)
         if report is not None:
             return report
-    scan = _scan(root, files, config, cache, progress)
+    now = datetime.now(UTC)  # one "now" for the plausibility of every date
+    scan = _scan(root, files, config, cache, progress, now)
     feeds, more, published = select_and_finish(
-        root, scan.metas, config, progress, cache=cache, digests=scan.digests
+        root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
     )
-    scan.metas.clear()  # phase one's metas are not needed any more
+    scan.keys.clear()  # phase one's keys are not needed any more
     problems = sorted(scan.problems + more, key=lambda p: (p.path, p.field))
     groups: dict[str, tuple[str, list[str]]] = {}
     with open_site(out, lock_wait=lock_wait) as site:
