@@ -1,8 +1,9 @@
 """Write the output folder safely: atomic, only-if-changed, locked, never outside OUT.
 
-- Every file goes to a temporary file in its own folder; once every file of the
-  build is staged, they are all flushed to disk (together, which costs about one
-  disk flush rather than one per file) and only then renamed into place. A
+- Every file goes to a temporary file in its own folder, flushed to disk in the
+  background (several at once, which the file system commits together) while the
+  build goes on; once every file of the build is staged and flushed, they are
+  renamed into place. A
   reader (or a build killed midway) only ever sees the complete old or the
   complete new version of a file, and a build that fails (full disk, permission
   denied) leaves the old site as it was.
@@ -24,7 +25,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,9 @@ class Site:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     staged: dict[Path, Path] = field(default_factory=dict)  # target -> its temporary file
+    # Staged files are flushed to disk in the background while the build goes on.
+    _flushing: list[Future[None]] = field(default_factory=list, init=False, repr=False)
+    _flusher: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def _target(self, relpath: str) -> Path:
         parts = _check_relpath(relpath)
@@ -100,13 +104,28 @@ class Site:
         if _same_bytes(target, data):
             self.unchanged.append(relpath)
             return False
-        self.staged[target] = _write_temp(target, data, flush=False)
+        tmp = _write_temp(target, data, flush=False)
+        self.staged[target] = tmp
+        if self._flusher is None:
+            self._flusher = ThreadPoolExecutor(_FLUSH_THREADS, "newsfeed-flush")
+        self._flushing.append(self._flusher.submit(_flush, target, tmp))
         self.written.append(relpath)
         return True
 
+    def _flushed(self) -> None:
+        """Wait until every staged file is on disk; raise the first failure."""
+        if self._flusher is not None:
+            self._flusher.shutdown(wait=True)
+            self._flusher = None
+        failures = [f.exception() for f in self._flushing]
+        self._flushing.clear()
+        for failure in failures:
+            if failure is not None:
+                raise failure
+
     def commit(self) -> None:
-        """Flush every staged file to disk, then rename each into place."""
-        _flush_all(list(self.staged.items()))
+        """Rename every staged file into place, once all of them are on disk."""
+        self._flushed()
         while self.staged:
             target, tmp = next(iter(self.staged.items()))
             try:
@@ -117,6 +136,8 @@ class Site:
 
     def discard(self) -> None:
         """Remove the staged files of a build that failed; the old files stay."""
+        with contextlib.suppress(SiteError):
+            self._flushed()
         for tmp in self.staged.values():
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -194,7 +215,7 @@ def _atomic_write(target: Path, data: bytes) -> None:
 
 def _write_temp(target: Path, data: bytes, *, flush: bool = True) -> Path:
     """Write ``data`` to a temporary file beside ``target`` (flushed to disk unless
-    ``flush`` is false: then :func:`_flush_all` must flush it before it is renamed)."""
+    ``flush`` is false: then :func:`_flush` must flush it before it is renamed)."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
@@ -215,32 +236,21 @@ def _write_temp(target: Path, data: bytes, *, flush: bool = True) -> Path:
 
 
 #: Files flushed at once: the file system commits concurrent flushes together.
-_FLUSH_THREADS = 16
+_FLUSH_THREADS = 8
 
 
-def _flush_all(staged: list[tuple[Path, Path]]) -> None:
-    """``fsync`` the temporary files of ``staged`` (``(target, tmp)`` pairs), many at
-    once: a crash after the renames must not leave a renamed file empty. Raises
-    :class:`SiteError` (a full disk can show only here) before anything is renamed."""
-
-    def flush(pair: tuple[Path, Path]) -> None:
-        target, tmp = pair
+def _flush(target: Path, tmp: Path) -> None:
+    """``fsync`` the temporary file of ``target``: a crash after the renames must not
+    leave a renamed file empty. Raises :class:`SiteError` (a full disk can show only
+    here)."""
+    try:
+        fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW)
         try:
-            fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:
-            raise SiteError(_describe(exc, target)) from exc
-
-    if len(staged) <= 1:
-        for pair in staged:
-            flush(pair)
-        return
-    with ThreadPoolExecutor(min(_FLUSH_THREADS, len(staged))) as pool:
-        for _ in pool.map(flush, staged):  # re-raises the first failure
-            pass
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise SiteError(_describe(exc, target)) from exc
 
 
 def _load_manifest(root: Path) -> dict[str, str]:

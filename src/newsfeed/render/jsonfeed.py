@@ -67,5 +67,7 @@ def render_json_feed(feed: Feed[Article], config: Config, feed_url: str) -> byte
     if config.hub:
         document["hubs"] = [{"type": "WebSub", "url": config.hub}]
     document["items"] = [_item(article) for article in feed.items]
-    text = json.dumps(document, ensure_ascii=False, indent=2)
+    # Compact: with ``indent`` the json module falls back to its pure-Python encoder,
+    # a fifth of all the rendering time; readers do not care.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return (text + "\n").encode("utf-8")
