@@ -271,8 +271,12 @@ def _finish_all(
     cache: BuildCache,
     digests: Mapping[str, str],
     now: datetime,
-) -> tuple[dict[str, Article], list[Problem]]:
-    """Phase two for the selected posts (cached outcomes are reused)."""
+) -> tuple[dict[str, Article], list[Problem], dict[str, str]]:
+    """Phase two for the selected posts (cached outcomes are reused).
+
+    Returns the articles, the problems, and a digest of each article's encoded
+    outcome: an article is a function of it (and of the code and configuration), so
+    the digest fingerprints the article without going through all its fields."""
     from newsfeed.articles import complete
 
     todo = list(keys)
@@ -280,6 +284,7 @@ def _finish_all(
         [(k.source, digests[k.source], k.guid) for k in todo if k.source in digests]
     )
     done: dict[str, Article] = {}
+    prints: dict[str, str] = {}
     problems: list[Problem] = []
     missing = [k for k in todo if k.source not in stored]
     fresh: list[tuple[str, str, str, str]] = []
@@ -308,11 +313,12 @@ def _finish_all(
         except ArticleError as exc:
             problems.append(_problem(exc, key.source))
             continue
+        prints[key.source] = hashlib.sha256(outcome.encode("utf-8", "surrogatepass")).hexdigest()
         problems.extend(found)
         if key.source in digests and key.source not in stored:
             fresh.append((key.source, digests[key.source], key.guid, outcome))
     cache.save(bodies=fresh)
-    return done, problems
+    return done, problems, prints
 
 
 def select_and_finish(
@@ -324,16 +330,18 @@ def select_and_finish(
     cache: BuildCache | None = None,
     digests: Mapping[str, str] | None = None,
     now: datetime | None = None,
-) -> tuple[list[Feed[Article]], list[Problem], int]:
+) -> tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]:
     """Plan the feeds, finish their items, and re-plan if a selected post fails.
 
-    Returns the feeds, the problems, and how many posts were published.
+    Returns the feeds, the problems, how many posts were published, and per finished
+    post its article and a fingerprint of it.
     """
     cache = cache or BuildCache(None, "")
     digests = digests or {}
     now = now or datetime.now(UTC)
     problems: list[Problem] = []
     finished: dict[str, Article] = {}
+    prints: dict[str, str] = {}
     failed: set[str] = set()
     while True:
         usable = [k for k in keys if k.source not in failed]
@@ -342,14 +350,16 @@ def select_and_finish(
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {k.source: k for page in pages for k in page.items}
         missing = [k for s, k in sorted(wanted.items()) if s not in finished]
-        done, trouble = _finish_all(root, missing, config, progress, cache, digests, now)
+        done, trouble, more = _finish_all(root, missing, config, progress, cache, digests, now)
         finished.update(done)
+        prints.update(more)
         problems.extend(trouble)
         if not any(p.severity == "error" for p in trouble):
             break
         failed.update(p.path for p in trouble if p.severity == "error")
     feeds = [with_items(plan, finished) for plan in plans]
-    return feeds, problems + layout, len(usable)
+    known = {source: (article, prints[source]) for source, article in finished.items()}
+    return feeds, problems + layout, len(usable), known
 
 
 # ---------------------------------------------------------------------- rendering
@@ -374,18 +384,30 @@ def _fingerprint(base: str, thing: object) -> str:
     return hashlib.sha256(base.encode() + repr(thing).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _feed_fingerprint(base: str, feed: Feed[Article], items: dict[int, str]) -> str:
-    """:func:`_fingerprint` of a feed, each article's share computed once (``items``)."""
+def _feed_fingerprint(
+    base: str,
+    feed: Feed[Article],
+    items: dict[int, str],
+    known: Mapping[str, tuple[Article, str]],
+) -> str:
+    """:func:`_fingerprint` of a feed, each article's share computed once (``items``):
+    the one phase two gave it (``known``) when it is still that very article (probing
+    image sizes replaces some), else from all its fields."""
     parts: list[object] = []
     for field in dataclasses.fields(feed):
         value = getattr(feed, field.name)
         if field.name == "items":
             for article in value:
                 if id(article) not in items:
-                    items[id(article)] = _fingerprint("", article)
+                    hit = known.get(article.source)
+                    items[id(article)] = (
+                        hit[1]
+                        if hit is not None and hit[0] is article
+                        else _fingerprint("", article)
+                    )
             value = [items[id(article)] for article in value]
         elif field.name == "archives":
-            value = [_feed_fingerprint("", page, items) for page in value]
+            value = [_feed_fingerprint("", page, items, known) for page in value]
         parts.append((field.name, value))
     return _fingerprint(base, parts)
 
@@ -517,7 +539,7 @@ def _build(
             return report
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     scan = _scan(root, files, config, cache, progress, now)
-    feeds, more, published = select_and_finish(
+    feeds, more, published, finished = select_and_finish(
         root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
     )
     scan.keys.clear()  # phase one's keys are not needed any more
@@ -533,7 +555,7 @@ def _build(
         stale: list[Feed[Article]] = []
         shares: dict[int, str] = {}  # feeds share articles: fingerprint each once
         for feed in feeds:
-            key, fp = _feed_key(feed), _feed_fingerprint(base, feed, shares)
+            key, fp = _feed_key(feed), _feed_fingerprint(base, feed, shares, finished)
             prints.append(fp)
             if _unchanged(site, known.get(key), fp):
                 groups[key] = (fp, list(known[key][1]))
