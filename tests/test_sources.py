@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,11 @@ from newsfeed.errors import ArticleError, SourceError
 from newsfeed.files import find_posts
 from newsfeed.sources import (
     MAX_FRONT_MATTER_CHARS,
+    _compose,
     _parse,
+    _plain_node,
     _read_upto,
+    _to_plain_mapping,
     decode,
     parse_post,
     read_post,
@@ -482,3 +486,49 @@ def test_the_body_alone_is_the_body_of_the_whole_parse(front: str, body: str, se
     except ArticleError:
         return
     assert _parse(text, "<string>", MAX_FRONT_MATTER_CHARS, load=False)[1] == full
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a: 1",
+                "b: ~",
+                "c: 'null'",
+                "d: [x, &k y, *k]",
+                "e: &m {p: q}",
+                "f: *m",
+                "g: []",
+                "h: &z []",
+                "i: *z",
+                "j:\n  - &&amp; k\n  - l",
+                "? [m, n]\n: o",
+                'p: "\\x01&lt;"',
+                "q:\n  r:\n    s: [t, {u: v}]",
+                "w: &s text",
+                "x: [*s, *s, *s]",
+                "a: again",
+                "<<: *m",
+            ]
+        ),
+        max_size=8,
+    )
+)
+def test_front_matter_is_read_from_the_node_tree_as_from_plain_data(lines: list[str]) -> None:
+    """The YAML node tree goes to plain data in one walk: exactly what composing plain
+    data and then walking it gives, limits, aliases and entities included."""
+    fm = "\n".join(lines)
+    try:
+        node = _compose(fm)
+    except yaml.YAMLError:
+        return
+    if not isinstance(node, yaml.MappingNode):
+        return
+    outcomes = []
+    for data in (node, _plain_node(node, {})):
+        try:
+            outcomes.append(_to_plain_mapping(data, fm, "p.md"))
+        except ArticleError as exc:
+            outcomes.append(exc.message)
+    assert outcomes[0] == outcomes[1]

@@ -170,7 +170,7 @@ def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> tupl
 
     digest = ""
     try:
-        raw, digest = read_meta(Path(file.path), root, config, source=file.source)
+        raw, digest = read_meta(file.path, root, config, source=file.source)
         key, found = key_from_raw(raw, config, now)
         entry = encode_entry("ok", key, found)
     except Draft:

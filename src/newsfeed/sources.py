@@ -166,7 +166,9 @@ def read_yaml_mapping(path: Path) -> dict[str, object]:
     return {str(key): value for key, value in data.items()}
 
 
-def read_post(path: Path, root: Path, config: Config, *, source: str | None = None) -> RawPost:
+def read_post(
+    path: str | Path, root: Path, config: Config, *, source: str | None = None
+) -> RawPost:
     """Read one post file; ``source`` is its POSIX path relative to ``root`` (computed
     unless given).
 
@@ -177,14 +179,16 @@ def read_post(path: Path, root: Path, config: Config, *, source: str | None = No
     return _read(path, root, config, source, load=True)
 
 
-def read_body(path: Path, root: Path, config: Config, *, source: str | None = None) -> str:
+def read_body(path: str | Path, root: Path, config: Config, *, source: str | None = None) -> str:
     """The body of one post file, as :func:`read_post` reads it, without loading the
     front matter (:func:`read_meta` did). Raises like :func:`read_post`."""
     return _read(path, root, config, source, load=False).body
 
 
-def _read(path: Path, root: Path, config: Config, source: str | None, *, load: bool) -> RawPost:
-    source, data, mtime = _read_bytes(Path(path), root, config, source)
+def _read(
+    path: str | Path, root: Path, config: Config, source: str | None, *, load: bool
+) -> RawPost:
+    source, data, mtime = _read_bytes(path, root, config, source)
     raw = _decode_raw(data, config.encoding)
     _check_text(raw, source)
     text = clean_text(raw)
@@ -201,7 +205,7 @@ _MAX_PREFIX_TRIES = 4
 
 
 def read_meta(
-    path: Path, root: Path, config: Config, *, source: str | None = None
+    path: str | Path, root: Path, config: Config, *, source: str | None = None
 ) -> tuple[RawPost, str]:
     """Read only the front matter of one post: the same ``meta`` as :func:`read_post`,
     an empty ``body``, and a content hash of the file's bytes.
@@ -210,7 +214,7 @@ def read_meta(
     text are looked at when they hold the whole front matter. Raises like
     :func:`read_post`.
     """
-    source, data, mtime = _read_bytes(Path(path), root, config, source)
+    source, data, mtime = _read_bytes(path, root, config, source)
     digest = hashlib.blake2b(data, digest_size=20).hexdigest()
     text = _decode_raw(data, config.encoding)
     if _BLANK.fullmatch(text):
@@ -250,17 +254,17 @@ def _front_prefix(text: str) -> str:
 
 
 def _read_bytes(
-    path: Path, root: Path, config: Config, source: str | None
+    path: str | Path, root: Path, config: Config, source: str | None
 ) -> tuple[str, bytes, float]:
     """``(source, bytes, mtime)`` of one post file, within ``config.max_file_bytes``."""
     if source is None:
         try:
-            source = path.relative_to(root).as_posix()
+            source = Path(path).relative_to(root).as_posix()
         except ValueError:
-            source = path.as_posix()
+            source = Path(path).as_posix()
     limit = config.max_file_bytes
     try:
-        with path.open("rb", buffering=0) as handle:
+        with open(path, "rb", buffering=0) as handle:  # noqa: PTH123  (a str is faster)
             stat = os.fstat(handle.fileno())
             if stat.st_size > limit:
                 raise ArticleError(source, "", _too_large(stat.st_size, limit))
@@ -476,9 +480,19 @@ def _load_json(fm: str, source: str) -> dict[str, object]:
     return _to_plain_mapping(data, fm, source)
 
 
+def _compose(fm: str) -> yaml.Node | None:
+    """The YAML node tree of ``fm``, composed by the (C) parser."""
+    loader = _StringLoader(fm)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
+
+
 def _load_yaml(fm: str, source: str) -> tuple[dict[str, object], bool]:
     try:
-        data = _YAML.load(fm, Loader=_StringLoader)
+        node = _compose(fm)
     except RecursionError as exc:
         raise ArticleError(source, "", "front matter is nested too deeply") from exc
     except (yaml.YAMLError, ValueError) as exc:
@@ -491,13 +505,15 @@ def _load_yaml(fm: str, source: str) -> tuple[dict[str, object], bool]:
                 source, "", f"front matter is not valid YAML and has no key: value lines ({first})"
             ) from exc
         return _to_plain_mapping(recovered, fm, source), True
-    if data is None:
+    if node is None:
         return {}, False
-    if not isinstance(data, dict):
+    if not isinstance(node, yaml.MappingNode):
+        kind = _kind(_plain_node(node, {}))
         raise ArticleError(
-            source, "", f"front matter must be a mapping of keys to values, not {_kind(data)}"
+            source, "", f"front matter must be a mapping of keys to values, not {kind}"
         )
-    return _to_plain_mapping(data, fm, source), False
+    # Straight from the node tree to plain data: one walk, with the same limits.
+    return _to_plain_mapping(node, fm, source), False
 
 
 def _kind(data: object) -> str:
@@ -514,7 +530,8 @@ class _Limit(Exception):
 
 
 class _Walk:
-    """Turns loaded front matter into plain data in one bounded walk."""
+    """Turns loaded front matter (plain data, or a YAML node tree) into plain data in
+    one bounded walk."""
 
     def __init__(self, max_chars: int) -> None:
         self.nodes = 0
@@ -522,10 +539,13 @@ class _Walk:
         self.max_chars = max_chars
         self.seen: set[int] = set()
 
-    def value(self, value: object, depth: int) -> object:
+    def count(self) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _Limit(f"front matter is too large: more than {MAX_NODES:,} values")
+
+    def value(self, value: object, depth: int) -> object:
+        self.count()
         if isinstance(value, dict | list | tuple | set | frozenset):
             if depth > MAX_DEPTH:
                 raise _Limit(f"front matter is nested deeper than {MAX_DEPTH} levels")
@@ -542,6 +562,31 @@ class _Walk:
         if value is None:
             return None
         return self.text(_scalar_text(value))
+
+    def node(self, node: yaml.Node, depth: int) -> object:
+        """:meth:`value` of the data a YAML node stands for (see ``_plain_node``)."""
+        self.count()
+        if isinstance(node, yaml.ScalarNode):
+            return None if node.tag == _NULL_TAG else self.text(node.value)
+        if depth > MAX_DEPTH:
+            raise _Limit(f"front matter is nested deeper than {MAX_DEPTH} levels")
+        if node.value:
+            if id(node) in self.seen:  # an alias of a list or mapping met before
+                raise _Limit(
+                    "front matter uses YAML aliases to repeat a list or mapping; "
+                    "write the values out instead"
+                )
+            self.seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            return [self.node(child, depth + 1) for child in node.value]
+        mapping: dict[str, object] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = None if key_node.tag == _NULL_TAG else key_node.value
+            else:  # a list or mapping as a key: its text, as _plain_node gives it
+                key = repr(_plain_node(key_node, {}))
+            mapping[self.key(key)] = self.node(value_node, depth + 1)
+        return mapping
 
     def key(self, key: object) -> str:
         self.nodes += 1
@@ -568,10 +613,12 @@ def _scalar_text(value: object) -> str:
     return str(value)
 
 
-def _to_plain_mapping(data: dict[Any, Any], fm: str, source: str) -> dict[str, object]:
+def _to_plain_mapping(
+    data: dict[Any, Any] | yaml.MappingNode, fm: str, source: str
+) -> dict[str, object]:
     walk = _Walk(max_chars=len(fm) + 1024)
     try:
-        plain = walk.value(data, 0)
+        plain = walk.node(data, 0) if isinstance(data, yaml.Node) else walk.value(data, 0)
     except _Limit as exc:
         raise ArticleError(source, "", str(exc)) from exc
     except RecursionError as exc:
