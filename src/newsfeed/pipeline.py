@@ -69,6 +69,8 @@ Progress = Callable[[str, int, int], None]
 POOL_THRESHOLD = 200
 #: Posts handled (cache rows fetched, saved) at a time in phase one.
 _CHUNK = 2000
+#: Finished posts saved to the cache at a time in phase two (they are large).
+_BODY_BATCH = 100
 #: Fewer feeds to render than this are rendered in this process.
 RENDER_POOL_THRESHOLD = 8
 #: Config keys that change how a build runs, not what it writes.
@@ -286,37 +288,41 @@ def _finish_all(
     done: dict[str, Article] = {}
     prints: dict[str, str] = {}
     problems: list[Problem] = []
-    missing = [k for k in todo if k.source not in stored]
     fresh: list[tuple[str, str, str, str]] = []
-    results = _map(
-        partial(_finish_one, root, config, now), missing, _jobs(config), progress, "clean"
-    )
-    outcomes = {k.source: r for k, r in zip(missing, results, strict=True)}
-    for key in todo:  # in order: the problems come out the same, cached or not
-        outcome = stored[key.source] if key.source in stored else outcomes[key.source]
+
+    def take(key: PostKey, outcome: str | ArticleError, cached: bool) -> None:
         if isinstance(outcome, ArticleError):
             problems.append(_problem(outcome, key.source))
-            continue
+            return
         try:
             # Every outcome goes through its encoding: cached and fresh ones are equal.
             meta, found, body = decode_post(outcome)
-        except ValueError:  # a damaged cache row: do it again
-            redone = _finish_one(root, config, now, key)
-            if isinstance(redone, ArticleError):
-                problems.append(_problem(redone, key.source))
-                continue
-            outcome = redone
-            meta, found, body = decode_post(outcome)
-            stored.pop(key.source)
+        except ValueError:
+            if not cached:  # pragma: no cover - a fresh outcome always decodes
+                raise
+            take(key, _finish_one(root, config, now, key), cached=False)  # a damaged row
+            return
         try:
             done[key.source] = complete(meta, body, config)
         except ArticleError as exc:
             problems.append(_problem(exc, key.source))
-            continue
+            return
         prints[key.source] = hashlib.sha256(outcome.encode("utf-8", "surrogatepass")).hexdigest()
         problems.extend(found)
-        if key.source in digests and key.source not in stored:
+        if not cached and key.source in digests:
             fresh.append((key.source, digests[key.source], key.guid, outcome))
+            if len(fresh) >= _BODY_BATCH:  # saved while the workers go on
+                cache.save(bodies=fresh)
+                fresh.clear()
+
+    for key in todo:
+        if key.source in stored:
+            take(key, stored[key.source], cached=True)
+    missing = [k for k in todo if k.source not in stored]
+    finish_one = partial(_finish_one, root, config, now)
+    results = _map(finish_one, missing, _jobs(config), progress, "clean")
+    for key, outcome in zip(missing, results, strict=True):
+        take(key, outcome, cached=False)
     cache.save(bodies=fresh)
     return done, problems, prints
 
