@@ -246,14 +246,16 @@ def test_tables_lists_and_formatting_survive() -> None:
 
 
 def test_editor_cruft_is_removed() -> None:
-    """Vue/CMS attributes, <font>, styles and empty paragraphs would bloat every item."""
+    """Vue/CMS attributes, <font>/<center>/<form>, styles and empty paragraphs would bloat
+    every item."""
     markup = (
         '<div :src="x" v-if="y" @click="z" data-v-123 cms-style="q" onmouseover class="c" '
         'style="color:red">t</div><p>&nbsp;</p><p>\u3000\u3000</p><p> <br> </p>'
-        '<font color="red">f</font><p><span></span></p><p>keep</p>'
+        '<font color="red">f</font><center>c</center><form action="/x">g<input name="q"></form>'
+        "<p><span></span></p><p>keep</p>"
         "<style>p{}</style><script>x()</script><noscript>n</noscript>"
     )
-    assert _clean(markup) == "<div>t</div>f<p>keep</p>"
+    assert _clean(markup) == "<div>t</div>fcg<p>keep</p>"
 
 
 def test_boilerplate_selectors_are_configurable() -> None:
