@@ -195,7 +195,9 @@ def _read(
     if not text.strip():
         # A crawler that died mid-write; publishing it would give an item with nothing in it.
         raise ArticleError(source, "", "the file is empty")
-    meta, body, recovered = _parse(text, source, config.max_front_matter_chars, load=load)
+    meta, body, recovered = _parse(
+        text, source, config.max_front_matter_chars, load=load, cleaned=True
+    )
     return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
 
 
@@ -391,12 +393,16 @@ def parse_post(
     return _parse(text, source, max_front_matter_chars, load=True)
 
 
-def _parse(text: str, source: str, limit: int, *, load: bool) -> tuple[FrozenDict, str, bool]:
+def _parse(
+    text: str, source: str, limit: int, *, load: bool, cleaned: bool = False
+) -> tuple[FrozenDict, str, bool]:
     """:func:`parse_post`; with ``load`` false the front matter between separators is
     only split off, not loaded (``meta`` is then empty), for a caller that only wants
     the body. Front matter without an opening separator is loaded all the same: only
-    loading tells whether it is front matter at all."""
-    text = clean_text(text)
+    loading tells whether it is front matter at all. ``cleaned``: ``text`` went through
+    :func:`clean_text` already."""
+    if not cleaned:
+        text = clean_text(text)
     start = _LEADING_BLANK_LINES.sub("", text)
     first, _, rest = start.partition("\n")
     opening = _OPEN.fullmatch(first)
