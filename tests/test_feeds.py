@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsfeed import Config, build_feeds
 from newsfeed.feeds import plan_feeds, slugify
@@ -77,6 +79,41 @@ def test_items_newest_first_ties_by_guid_and_limited() -> None:
     assert site.total == 4
     everything = plan_feeds(items, Config(limit=0))[0][0]
     assert len(everything.items) == 4
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.sampled_from(["a", "b", "c"]),
+            st.sampled_from([(), (("x",),), (("x", "y"),), (("y",), ("x", "y"))]),
+            st.sampled_from([(), ("t",), ("t", "u")]),
+        ),
+        max_size=30,
+    ),
+    st.integers(1, 6),
+    st.booleans(),
+)
+def test_limited_feeds_are_the_newest_of_the_full_order(
+    posts: list[tuple[int, str, tuple[tuple[str, ...], ...], tuple[str, ...]]],
+    limit: int,
+    archive: bool,
+) -> None:
+    """Without archives only the newest items are picked, not sorted in full: they must
+    be exactly the head of the full order, with the same totals."""
+    items = [
+        meta(f"p{i}", categories, tags, hours=hours, guid=f"{guid}{i % 3}")
+        for i, (hours, guid, categories, tags) in enumerate(posts)
+    ]
+    limited, _ = plan_feeds(items, Config(limit=limit, archive=archive))
+    full, _ = plan_feeds(items, Config(limit=0))
+    assert [(f.path, f.total) for f in limited] == [(f.path, f.total) for f in full]
+    for short, whole in zip(limited, full, strict=True):
+        assert short.items == whole.items[:limit]
+        ordered = sorted(whole.items, key=lambda a: a.guid)
+        ordered.sort(key=lambda a: a.published, reverse=True)  # newest first, ties by guid
+        assert list(whole.items) == ordered
 
 
 def test_tags_get_feeds_under_tag_dir() -> None:

@@ -14,13 +14,14 @@ disks) are told apart by a short hash and reported.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import unicodedata
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from newsfeed.config import Config
@@ -38,10 +39,19 @@ T = TypeVar("T", bound=Selectable)
 ARCHIVE_DIR = "archive"
 
 
-def _order(items: Iterable[T]) -> list[T]:
-    ordered = sorted(items, key=lambda a: a.guid)
-    ordered.sort(key=lambda a: a.published, reverse=True)
-    return ordered
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _newest_first(item: Selectable) -> tuple[timedelta, str]:
+    """Sort key: newest ``published`` first, ties broken by ``guid``."""
+    return _EPOCH - item.published, item.guid
+
+
+def _order(items: Iterable[T], limit: int = 0) -> list[T]:
+    """``items`` newest first; only the first ``limit`` of them unless it is 0."""
+    if limit:
+        return heapq.nsmallest(limit, items, key=_newest_first)
+    return sorted(items, key=_newest_first)
 
 
 def _url(config: Config, segments: Sequence[str]) -> str:
@@ -57,15 +67,25 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
     """
     members: dict[tuple[FeedKind, tuple[str, ...]], list[T]] = defaultdict(list)
     everything: list[T] = []
+    # Posts share a few category paths and tags: the category nodes of each distinct
+    # set of paths, and the NFC form of each tag, are worked out once.
+    nodes_of: dict[tuple[tuple[str, ...], ...], list[tuple[str, ...]]] = {}
+    nfc: dict[str, str] = {}
     for article in articles:
         everything.append(article)
-        nodes: set[tuple[str, ...]] = set()
-        for path in article.categories:
-            names = tuple(unicodedata.normalize("NFC", n) for n in path)
-            nodes.update(names[: i + 1] for i in range(len(names)))
+        nodes = nodes_of.get(article.categories)
+        if nodes is None:
+            found: dict[tuple[str, ...], None] = {}
+            for path in article.categories:
+                names = tuple(unicodedata.normalize("NFC", n) for n in path)
+                found.update(dict.fromkeys(names[: i + 1] for i in range(len(names))))
+            nodes = nodes_of[article.categories] = list(found)
         for node in nodes:
             members[("category", node)].append(article)
-        for tag in {unicodedata.normalize("NFC", t) for t in article.tags}:
+        for tag in article.tags:
+            if tag not in nfc:
+                nfc[tag] = unicodedata.normalize("NFC", tag)
+        for tag in {nfc[t] for t in article.tags}:
             members[("tag", (tag,))].append(article)
 
     problems: list[Problem] = []
@@ -109,7 +129,8 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
 def _feed(
     config: Config, kind: FeedKind, names: tuple[str, ...], path: tuple[str, ...], items: list[T]
 ) -> Feed[T]:
-    ordered = _order(items)
+    # Without archives only the newest ``limit`` items are needed, not a full sort.
+    ordered = _order(items, 0 if config.archive else config.limit)
     limited = ordered[: config.limit] if config.limit else ordered
     if kind == "site":
         title = config.site_title
@@ -129,7 +150,7 @@ def _feed(
         description=description,
         page_url=_url(config, path),
         items=tuple(limited),
-        total=len(ordered),
+        total=len(items),
     )
     if config.archive and config.limit:
         feed = replace(feed, archives=_archives(feed, ordered[config.limit :]))
