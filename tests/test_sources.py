@@ -17,9 +17,7 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SourceError
 from newsfeed.files import find_posts
 from newsfeed.sources import (
-    MAX_FRONT_MATTER_CHARS,
     _compose,
-    _parse,
     _plain_node,
     _read_upto,
     _to_plain_mapping,
@@ -468,24 +466,6 @@ def test_binary_file_is_refused_not_published(tmp_path: Path) -> None:
     good = tmp_path / "ok.md"
     good.write_bytes(b"---\ntitle: ok\n---\n" + "正文".encode() * 200 + b"\xff\xfe bad")
     assert read_post(good, tmp_path, Config()).meta["title"] == "ok"
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#@, \n\t\r;%~\x00é"))),
-    st.text(alphabet=st.sampled_from(list('ab-;{}"\n\r \x00'))),
-    st.sampled_from(["---", ";;;", "", "\n---"]),
-)
-def test_the_body_alone_is_the_body_of_the_whole_parse(front: str, body: str, sep: str) -> None:
-    """Phase two reads bodies without loading the front matter again (phase one did, and
-    skipped the posts whose front matter is unusable): it must split the text exactly
-    where the full parse does."""
-    text = f"{sep}\n{front}\n---\n{body}"
-    try:
-        _, full, _ = parse_post(text)
-    except ArticleError:
-        return
-    assert _parse(text, "<string>", MAX_FRONT_MATTER_CHARS, load=False)[1] == full
 
 
 @settings(max_examples=300, deadline=None)

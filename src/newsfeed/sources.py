@@ -45,7 +45,6 @@ __all__ = [
     "clean_text",
     "decode",
     "parse_post",
-    "read_body",
     "read_meta",
     "read_post",
     "read_yaml_mapping",
@@ -176,18 +175,6 @@ def read_post(
     unreadable, empty, larger than ``config.max_file_bytes``, or front matter that is not a
     mapping, not closed, or too large/deep/aliased.
     """
-    return _read(path, root, config, source, load=True)
-
-
-def read_body(path: str | Path, root: Path, config: Config, *, source: str | None = None) -> str:
-    """The body of one post file, as :func:`read_post` reads it, without loading the
-    front matter (:func:`read_meta` did). Raises like :func:`read_post`."""
-    return _read(path, root, config, source, load=False).body
-
-
-def _read(
-    path: str | Path, root: Path, config: Config, source: str | None, *, load: bool
-) -> RawPost:
     source, data, mtime = _read_bytes(path, root, config, source)
     raw = _decode_raw(data, config.encoding)
     _check_text(raw, source)
@@ -195,9 +182,7 @@ def _read(
     if not text.strip():
         # A crawler that died mid-write; publishing it would give an item with nothing in it.
         raise ArticleError(source, "", "the file is empty")
-    meta, body, recovered = _parse(
-        text, source, config.max_front_matter_chars, load=load, cleaned=True
-    )
+    meta, body, recovered = _parse(text, source, config.max_front_matter_chars, cleaned=True)
     return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
 
 
@@ -390,17 +375,13 @@ def parse_post(
     entities unescaped). ``recovered`` is true when the YAML was invalid and was read
     line by line. Raises :class:`ArticleError` (``field=""``) for unusable front matter.
     """
-    return _parse(text, source, max_front_matter_chars, load=True)
+    return _parse(text, source, max_front_matter_chars)
 
 
 def _parse(
-    text: str, source: str, limit: int, *, load: bool, cleaned: bool = False
+    text: str, source: str, limit: int, *, cleaned: bool = False
 ) -> tuple[FrozenDict, str, bool]:
-    """:func:`parse_post`; with ``load`` false the front matter between separators is
-    only split off, not loaded (``meta`` is then empty), for a caller that only wants
-    the body. Front matter without an opening separator is loaded all the same: only
-    loading tells whether it is front matter at all. ``cleaned``: ``text`` went through
-    :func:`clean_text` already."""
+    """:func:`parse_post`; ``cleaned``: ``text`` went through :func:`clean_text` already."""
     if not cleaned:
         text = clean_text(text)
     start = _LEADING_BLANK_LINES.sub("", text)
@@ -417,8 +398,6 @@ def _parse(
         fm, body = rest[: close.start()], rest[close.end() :]
         _check_size(fm, source, limit)
         body = _LEADING_BLANK_LINES.sub("", body.removeprefix("\n"))
-        if not load:
-            return FrozenDict(), body, False
         if sep == ";":
             meta = _load_json(fm, source)
             recovered = False
