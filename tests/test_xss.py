@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import lxml.html
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsfeed.config import Config
-from newsfeed.normalize.html import clean_body
+from newsfeed.normalize.html import _Cleaner, _serialize, clean_body
+from newsfeed.normalize.sanitize import sanitize
 from newsfeed.normalize.text import strip_illegal_xml
 
 BASE = "https://example.com/2021/07/13/x/"
@@ -273,3 +276,52 @@ def test_arbitrary_input_never_raises_and_stays_xml_safe(markup: str) -> None:
     assert "<script" not in body.content.lower()
     for image in body.images:
         assert image.url.startswith(("http://", "https://"))
+
+
+# --- clean_body's own serializer ------------------------------------------------------
+
+
+def _serializations(markup: str, config: Config) -> tuple[str, str]:
+    """A cleaned tree as ``decode_contents()`` and as ``_serialize`` give it, each through
+    the sanitizer (which is what gets published)."""
+    soup = BeautifulSoup(strip_illegal_xml(markup), "lxml", multi_valued_attributes=None)
+    _Cleaner(BASE, config).clean(soup)
+    root = soup.body if soup.body is not None else soup
+    ours: list[str] = []
+    _serialize(root, ours)
+    hosts = tuple(sorted(config.embed_hosts))
+    return (
+        sanitize(root.decode_contents(), iframe_hosts=hosts),
+        sanitize("".join(ours), iframe_hosts=hosts),
+    )
+
+
+def test_serializer_escapes_text_and_attributes() -> None:
+    """Escaped markup in text or attributes must stay text, never become tags."""
+    markup = (
+        "<p title=\"a &quot;b&quot; &amp; 'c' &lt;d&gt;\">"
+        "1 &lt; 2 &amp;&amp; 3 &gt; 2 &lt;b&gt;not bold&lt;/b&gt;</p>"
+        '<a href="https://x.example/?a=1&amp;b=&quot;2&quot;">x</a><br><img src="/i.png">'
+    )
+    theirs, ours = _serializations(markup, Config())
+    assert ours == theirs
+    assert "1 &lt; 2 &amp;&amp; 3 &gt; 2 &lt;b&gt;not bold&lt;/b&gt;" in ours
+    assert "title=\"a &quot;b&quot; &amp; 'c' &lt;d&gt;\"" in ours
+
+
+def test_serializer_agrees_with_beautifulsoup_on_the_corpus(corpus_dir: Path) -> None:
+    files = sorted(p for p in corpus_dir.rglob("*") if p.is_file())
+    assert files
+    for path in files:
+        markup = path.read_text(encoding="utf-8", errors="replace")
+        theirs, ours = _serializations(markup, Config())
+        assert ours == theirs, path
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_HTMLISH)
+def test_serializer_publishes_what_beautifulsoup_would(markup: str) -> None:
+    """clean_body serializes the cleaned tree itself (for speed): through the sanitizer it
+    must give exactly what BeautifulSoup's own ``decode_contents()`` gives."""
+    theirs, ours = _serializations(markup, Config(embed_hosts=("www.youtube.com",)))
+    assert ours == theirs
