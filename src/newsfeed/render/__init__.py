@@ -15,7 +15,7 @@ from newsfeed.render.history import archive_documents, prev_archive_link
 from newsfeed.render.jsonfeed import render_json_feed
 from newsfeed.render.opml import render_opml
 from newsfeed.render.pages import PAGE_NAME, Subscriptions, render_feed_page, render_site_index
-from newsfeed.render.rss_atom import FeedLinks, render_atom, render_rss
+from newsfeed.render.rss_atom import FeedLinks, render_atom, render_rss, render_rss_atom
 
 __all__ = [
     "ATOM_NAME",
@@ -73,9 +73,15 @@ def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
     atom_prev = prev_archive_link(feed, config, ATOM_NAME)
     rss_path, atom_path = feed_paths(feed, config)
     rss_url, atom_url = feed_urls(feed, config)
+    rss, atom = render_rss_atom(
+        feed,
+        config,
+        FeedLinks(rss_url, related + rss_prev),
+        FeedLinks(atom_url, related + atom_prev),
+    )
     return {
-        rss_path: render_rss(feed, config, FeedLinks(rss_url, related + rss_prev)),
-        atom_path: render_atom(feed, config, FeedLinks(atom_url, related + atom_prev)),
+        rss_path: rss,
+        atom_path: atom,
         **archive_documents(
             feed, config, {RSS_NAME: (render_rss, rss_url), ATOM_NAME: (render_atom, atom_url)}
         ),

@@ -26,7 +26,7 @@ from newsfeed._version import __version__
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed, Image
 
-__all__ = ["FeedLinks", "render_atom", "render_rss"]
+__all__ = ["FeedLinks", "render_atom", "render_rss", "render_rss_atom"]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -144,14 +144,11 @@ class _EntryExt:
         return entry
 
 
-def _generator(feed: Feed[Article], config: Config, links: FeedLinks) -> FeedGenerator:
+def _generator(feed: Feed[Article], config: Config) -> FeedGenerator:
+    """Everything of ``feed`` but the links of the document itself (see :func:`_document`)."""
     fg = FeedGenerator()
     fg.register_extension(EXT, _FeedExt, _EntryExt)
-    getattr(fg, EXT).links = links
-    fg.id(links.self_url)
     fg.title(feed.title)
-    fg.link(href=links.self_url, rel="self")
-    fg.link(href=feed.page_url, rel="alternate")  # RSS <link> is the last one added
     fg.description(feed.description)
     fg.language(config.language)
     fg.author({"name": config.author})
@@ -184,6 +181,19 @@ def _generator(feed: Feed[Article], config: Config, links: FeedLinks) -> FeedGen
     return fg
 
 
+def _document(fg: FeedGenerator, feed: Feed[Article], links: FeedLinks, atom: bool) -> bytes:
+    """One document of a generator: its own URL and links set, then serialized."""
+    getattr(fg, EXT).links = links
+    fg.id(links.self_url)
+    # RSS <link> is the last one added.
+    fg.link(
+        [{"href": links.self_url, "rel": "self"}, {"href": feed.page_url, "rel": "alternate"}],
+        replace=True,
+    )
+    data: bytes = fg.atom_str(pretty=True) if atom else fg.rss_str(pretty=True)
+    return data
+
+
 def _atom_id(guid: str) -> str:
     """The Atom id of an item: its guid when that is a URI (RFC 4287 requires one),
     else a name-based UUID URN of the guid, stable across builds (``guid: abc-123``
@@ -206,11 +216,17 @@ def _epoch() -> Any:
 
 def render_rss(feed: Feed[Article], config: Config, links: FeedLinks) -> bytes:
     """The RSS 2.0 document of ``feed``."""
-    data: bytes = _generator(feed, config, links).rss_str(pretty=True)
-    return data
+    return _document(_generator(feed, config), feed, links, atom=False)
 
 
 def render_atom(feed: Feed[Article], config: Config, links: FeedLinks) -> bytes:
     """The Atom 1.0 document of ``feed``."""
-    data: bytes = _generator(feed, config, links).atom_str(pretty=True)
-    return data
+    return _document(_generator(feed, config), feed, links, atom=True)
+
+
+def render_rss_atom(
+    feed: Feed[Article], config: Config, rss_links: FeedLinks, atom_links: FeedLinks
+) -> tuple[bytes, bytes]:
+    """:func:`render_rss` and :func:`render_atom` of ``feed``, the items built once."""
+    fg = _generator(feed, config)
+    return _document(fg, feed, rss_links, atom=False), _document(fg, feed, atom_links, atom=True)
