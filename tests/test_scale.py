@@ -184,9 +184,9 @@ def test_one_changed_post_rerenders_only_its_feeds(
     rendered: list[newsfeed.Feed[newsfeed.Article]] = []
     real_render = pipeline._render_feed
 
-    def spy(config: newsfeed.Config, feed: newsfeed.Feed[newsfeed.Article]) -> Any:
+    def spy(config: newsfeed.Config, out: Path, feed: newsfeed.Feed[newsfeed.Article]) -> Any:
         rendered.append(feed)
-        return real_render(config, feed)
+        return real_render(config, out, feed)
 
     monkeypatch.setattr(pipeline, "_render_feed", spy)
     build(source, out, limit=0, jobs=1)

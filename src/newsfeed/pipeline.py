@@ -34,7 +34,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
@@ -56,7 +56,7 @@ from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.files import PostFile, post_files
 from newsfeed.model import Article, BuildReport, Feed, PostKey, Problem
-from newsfeed.site import Site, open_site
+from newsfeed.site import Site, Staged, open_site, stage
 
 __all__ = ["Progress", "publish", "select_and_finish"]
 
@@ -95,7 +95,7 @@ def _map(
     progress: Progress | None,
     stage: str,
     threshold: int = POOL_THRESHOLD,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``map(fn, items)`` in order, in ``jobs`` processes when there is enough work."""
     total = len(items)
     if jobs <= 1 or total < threshold:
@@ -385,11 +385,12 @@ def select_and_finish(
 # ---------------------------------------------------------------------- rendering
 
 
-def _render_feed(config: Config, feed: Feed[Article]) -> dict[str, bytes]:
-    """Every document of one feed (in a worker process when there are many)."""
+def _render_feed(config: Config, out: Path, feed: Feed[Article]) -> list[Staged]:
+    """Every document of one feed, staged in ``out`` (in a worker process when there
+    are many: the documents are written where they are made)."""
     from newsfeed.render import feed_documents  # feedgen/lxml: only when rendering
 
-    return feed_documents(feed, config)
+    return [stage(out, relpath, data) for relpath, data in feed_documents(feed, config).items()]
 
 
 # ---------------------------------------------------------------------- skipping
@@ -582,14 +583,15 @@ def _build(
             else:
                 groups[key] = (fp, [])
                 stale.append(feed)
-        render = partial(_render_feed, config)
-        jobs = _jobs(config)
-        for feed, documents in zip(
-            stale, _map(render, stale, jobs, progress, "write", RENDER_POOL_THRESHOLD), strict=True
-        ):
-            for relpath, data in documents.items():
-                site.write(relpath, data)
-                groups[_feed_key(feed)][1].append(relpath)
+        render = partial(_render_feed, config, site.root)
+        rendered = _map(render, stale, _jobs(config), progress, "write", RENDER_POOL_THRESHOLD)
+        try:
+            for feed, documents in zip(stale, rendered, strict=True):
+                for staged in documents:
+                    site.adopt(staged)
+                    groups[_feed_key(feed)][1].append(staged.relpath)
+        finally:
+            rendered.close()  # the workers are done before the site commits or discards
         fp = _fingerprint(base, prints)
         if not _unchanged(site, known.get(_SITE_KEY), fp):
             from newsfeed.render import site_documents

@@ -7,6 +7,9 @@
   reader (or a build killed midway) only ever sees the complete old or the
   complete new version of a file, and a build that fails (full disk, permission
   denied) leaves the old site as it was.
+- Documents can be staged by any process (:func:`stage`, in the workers that render
+  them) and adopted by the build (:meth:`Site.adopt`), so their bytes never travel
+  between processes.
 - A file whose bytes did not change is not touched (its mtime stays).
 - A manifest in OUT lists the files newsfeed wrote; files of feeds that
   disappeared are removed, and only those: nothing else in OUT is ever deleted.
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from newsfeed.errors import SiteError
 
-__all__ = ["LOCK_NAME", "MANIFEST_NAME", "Site", "open_site"]
+__all__ = ["LOCK_NAME", "MANIFEST_NAME", "Site", "Staged", "open_site", "stage"]
 
 log = logging.getLogger("newsfeed")
 
@@ -62,6 +65,54 @@ def _describe(exc: OSError, path: Path) -> str:
     return f"cannot write {path}: {exc.strerror or exc}"
 
 
+def _target(root: Path, relpath: str) -> Path:
+    """The path of ``relpath`` in ``root``, its folders made (safe when several
+    processes make the same one); never through a symbolic link."""
+    parts = _check_relpath(relpath)
+    path = root
+    for part in parts[:-1]:
+        path = path / part
+        with contextlib.suppress(FileExistsError):
+            path.mkdir()
+        if path.is_symlink() or not path.is_dir():
+            raise SiteError(f"refusing to write through {path}: not a plain folder")
+    target = path / parts[-1]
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise SiteError(f"refusing to replace {target}: not a plain file")
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A document :func:`stage` wrote beside its target, for :meth:`Site.adopt`.
+
+    ``tmp`` is None when the target already holds exactly these bytes.
+    """
+
+    relpath: str
+    digest: str
+    target: Path
+    tmp: Path | None
+
+
+def stage(root: Path, relpath: str, data: bytes) -> Staged:
+    """Write ``data`` to a temporary file beside ``relpath``'s target in ``root``
+    (not flushed yet), unless the target holds these bytes already. Any process may
+    stage; a staged file is renamed into place only once the build adopts it and
+    commits (the temporary files of a build that dies are removed by the next one).
+    Raises :class:`SiteError`."""
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        target = _target(root, relpath)
+    except OSError as exc:
+        if isinstance(exc, SiteError):
+            raise
+        raise SiteError(_describe(exc, root / relpath)) from exc
+    if _same_bytes(target, data):
+        return Staged(relpath, digest, target, None)
+    return Staged(relpath, digest, target, _write_temp(target, data, flush=False))
+
+
 @dataclass
 class Site:
     """An output folder open for one build (use :func:`open_site`)."""
@@ -76,40 +127,23 @@ class Site:
     # Staged files are flushed to disk in the background while the build goes on.
     _flushing: list[Future[None]] = field(default_factory=list, init=False, repr=False)
     _flusher: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
-
-    def _target(self, relpath: str) -> Path:
-        parts = _check_relpath(relpath)
-        path = self.root
-        for part in parts[:-1]:
-            path = path / part
-            if not os.path.lexists(path):
-                path.mkdir()
-            elif path.is_symlink() or not path.is_dir():
-                raise SiteError(f"refusing to write through {path}: not a plain folder")
-        target = path / parts[-1]
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            raise SiteError(f"refusing to replace {target}: not a plain file")
-        return target
+    _committed: bool = field(default=False, init=False, repr=False)
 
     def write(self, relpath: str, data: bytes) -> bool:
         """Write ``data`` at ``relpath`` unless identical; return True when written."""
-        digest = hashlib.sha256(data).hexdigest()
-        self.current[relpath] = digest
-        try:
-            target = self._target(relpath)
-        except OSError as exc:
-            if isinstance(exc, SiteError):
-                raise
-            raise SiteError(_describe(exc, self.root / relpath)) from exc
-        if _same_bytes(target, data):
-            self.unchanged.append(relpath)
+        return self.adopt(stage(self.root, relpath, data))
+
+    def adopt(self, staged: Staged) -> bool:
+        """Make a staged document part of this build; return True when it is new bytes."""
+        self.current[staged.relpath] = staged.digest
+        if staged.tmp is None:
+            self.unchanged.append(staged.relpath)
             return False
-        tmp = _write_temp(target, data, flush=False)
-        self.staged[target] = tmp
+        self.staged[staged.target] = staged.tmp
         if self._flusher is None:
             self._flusher = ThreadPoolExecutor(_FLUSH_THREADS, "newsfeed-flush")
-        self._flushing.append(self._flusher.submit(_flush, target, tmp))
-        self.written.append(relpath)
+        self._flushing.append(self._flusher.submit(_flush, staged.target, staged.tmp))
+        self.written.append(staged.relpath)
         return True
 
     def _flushed(self) -> None:
@@ -133,15 +167,21 @@ class Site:
             except OSError as exc:
                 raise SiteError(_describe(exc, target)) from exc
             del self.staged[target]
+        self._committed = True
 
     def discard(self) -> None:
-        """Remove the staged files of a build that failed; the old files stay."""
+        """Remove the staged files of a build that failed; the old files stay.
+
+        Also those staged by other processes and never adopted: the build's workers
+        must be done by now."""
         with contextlib.suppress(SiteError):
             self._flushed()
         for tmp in self.staged.values():
             with contextlib.suppress(OSError):
                 tmp.unlink()
         self.staged.clear()
+        if not self._committed:
+            _clean_temporaries(self.root)
 
     def keep(self, relpath: str) -> None:
         """Record that ``relpath`` is still part of the site without rewriting it."""
