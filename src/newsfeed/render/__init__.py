@@ -14,7 +14,13 @@ from newsfeed.model import Article, Feed
 from newsfeed.render.history import archive_documents, prev_archive_link
 from newsfeed.render.jsonfeed import render_json_feed
 from newsfeed.render.opml import render_opml
-from newsfeed.render.pages import PAGE_NAME, Subscriptions, render_feed_page, render_site_index
+from newsfeed.render.pages import (
+    PAGE_NAME,
+    Subscriptions,
+    compile_templates,
+    render_feed_page,
+    render_site_index,
+)
 from newsfeed.render.rss_atom import FeedLinks, render_atom, render_rss, render_rss_atom
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "RSS_NAME",
     "feed_documents",
     "feed_folder",
+    "prepare",
     "site_documents",
 ]
 
@@ -32,6 +39,12 @@ RSS_NAME = "rss.xml"
 ATOM_NAME = "atom.xml"
 JSON_NAME = "feed.json"
 OPML_NAME = "feeds.opml"
+
+
+def prepare() -> None:
+    """Get ready to render (the page templates compiled): called before worker
+    processes are forked, they need not each do it again."""
+    compile_templates()
 
 
 def feed_folder(feed: Feed[Article]) -> str:

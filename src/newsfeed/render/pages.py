@@ -77,6 +77,12 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def compile_templates() -> None:
+    """Compile the page templates now (a process forked afterwards inherits them)."""
+    for name in ("feed.html", "index.html"):
+        _environment().get_template(name)
+
+
 def _local_time(dt: datetime, tz: tzinfo) -> str:
     """``2021-07-14 07:47 UTC+08:00`` in the site's time zone (``UTC`` when it is UTC)."""
     local = dt.astimezone(tz)
