@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import multiprocessing
@@ -39,7 +40,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from newsfeed._version import __version__
 from newsfeed.cache import (
@@ -109,14 +110,38 @@ def _map(
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, min(64, total // (jobs * 8)))
     jobs = min(jobs, total)
+    token = next(_TOKENS)
+    work: Callable[[Any], R] = fn
+    args: Sequence[Any] = items
+    if context.get_start_method() == "fork":
+        # Forked workers inherit ``items``: only their indices are sent (a feed to
+        # render holds every article's content, megabytes to pickle and unpickle).
+        _INHERITED[token] = items
+        work, args = partial(_inherited, fn, token), range(total)
     pool: Executor
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_follow_parent, initargs=(os.getpid(),)
-    ) as pool:
-        for i, result in enumerate(pool.map(fn, items, chunksize=chunk), 1):
-            if progress and (i % chunk == 0 or i == total):
-                progress(stage, i, total)
-            yield result
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_follow_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
+            for i, result in enumerate(pool.map(work, args, chunksize=chunk), 1):
+                if progress and (i % chunk == 0 or i == total):
+                    progress(stage, i, total)
+                yield result
+    finally:
+        _INHERITED.pop(token, None)
+
+
+#: The inputs of running pools, by token, for their forked workers (see ``_map``).
+_INHERITED: dict[int, Sequence[Any]] = {}
+_TOKENS = itertools.count()
+
+
+def _inherited(fn: Callable[[A], R], token: int, index: int) -> R:
+    """``fn`` of an input a forked worker inherited."""
+    return fn(_INHERITED[token][index])
 
 
 def _follow_parent(parent: int) -> None:
@@ -187,8 +212,10 @@ def _preload() -> None:
     while phase one's workers run and this process mostly waits for them: the workers
     of phase two and of rendering, forked later, then find them loaded instead of
     each importing them again (about 0.25 s of CPU per worker)."""
-    import newsfeed.normalize.html
-    import newsfeed.render  # noqa: F401
+    import newsfeed.normalize.html  # noqa: F401
+    from newsfeed.render import prepare
+
+    prepare()  # and compile the page templates
 
 
 @dataclasses.dataclass
