@@ -18,7 +18,10 @@ from newsfeed.errors import ArticleError, SourceError
 from newsfeed.files import find_posts
 from newsfeed.sources import (
     _compose,
+    _load_yaml,
+    _load_yaml_parsed,
     _plain_node,
+    _quick_yaml,
     _read_upto,
     _to_plain_mapping,
     decode,
@@ -512,3 +515,159 @@ def test_front_matter_is_read_from_the_node_tree_as_from_plain_data(lines: list[
         except ArticleError as exc:
             outcomes.append(exc.message)
     assert outcomes[0] == outcomes[1]
+
+
+# ------------------------------------------------------------- the quick path for YAML
+
+
+def _parsed(fm: str) -> object:
+    """What the YAML parser makes of ``fm``: plain data, or the error."""
+    try:
+        return _load_yaml_parsed(fm, "p.md")
+    except ArticleError as exc:
+        return exc.message
+
+
+_ODD = [*" :#'\"-[]{},&*!|>%@`~?\\\t", "\u2028", "\x85", "\ufeff", "\xa0", "中", "&amp;"]
+_SCALARS = st.one_of(
+    st.sampled_from(["", "~", "null", "Null", "NULL", "nULL", "false", "12:30", "a: b", "a #b"]),
+    # Every indicator first, then a space or a letter.
+    st.builds(
+        lambda first, then: first + then,
+        st.sampled_from(["-", *"?:,[]{}#&*!|>'\"%@`"]),
+        st.sampled_from([" a", "a", "", " "]),
+    ),
+    st.lists(st.sampled_from(["a", "中", *_ODD]), max_size=6).map("".join),
+)
+_VALUES = st.one_of(
+    _SCALARS,
+    _SCALARS.map(lambda v: f"'{v}'"),
+    _SCALARS.map(lambda v: f'"{v}"'),
+    st.lists(_SCALARS, min_size=1, max_size=3).map(
+        lambda vs: "[" + ", ".join(f"'{v}'" for v in vs) + "]"
+    ),
+    st.lists(_SCALARS, max_size=3).map(lambda vs: "[" + ", ".join(vs) + "]"),
+)
+_KEYS = st.sampled_from(
+    ["title", "date", "categories", "a_b", "x-y", "null", "~", "k k", "<<", "? k", "k"]
+)
+_LINES = st.one_of(
+    st.builds(
+        lambda k, v, gap: f"{k}:{gap}{v}", _KEYS, _VALUES, st.sampled_from([" ", "  ", "", "\t"])
+    ),
+    st.builds(lambda k, pad: f"{k}:{pad}", _KEYS, st.sampled_from(["", " ", "  "])),
+    st.builds(lambda ind, v: f"{ind}- {v}", st.sampled_from(["", " ", "  ", "   "]), _VALUES),
+    st.builds(lambda ind, v: f"{ind}{v}", st.sampled_from(["", " ", "  "]), _VALUES),
+    st.sampled_from(["", " ", "# note", "---", "...", "-", " -", "- - a", "- a: b"]),
+)
+
+
+def _entry(key: str, value: str | None, indent: str, items: list[str]) -> str:
+    if value is not None:
+        return f"{key}: {value}"
+    return "\n".join([f"{key}:", *(f"{indent}- {item}" for item in items)])
+
+
+# Documents of the common shape (so most are taken), every value possibly odd.
+_DOCUMENTS = st.lists(
+    st.builds(
+        _entry,
+        _KEYS,
+        st.one_of(st.none(), _VALUES),
+        st.sampled_from(["", " ", "  "]),
+        st.lists(_VALUES, max_size=3),
+    ),
+    max_size=5,
+)
+
+
+def _check_quick(fm: str) -> None:
+    quick = _quick_yaml(fm)
+    if quick is not None:
+        assert _parsed(fm) == (quick, False), fm
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_DOCUMENTS, st.booleans())
+def test_quick_yaml_reads_values_exactly_as_the_parser(entries: list[str], newline: bool) -> None:
+    """The quick path takes only front matter it reads exactly as the YAML parser does
+    (values, nulls, lists, entities; never a document the parser refuses)."""
+    _check_quick("\n".join(entries) + ("\n" if newline else ""))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_LINES, max_size=5), st.booleans())
+def test_quick_yaml_reads_lines_exactly_as_the_parser(lines: list[str], newline: bool) -> None:
+    """... whatever the lines are: continuations, indentation, comments, markers."""
+    _check_quick("\n".join(lines) + ("\n" if newline else ""))
+
+
+_TRICKY = [
+    *(first + then for first in ["-", *"?:,[]{}#&*!|>'\"%@`~"] for then in ["", "a", " a"]),
+    *(
+        "a" + middle + end
+        for middle in [":", " :", " #", "#", ": ", "\t", "'", '"']
+        for end in ["", "b"]
+    ),
+    *["null", "~", "true", "1e3", "0x1F", "2021-07-13", "a\u2028b", "a\x85b", "\ufeffa", "\xa0a"],
+    *["a &amp; b", "a&#38;b", "&lt;", "a&unknown;", "a,b", "a]", "a}", "a[b", "a{b}"],
+]
+
+
+@pytest.mark.parametrize("value", _TRICKY)
+def test_quick_yaml_on_every_tricky_value(value: str) -> None:
+    """Each odd scalar, plain and quoted, as a value, a list item and in a flow list."""
+    forms = (value, f"'{value}'", f'"{value}"', f"['{value}']", f"['x', \"{value}\"]")
+    for form in (*forms, f"[{value}]", f"[x, {value}]", f"[{value} , x]"):
+        for fm in (f"title: {form}\n", f"list:\n - {form}\n - b\n", f"list:\n- {form}"):
+            _check_quick(fm)
+
+
+@pytest.mark.parametrize(
+    "fm",
+    [
+        "title: '半月谈评论：赋权基层政权'\ncategories:\n  - 金融\n  - 新浪财经\nauthor: 新浪\n",
+        "title: a\ncategories: \n - ['新闻', '电竞']\n - ['汽车']\ndate: Thu, 26 May 2022\n",
+        'title: "x"\ntags: [\'a\', "b"]\ncomments: false\nupdated:\nempty: ~\n\nthumbnail: https://e.x/a.jpg',
+    ],
+)
+def test_quick_yaml_takes_the_common_shape(fm: str) -> None:
+    quick = _quick_yaml(fm)
+    assert quick is not None
+    assert _load_yaml(fm, "p.md") == _parsed(fm)
+
+
+@pytest.mark.parametrize(
+    "fm",
+    [
+        "title: a # comment\n",  # a comment
+        "title: a\n  continued\n",  # a multi-line plain scalar
+        "list:\n - a\n   - b\n",  # the second item continues the first
+        "title: >\n  folded\n",  # a block scalar
+        "a: &x v\nb: *x\n",  # anchors
+        "title: 'it''s'\n",  # an escaped quote
+        'title: "a\\tb"\n',  # an escape
+        "tags: [a, {b: c}]\n",  # a flow mapping
+        "tags: [a:b]\n",  # a colon in a flow list
+        "title: a\u2028b\n",  # a line break YAML knows and we do not split on
+    ],
+)
+def test_quick_yaml_leaves_everything_else_to_the_parser(fm: str) -> None:
+    assert _quick_yaml(fm) is None
+    assert _load_yaml(fm, "p.md") == _parsed(fm)
+
+
+def test_quick_yaml_agrees_with_the_parser_on_the_corpus(corpus_dir: Path, seeds_dir: Path) -> None:
+    taken = 0
+    for folder in (corpus_dir, seeds_dir):
+        for path in find_posts(folder):
+            text = decode(path.read_bytes())
+            parts = text.lstrip("\n").split("\n---", 1)
+            if not parts[0].startswith("---\n") or len(parts) < 2:
+                continue
+            fm = parts[0][4:] + "\n"
+            quick = _quick_yaml(fm)
+            taken += quick is not None
+            if quick is not None:
+                assert _parsed(fm) == (quick, False), path
+    assert taken >= 10
