@@ -11,7 +11,9 @@ memory (the largest process of its tree, from ``wait4``). For each size:
 - ``warm``: newsfeed again, nothing changed;
 - ``+1 post``: newsfeed after one new post was added (the newest, as a crawler adds).
 
-Prints medians, speed-ups over the baseline of the same run, peak RSS and posts per
+``naive`` and ``cold`` take turns (naive, cold, naive, cold...), so that both see the
+same moments of a machine whose speed drifts. Prints medians, speed-ups over the
+baseline of the same run, peak RSS and posts per
 second, as a Markdown table (also saved as ``results.json`` in the work folder).
 The corpora are deterministic (``benchmarks/corpus.py``, fixed seed).
 """
@@ -26,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -83,17 +86,25 @@ def measure_size(work: Path, size: int, repeat: int, naive: bool) -> list[Measur
     out = work / f"out-{size}"
     results = []
 
-    def many(build: str, cmd: list[str], before: object = None) -> Measure:
-        times, peaks = [], []
+    def many(*builds: tuple[str, list[str], Callable[[int], None] | None]) -> list[Measure]:
+        """Run each build ``repeat`` times, taking turns: on a machine whose speed drifts,
+        builds compared with each other then see the same moments."""
+        times: dict[str, list[float]] = {name: [] for name, _, _ in builds}
+        peaks: dict[str, list[float]] = {name: [] for name, _, _ in builds}
         for i in range(repeat):
-            if callable(before):
-                before(i)
-            seconds, peak = run(cmd)
-            times.append(seconds)
-            peaks.append(peak)
-            print(f"  {size:>7} {build:<9} {seconds:7.2f} s {peak:7.1f} MB", file=sys.stderr)
-        return Measure(size, build, times, max(peaks))
+            for name, cmd, before in builds:
+                if before is not None:
+                    before(i)
+                seconds, peak = run(cmd)
+                times[name].append(seconds)
+                peaks[name].append(peak)
+                print(f"  {size:>7} {name:<9} {seconds:7.2f} s {peak:7.1f} MB", file=sys.stderr)
+        return [Measure(size, name, times[name], max(peaks[name])) for name, _, _ in builds]
 
+    def clear(_: int) -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    cold = ("cold", newsfeed(source, out), clear)
     if naive:
         naive_out = work / f"naive-{size}"
 
@@ -101,18 +112,15 @@ def measure_size(work: Path, size: int, repeat: int, naive: bool) -> list[Measur
             shutil.rmtree(naive_out, ignore_errors=True)
 
         cmd = [sys.executable, str(HERE / "naive.py"), str(source), str(naive_out)]
-        results.append(many("naive", cmd, clear_naive))
-
-    def clear(_: int) -> None:
-        shutil.rmtree(out, ignore_errors=True)
-
-    results.append(many("cold", newsfeed(source, out), clear))
-    results.append(many("warm", newsfeed(source, out)))
+        results.extend(many(("naive", cmd, clear_naive), cold))
+    else:
+        results.extend(many(cold))
+    results.extend(many(("warm", newsfeed(source, out), None)))
 
     def add_one(i: int) -> None:
         corpus.generate(added, 1, start=size + i, newest=True)
 
-    results.append(many("+1 post", newsfeed(source, out), add_one))
+    results.extend(many(("+1 post", newsfeed(source, out), add_one)))
     shutil.rmtree(added, ignore_errors=True)
     return results
 
