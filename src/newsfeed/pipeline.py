@@ -413,12 +413,21 @@ def select_and_finish(
 # ---------------------------------------------------------------------- rendering
 
 
-def _render_feed(config: Config, out: Path, feed: Feed[Article]) -> list[Staged]:
-    """Every document of one feed, staged in ``out`` (in a worker process when there
-    are many: the documents are written where they are made)."""
-    from newsfeed.render import feed_documents  # feedgen/lxml: only when rendering
+def _render_feed(config: Config, out: Path, task: _RenderTask) -> list[Staged]:
+    """The documents of one feed, or (for a tuple of every feed) the documents of the
+    whole site, staged in ``out``: in a worker process when there are many, the
+    documents are written where they are made."""
+    from newsfeed.render import feed_documents, site_documents  # feedgen/lxml: only now
 
-    return [stage(out, relpath, data) for relpath, data in feed_documents(feed, config).items()]
+    if isinstance(task, tuple):
+        documents = site_documents(task, config)  # index.html, feeds.opml
+    else:
+        documents = feed_documents(task, config)
+    return [stage(out, relpath, data) for relpath, data in documents.items()]
+
+
+#: A feed, or every feed (for the site's own documents).
+_RenderTask = Feed[Article] | tuple[Feed[Article], ...]
 
 
 # ---------------------------------------------------------------------- skipping
@@ -611,25 +620,23 @@ def _build(
             else:
                 groups[key] = (fp, [])
                 stale.append(feed)
+        fp = _fingerprint(base, prints)
+        tasks: list[_RenderTask] = list(stale)
+        if _unchanged(site, known.get(_SITE_KEY), fp):
+            groups[_SITE_KEY] = (fp, list(known[_SITE_KEY][1]))
+        else:
+            groups[_SITE_KEY] = (fp, [])
+            tasks.insert(0, tuple(feeds))  # the site's documents: the largest task first
         render = partial(_render_feed, config, site.root)
-        rendered = _map(render, stale, _jobs(config), progress, "write", RENDER_POOL_THRESHOLD)
+        rendered = _map(render, tasks, _jobs(config), progress, "write", RENDER_POOL_THRESHOLD)
         try:
-            for feed, documents in zip(stale, rendered, strict=True):
+            for task, documents in zip(tasks, rendered, strict=True):
+                key = _SITE_KEY if isinstance(task, tuple) else _feed_key(task)
                 for staged in documents:
                     site.adopt(staged)
-                    groups[_feed_key(feed)][1].append(staged.relpath)
+                    groups[key][1].append(staged.relpath)
         finally:
             rendered.close()  # the workers are done before the site commits or discards
-        fp = _fingerprint(base, prints)
-        if not _unchanged(site, known.get(_SITE_KEY), fp):
-            from newsfeed.render import site_documents
-
-            groups[_SITE_KEY] = (fp, [])
-            for relpath, data in site_documents(feeds, config).items():  # index.html, feeds.opml
-                site.write(relpath, data)
-                groups[_SITE_KEY][1].append(relpath)
-        else:
-            groups[_SITE_KEY] = (fp, list(known[_SITE_KEY][1]))
     for problem in problems:
         level = logging.WARNING if problem.severity == "warning" else logging.ERROR
         log.log(level, "%s", problem, extra={"problem": problem})  # the CLI's report shows it
