@@ -17,6 +17,7 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SourceError
 from newsfeed.files import find_posts
 from newsfeed.sources import (
+    _ILLEGAL,
     _compose,
     _load_yaml,
     _load_yaml_parsed,
@@ -24,6 +25,7 @@ from newsfeed.sources import (
     _quick_yaml,
     _read_upto,
     _to_plain_mapping,
+    clean_text,
     decode,
     parse_post,
     read_post,
@@ -671,3 +673,22 @@ def test_quick_yaml_agrees_with_the_parser_on_the_corpus(corpus_dir: Path, seeds
             if quick is not None:
                 assert _parsed(fm) == (quick, False), path
     assert taken >= 10
+
+
+_TEXT_PARTS = ["a", "中", "\r", "\n", "\r\n", "\t", " ", "\x00", "\x0b", "\x7f", "\x85", "\x9f"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_TEXT_PARTS, "\ufffe", "\ud800"]), max_size=12))
+def test_clean_text_normalizes_line_ends_and_drops_illegal_characters(parts: list[str]) -> None:
+    """LF line ends, no XML-illegal or C1 control character (NEL stays), lone surrogates
+    as U+FFFD; text with nothing to clean comes back as it is."""
+    raw = "".join(parts)
+    lf = raw.replace("\r\n", "\n").replace("\r", "\n")
+    expected = _ILLEGAL.sub("", lf).replace("\ud800", "\ufffd")
+    assert clean_text(raw) == expected
+    assert clean_text(expected) == expected
+
+
+def test_clean_text_joins_a_surrogate_pair() -> None:
+    assert clean_text("a\ud800\udfffb\udfff") == "a\U000103ffb\ufffd"
