@@ -6,13 +6,18 @@ import dataclasses
 import pickle
 import re
 import types
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import newsfeed
 from newsfeed import Article, ArticleError, Config, load_article, load_articles
+from newsfeed.articles import _scalar, _site_key, derived_guid
+from newsfeed.normalize.text import strip_illegal_xml
 
 SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
 SEED_LEAD = (
@@ -286,3 +291,26 @@ def test_lead_image_comes_from_any_theme_key(tmp_path: Path) -> None:
     assert leads["a.md"] == newsfeed.Image("https://img.example.org/t.png", "image/png")
     assert leads["b.md"] == newsfeed.Image("http://localhost:8000/c.webp", "image/webp")
     assert leads["c.md"] is not None and leads["c.md"].url.endswith("/body.jpg")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["https://example.com/", "http://Example.org/blog/"]), st.text(max_size=40))
+def test_derived_guid_is_the_uuid5_of_site_and_path(site: str, source: str) -> None:
+    """Guids stay what they were: the name-based UUID (RFC 4122, SHA-1) of site and path."""
+    name = f"{_site_key(site)}|{source}"
+    try:
+        expected = uuid.uuid5(uuid.NAMESPACE_URL, name).urn
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            derived_guid(site, source)
+        return
+    assert derived_guid(site, source) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a", "a b", " a", "a ", "a  b", "a\tb", "a\nb", "a\u3000b", "a\xa0b", "a\x00b", 7, 1.5],
+)
+def test_scalar_is_one_clean_line(value: object) -> None:
+    expected = " ".join(strip_illegal_xml(str(value)).split())
+    assert _scalar(value) == expected
