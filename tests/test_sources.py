@@ -363,8 +363,10 @@ def test_reading_survives_short_reads() -> None:
 
     writer = threading.Thread(target=feed)
     writer.start()
-    with os.fdopen(read_end, "rb", buffering=0) as handle:
-        got = _read_upto(handle, len(data) + 1)
+    try:
+        got = _read_upto(read_end, len(data) + 1)
+    finally:
+        os.close(read_end)
     writer.join()
     assert got == data
 
