@@ -14,7 +14,9 @@ __all__ = ["html_to_text", "strip_illegal_xml", "summarize"]
 
 # XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
 # Everything else (C0 controls, lone surrogates, U+FFFE, U+FFFF) is illegal.
-_ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Written as the few characters it matches: the complement compiles 10x slower (7 ms in
+# every process).
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # Tags whose boundaries separate words when the markup is flattened to text.
 _BLOCK_TAGS = (
