@@ -333,6 +333,18 @@ def test_strip_illegal_xml_keeps_whitespace_and_astral() -> None:
     assert strip_illegal_xml("clean") == "clean"
 
 
+def test_strip_illegal_xml_keeps_exactly_the_xml_characters() -> None:
+    """Every code point: kept exactly when XML 1.0 allows it (production [2], Char)."""
+
+    def is_xml_char(c: int) -> bool:
+        return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or c >= 0x10000
+
+    everything = "".join(map(chr, range(0x110000)))
+    assert strip_illegal_xml(everything) == "".join(
+        chr(c) for c in range(0x110000) if is_xml_char(c)
+    )
+
+
 def test_html_to_text_separates_blocks_and_decodes_entities() -> None:
     """Summaries would glue paragraphs together or show raw entities like &amp;."""
     markup = '<p>one</p><p>two<br>three</p><a href="https://x" title="a>b">link</a>&amp;<b>x</b>y'
