@@ -132,11 +132,21 @@ def table(results: list[Measure]) -> str:
         "|---:|---|---:|---:|---:|---:|",
     ]
     for m in results:
-        ratio = f"{base[m.size] / m.median:.1f}x" if m.size in base else "n/a"
+        ratio = f"{base[m.size] / m.median:.2f}x" if m.size in base else "n/a"
         rate = f"{m.size / m.median:,.0f}"
         lines.append(
             f"| {m.size:,} | {m.build} | {m.median:.2f} s | {ratio} | {m.peak_mb:.0f} MB | {rate} |"
         )
+    # Each cold run against the naive run just before it: the two saw the same moment.
+    naive = {m.size: m for m in results if m.build == "naive"}
+    for m in results:
+        if m.build == "cold" and m.size in naive:
+            pairs = [n / c for n, c in zip(naive[m.size].seconds, m.seconds, strict=True)]
+            shown = ", ".join(f"{r:.2f}x" for r in pairs)
+            lines.append(
+                f"\n{m.size:,} cold against the naive run before it: {shown} "
+                f"(median {statistics.median(pairs):.2f}x)"
+            )
     return "\n".join(lines)
 
 
