@@ -6,6 +6,7 @@ import codecs
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -524,15 +525,15 @@ def test_front_matter_is_read_from_the_node_tree_as_from_plain_data(lines: list[
 # ------------------------------------------------------------- the quick path for YAML
 
 
-def _parsed(fm: str) -> object:
-    """What the YAML parser makes of ``fm``: plain data, or the error."""
+def _parsed(fm: str, load: Callable[[str, str], object] = _load_yaml_parsed) -> object:
+    """What the YAML parser (or ``load``) makes of ``fm``: plain data, or the error."""
     try:
-        return _load_yaml_parsed(fm, "p.md")
+        return load(fm, "p.md")
     except ArticleError as exc:
         return exc.message
 
 
-_ODD = [*" :#'\"-[]{},&*!|>%@`~?\\\t", "\u2028", "\x85", "\ufeff", "\xa0", "中", "&amp;"]
+_ODD = [*" :#'\"-[]{},&*!|>%@`~?\\\t", "\u2028", "\x85", "\ufeff", "\xa0", "\u3000", "中", "&amp;"]
 _SCALARS = st.one_of(
     st.sampled_from(["", "~", "null", "Null", "NULL", "nULL", "false", "12:30", "a: b", "a #b"]),
     # Every indicator first, then a space or a letter.
@@ -654,11 +655,13 @@ def test_quick_yaml_takes_the_common_shape(fm: str) -> None:
         "tags: [a, {b: c}]\n",  # a flow mapping
         "tags: [a:b]\n",  # a colon in a flow list
         "title: a\u2028b\n",  # a line break YAML knows and we do not split on
+        "\xa0\n",  # a line of a no-break space is text to YAML, not a blank line
+        "title: a\n\u3000\n",  # so is an ideographic space
     ],
 )
 def test_quick_yaml_leaves_everything_else_to_the_parser(fm: str) -> None:
     assert _quick_yaml(fm) is None
-    assert _load_yaml(fm, "p.md") == _parsed(fm)
+    assert _parsed(fm, _load_yaml) == _parsed(fm)
 
 
 def test_quick_yaml_agrees_with_the_parser_on_the_corpus(corpus_dir: Path, seeds_dir: Path) -> None:

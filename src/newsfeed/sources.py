@@ -542,7 +542,7 @@ def _quick_yaml(fm: str) -> dict[str, object] | None:
     indent = ""
     try:
         for line in lines:
-            if not line or line.isspace():
+            if not line.strip(" "):  # blank (YAML takes other spaces for text)
                 continue
             key_line = _QUICK_KEY.fullmatch(line)
             if key_line is not None:
