@@ -335,8 +335,8 @@ def test_front_matter_only_read_on_the_real_corpus(corpus_dir: Path) -> None:
 
 
 def test_a_warm_build_loads_no_html_or_feed_library(posts: Path, tmp_path: Path) -> None:
-    """Nothing changed costs milliseconds: no parser, feed library or reading stage is
-    even imported."""
+    """Nothing changed costs milliseconds: no parser, feed library, reading stage or
+    process pool is even imported."""
     out = tmp_path / "out"
     build(posts, out)
     code = (
@@ -345,7 +345,8 @@ def test_a_warm_build_loads_no_html_or_feed_library(posts: Path, tmp_path: Path)
         f"r = newsfeed.publish({str(posts)!r}, {str(out)!r}, c)\n"
         "assert r.written == (), r.written\n"
         "heavy = ('bs4', 'feedgen', 'lxml', 'yaml', 'frontmatter', 'nh3', 'dateutil',\n"
-        "         'newsfeed.articles', 'newsfeed.sources', 'newsfeed.render')\n"
+        "         'newsfeed.articles', 'newsfeed.sources', 'newsfeed.render',\n"
+        "         'multiprocessing')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = subprocess.run(
