@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import posixpath
-import tomllib
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -232,6 +231,8 @@ def hexo_values(data: Mapping[str, object]) -> tuple[dict[str, object], dict[str
 
 
 def _read_toml(path: Path, table: bool) -> dict[str, object] | None:
+    import tomllib  # only when there is a file to read: 7 ms of a warm build otherwise
+
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
