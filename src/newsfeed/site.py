@@ -129,10 +129,6 @@ class Site:
     _flusher: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _committed: bool = field(default=False, init=False, repr=False)
 
-    def write(self, relpath: str, data: bytes) -> bool:
-        """Write ``data`` at ``relpath`` unless identical; return True when written."""
-        return self.adopt(stage(self.root, relpath, data))
-
     def adopt(self, staged: Staged) -> bool:
         """Make a staged document part of this build; return True when it is new bytes."""
         self.current[staged.relpath] = staged.digest
