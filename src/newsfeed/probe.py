@@ -17,10 +17,8 @@ Probes run in threads of the parent process, each bounded by ``probe_timeout``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import re
 import time
 import urllib.error
@@ -32,7 +30,9 @@ from pathlib import Path
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
+from newsfeed.errors import SiteError
 from newsfeed.model import Article, Feed, Image, Problem
+from newsfeed.site import atomic_write
 
 __all__ = ["PROBES_NAME", "Probe", "ProbeStore", "probe_feeds", "probe_url"]
 
@@ -136,14 +136,10 @@ class ProbeStore:
             for url, p in sorted(self._data.items())
         }
         data = json.dumps({"version": 1, "images": images}, indent=0).encode() + b"\n"
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            tmp.write_bytes(data)
-            tmp.replace(self.path)
-        except OSError as exc:
+            atomic_write(self.path, data)
+        except SiteError as exc:
             log.warning("cannot save probe store %s: %s", self.path, exc)
-            with contextlib.suppress(OSError):
-                tmp.unlink()
         self._dirty = False
 
 

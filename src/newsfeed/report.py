@@ -9,13 +9,11 @@ meaning does).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
 
-from newsfeed.errors import SiteError
 from newsfeed.model import BuildReport
+from newsfeed.site import atomic_write
 
 __all__ = ["REPORT_VERSION", "report_data", "write_report"]
 
@@ -72,12 +70,4 @@ def write_report(path: str | Path, data: dict[str, object]) -> None:
     Raises :class:`SiteError` when the file cannot be written.
     """
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, "utf-8")
-        tmp.replace(target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise SiteError(f"cannot write the report {target}: {exc.strerror or exc}") from exc
+    atomic_write(Path(path), text.encode("utf-8"))

@@ -34,7 +34,16 @@ from pathlib import Path
 
 from newsfeed.errors import SiteError
 
-__all__ = ["LOCK_NAME", "MANIFEST_NAME", "Site", "Staged", "open_site", "stage"]
+__all__ = [
+    "LOCK_NAME",
+    "MANIFEST_NAME",
+    "TMP_SUFFIX",
+    "Site",
+    "Staged",
+    "atomic_write",
+    "open_site",
+    "stage",
+]
 
 log = logging.getLogger("newsfeed")
 
@@ -130,7 +139,13 @@ class Site:
     _committed: bool = field(default=False, init=False, repr=False)
 
     def adopt(self, staged: Staged) -> bool:
-        """Make a staged document part of this build; return True when it is new bytes."""
+        """Make a staged document part of this build; return True when it is new bytes.
+
+        Raises :class:`SiteError` when another document of this build (staged or kept)
+        already claims its path: two outputs of one file are a bug, not an overwrite.
+        """
+        if staged.relpath in self.current:
+            raise SiteError(f"two documents of this build claim {staged.relpath!r}")
         self.current[staged.relpath] = staged.digest
         if staged.tmp is None:
             self.unchanged.append(staged.relpath)
@@ -227,7 +242,7 @@ class Site:
         )
         target = self.root / MANIFEST_NAME
         if not _same_bytes(target, data):
-            _atomic_write(target, data)
+            atomic_write(target, data)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -239,7 +254,10 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def atomic_write(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data`` atomically: a reader sees the old or the new
+    bytes, never a part; the temporary file carries the suffix a killed build's
+    clean-up removes. Raises :class:`SiteError`."""
     tmp = _write_temp(target, data)
     try:
         tmp.replace(target)

@@ -1,0 +1,97 @@
+"""The output folder's rules: one writer per path, one atomic write, one report format."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from newsfeed import Config, SiteError, publish
+from newsfeed.probe import PROBES_NAME, Probe, ProbeStore
+from newsfeed.report import write_report
+from newsfeed.site import LOCK_NAME, MANIFEST_NAME, open_site, stage
+
+
+def test_two_documents_claiming_one_path_fail_the_build(tmp_path: Path) -> None:
+    """Two outputs of one file (a slug clash, a bad site_rss_path) never silently overwrite."""
+    out = tmp_path / "out"
+    with pytest.raises(SiteError, match=re.escape("'news/rss.xml'")), open_site(out) as site:
+        site.adopt(stage(out, "news/rss.xml", b"first"))
+        site.adopt(stage(out, "news/rss.xml", b"second"))
+    assert not (out / "news" / "rss.xml").exists()  # the failed build wrote nothing
+    assert [p.name for p in out.rglob("*") if p.is_file()] == [".newsfeed.lock"]
+
+
+def test_a_kept_file_cannot_be_claimed_again(tmp_path: Path) -> None:
+    """A file kept from the last build belongs to it: a new document at its path is a bug."""
+    out = tmp_path / "out"
+    with open_site(out) as site:
+        site.adopt(stage(out, "rss.xml", b"old"))
+    with pytest.raises(SiteError, match=re.escape("'rss.xml'")), open_site(out) as site:
+        site.keep("rss.xml")
+        site.adopt(stage(out, "rss.xml", b"new"))
+    assert (out / "rss.xml").read_bytes() == b"old"
+
+
+def test_site_rss_path_on_a_category_feed_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
+    """Configuring the site-wide feed onto a category's file stops the build, not a feed."""
+    config = Config(site_rss_path="categories/金融/rss.xml")
+    with pytest.raises(SiteError, match=re.escape("categories/金融/rss.xml")):
+        publish(seeds_dir, tmp_path / "out", config)
+
+
+def _interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kill the writer between writing its temporary file and renaming it."""
+
+    def killed(self: Path, target: object) -> Path:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", killed)
+
+
+def _leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name not in (LOCK_NAME, MANIFEST_NAME))
+
+
+def test_a_killed_probe_store_write_is_cleaned_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build killed while saving image sizes leaves no stray file in the published folder."""
+    out = tmp_path / "out"
+    out.mkdir()
+    store = ProbeStore(out / PROBES_NAME)
+    store.put("https://img.example.org/a.png", Probe(12, "image/png", "", 0.0))
+    _interrupt(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        store.save()
+    monkeypatch.undo()
+    assert _leftovers(out)  # the temporary file is there...
+    with open_site(out):
+        pass
+    assert _leftovers(out) == []  # ...and the next build removed it
+
+
+def test_a_killed_report_write_in_out_is_cleaned_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --report file kept in OUT is written like every other file there."""
+    out = tmp_path / "out"
+    out.mkdir()
+    _interrupt(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(out / "report.json", {"ok": True})
+    monkeypatch.undo()
+    assert _leftovers(out)
+    with open_site(out):
+        pass
+    assert _leftovers(out) == []
+    write_report(out / "report.json", {"ok": True})
+    assert json.loads((out / "report.json").read_text("utf-8")) == {"ok": True}
+
+
+def test_a_report_that_cannot_be_written_is_a_site_error(tmp_path: Path) -> None:
+    """A report into a missing folder fails with a newsfeed error naming the file."""
+    with pytest.raises(SiteError, match="nowhere"):
+        write_report(tmp_path / "nowhere" / "report.json", {})
