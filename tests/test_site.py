@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsfeed import Config, SiteError, publish
+from newsfeed import BuildReport, Config, Problem, SiteError, publish
 from newsfeed.probe import PROBES_NAME, Probe, ProbeStore
-from newsfeed.report import write_report
+from newsfeed.report import report_data, report_from_data, write_report
 from newsfeed.site import LOCK_NAME, MANIFEST_NAME, open_site, stage
 
 
@@ -95,3 +97,63 @@ def test_a_report_that_cannot_be_written_is_a_site_error(tmp_path: Path) -> None
     """A report into a missing folder fails with a newsfeed error naming the file."""
     with pytest.raises(SiteError, match="nowhere"):
         write_report(tmp_path / "nowhere" / "report.json", {})
+
+
+text = st.text(max_size=20)
+problems = st.builds(Problem, text, text, text, st.sampled_from(["warning", "error"]), text)
+paths = st.lists(text, max_size=4).map(tuple)
+reports = st.builds(
+    BuildReport,
+    st.integers(0, 10**6),
+    st.integers(0, 10**6),
+    st.integers(0, 10**6),
+    st.lists(problems, max_size=5).map(tuple),
+    paths,
+    paths,
+    paths,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(reports)
+def test_the_report_json_round_trips(report: BuildReport) -> None:
+    """The warm build's report, kept in the cache as the --report JSON, is the cold one's."""
+    data = json.loads(json.dumps(report_data(report, "src", "out"), ensure_ascii=False))
+    assert report_from_data(data) == report
+
+
+def test_a_real_report_round_trips(tmp_path: Path, corpus_dir: Path) -> None:
+    """Every problem of a real build survives the trip through the JSON report."""
+    report = publish(corpus_dir, tmp_path / "out", Config())
+    assert report.problems and report.written
+    assert report_from_data(report_data(report, corpus_dir, tmp_path)) == report
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        [],
+        {},
+        {"version": 1, "ok": False, "error": "disk full"},
+        {"version": 2, "ok": True},
+        {"version": 1, "ok": True, "read": "1", "published": 1, "drafts": 0},
+    ],
+)
+def test_what_is_not_a_report_is_refused(data: object) -> None:
+    """A damaged saved report means a full build, never a wrong report."""
+    with pytest.raises(ValueError):
+        report_from_data(data)
+
+
+def test_a_report_with_a_bad_problem_is_refused() -> None:
+    """A problem of unknown severity or without text is not read back as a problem."""
+    report = BuildReport(1, 0, 0, (Problem("a.md", "", "bad", "error", "skipped"),), (), (), ())
+    data = report_data(report, "s", "o")
+    assert report_from_data(data) == report
+    problem = data["problems"][0]  # type: ignore[index]
+    for key, value in (("severity", "fatal"), ("reason", None), ("path", 3)):
+        broken = json.loads(json.dumps(data))
+        broken["problems"][0] = {**problem, key: value}
+        with pytest.raises(ValueError):
+            report_from_data(broken)

@@ -5,17 +5,22 @@ severity, reason and the action taken, and the output files written, unchanged
 and removed. A build that failed as a whole has ``"ok": false`` and ``"error"``.
 Keys are stable; new keys may be added (``"version"`` changes only when a key's
 meaning does).
+
+It is the one serialisation of a :class:`BuildReport`: the build cache keeps the
+last build's report in it too (:func:`report_from_data` reads it back).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from newsfeed.model import BuildReport
+from newsfeed.model import BuildReport, Problem
 from newsfeed.site import atomic_write
 
-__all__ = ["REPORT_VERSION", "report_data", "write_report"]
+__all__ = ["REPORT_VERSION", "report_data", "report_from_data", "write_report"]
 
 REPORT_VERSION = 1
 
@@ -62,6 +67,48 @@ def report_data(
         }
     )
     return data
+
+
+def _problem(data: Mapping[str, Any]) -> Problem:
+    severity = data["severity"]
+    if severity not in ("warning", "error"):
+        raise ValueError(f"unknown severity {severity!r}")
+    values = [data[key] for key in ("path", "field", "reason", "action")]
+    if not all(isinstance(value, str) for value in values):
+        raise ValueError("a problem's path, field, reason and action are text")
+    path, field, reason, action = values
+    return Problem(path, field, reason, severity, action)
+
+
+def _paths(data: object) -> tuple[str, ...]:
+    if not isinstance(data, list) or not all(isinstance(path, str) for path in data):
+        raise ValueError("a list of file paths was expected")
+    return tuple(data)
+
+
+def report_from_data(data: object) -> BuildReport:
+    """The :class:`BuildReport` :func:`report_data` made ``data`` of (the inverse).
+
+    Raises ValueError when ``data`` is not the report of a build that succeeded.
+    """
+    try:
+        if not isinstance(data, dict) or data["version"] != REPORT_VERSION or not data["ok"]:
+            raise ValueError("not the report of a build that succeeded")
+        counts = [data[key] for key in ("read", "published", "drafts")]
+        if not all(type(count) is int for count in counts):
+            raise ValueError("the counts of a report are whole numbers")
+        files = data["files"]
+        return BuildReport(
+            read=counts[0],
+            published=counts[1],
+            drafts=counts[2],
+            problems=tuple(_problem(p) for p in data["problems"]),
+            written=_paths(files["written"]),
+            unchanged=_paths(files["unchanged"]),
+            removed=_paths(files["removed"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not a build report: {exc!r}") from exc
 
 
 def write_report(path: str | Path, data: dict[str, object]) -> None:
