@@ -259,7 +259,7 @@ def test_public_api_is_exactly_all() -> None:
         "feeds",
         "model",
         "normalize",
-        "pipeline",
+        "build",
         "render",
         "site",
         "sources",

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 import newsfeed
-from newsfeed import articles, pipeline, sources
+from newsfeed import articles, sources
+from newsfeed.build import pool, stages
 from newsfeed.cache import CACHE_NAME, SCHEMA_VERSION
 from newsfeed.errors import ArticleError
 from newsfeed.files import find_posts
@@ -92,8 +93,8 @@ def test_output_is_identical_for_any_number_of_jobs(
 ) -> None:
     """Parallel reading, cleaning and rendering give the same bytes as one process."""
     build(posts, tmp_path / "one", jobs=1, cache=False)
-    monkeypatch.setattr(pipeline, "POOL_THRESHOLD", 1)
-    monkeypatch.setattr(pipeline, "RENDER_POOL_THRESHOLD", 1)
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(pool, "RENDER_POOL_THRESHOLD", 1)
     build(posts, tmp_path / "three", jobs=3, cache=False)
     assert files(tmp_path / "three") == files(tmp_path / "one")
 
@@ -147,7 +148,7 @@ def test_nothing_changed_reads_no_post_and_writes_nothing(
 
     monkeypatch.setattr(sources, "read_meta", forbidden)
     monkeypatch.setattr(sources, "read_post", forbidden)
-    monkeypatch.setattr(pipeline, "_render_feed", forbidden)
+    monkeypatch.setattr(stages, "_render_feed", forbidden)
     again = build(posts, out)
     assert again.written == () and again.removed == ()
     assert set(again.unchanged) == set(first.written)
@@ -182,13 +183,13 @@ def test_one_changed_post_rerenders_only_its_feeds(
     post = sorted(source.rglob("*.md"))[7]
     post.write_text(post.read_text("utf-8").replace("title: '", "title: 'EDITED ", 1), "utf-8")
     tasks: list[object] = []
-    real_render = pipeline._render_feed
+    real_render = stages._render_feed
 
     def spy(config: newsfeed.Config, out: Path, task: Any) -> Any:
         tasks.append(task)
         return real_render(config, out, task)
 
-    monkeypatch.setattr(pipeline, "_render_feed", spy)
+    monkeypatch.setattr(stages, "_render_feed", spy)
     build(source, out, limit=0, jobs=1)
     relpath = post.relative_to(source).as_posix()
     config = newsfeed.Config.from_mapping({"limit": 0}, base=CONFIG)
@@ -361,8 +362,8 @@ def test_progress_reaches_the_end_of_every_stage(
 ) -> None:
     """A progress display never stops short of 100%, with or without worker processes."""
     if pooled:
-        monkeypatch.setattr(pipeline, "POOL_THRESHOLD", 1)
-        monkeypatch.setattr(pipeline, "RENDER_POOL_THRESHOLD", 1)
+        monkeypatch.setattr(pool, "POOL_THRESHOLD", 1)
+        monkeypatch.setattr(pool, "RENDER_POOL_THRESHOLD", 1)
     calls: dict[str, list[tuple[int, int]]] = {}
     config = newsfeed.Config.from_mapping({"jobs": 2 if pooled else 1}, base=CONFIG)
     newsfeed.publish(

@@ -22,8 +22,8 @@ from newsfeed.model import Article, BuildReport, Feed, Image, LoadResult, Proble
 
 if TYPE_CHECKING:
     from newsfeed.articles import load_article, load_articles
+    from newsfeed.build.stages import publish
     from newsfeed.feeds import build_feeds
-    from newsfeed.pipeline import publish
 
 # The functions are imported on first use (PEP 562): importing newsfeed, or running a
 # rebuild where nothing changed, does not load the parsers behind them.
@@ -31,7 +31,7 @@ _LAZY = {
     "load_article": "newsfeed.articles",
     "load_articles": "newsfeed.articles",
     "build_feeds": "newsfeed.feeds",
-    "publish": "newsfeed.pipeline",
+    "publish": "newsfeed.build.stages",
 }
 
 

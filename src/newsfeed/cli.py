@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from newsfeed._version import __version__
+from newsfeed.build.stages import Progress, publish
 from newsfeed.config import Config
 from newsfeed.errors import ConfigError, NewsfeedError, SourceError
 from newsfeed.model import BuildReport
-from newsfeed.pipeline import Progress, publish
 from newsfeed.report import report_data, write_report
 from newsfeed.settings import Settings, parse_value, resolve
 

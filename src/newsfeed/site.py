@@ -27,7 +27,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +41,7 @@ __all__ = [
     "Site",
     "Staged",
     "atomic_write",
+    "file_stats",
     "open_site",
     "stage",
 ]
@@ -200,6 +201,35 @@ class Site:
             self.current[relpath] = self.previous[relpath]
             self.unchanged.append(relpath)
 
+    def keep_if_unchanged(self, stats: Mapping[str, list[int]]) -> bool:
+        """Keep the files ``stats`` lists, all or none, without rewriting them.
+
+        ``stats`` gives each file's size and mtime (``[st_size, st_mtime_ns]``, see
+        :func:`file_stats`) as this tool left it. They are kept only when every one is
+        in the manifest and still has exactly that size and mtime; returns whether
+        they were.
+        """
+        if not stats or any(relpath not in self.previous for relpath in stats):
+            return False
+        if file_stats(self.root, stats) != stats:
+            return False
+        for relpath in stats:
+            self.keep(relpath)
+        return True
+
+    def keep_everything(self, stats: Mapping[str, list[int]]) -> bool:
+        """Keep the whole site of the last build as it is (a build where no source
+        changed), when ``stats`` lists exactly the files of the manifest and
+        :meth:`keep_if_unchanged` keeps them; returns whether it did.
+
+        Either way closing this site removes nothing: when something in OUT changed,
+        the full build that follows decides what goes.
+        """
+        if set(stats) == set(self.previous) and self.keep_if_unchanged(stats):
+            return True
+        self.current = dict(self.previous)
+        return False
+
     def remove_stale(self) -> list[str]:
         """Remove files this tool wrote before that are not part of the site any more."""
         removed = []
@@ -252,6 +282,19 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return path.read_bytes() == data
     except OSError:
         return False
+
+
+def file_stats(root: Path, relpaths: Iterable[str]) -> dict[str, list[int]] | None:
+    """``[st_size, st_mtime_ns]`` of each file, by path relative to ``root``; None
+    when one of them cannot be ``stat()``ed."""
+    stats: dict[str, list[int]] = {}
+    for relpath in relpaths:
+        try:
+            info = (root / relpath).stat()
+        except OSError:
+            return None
+        stats[relpath] = [info.st_size, info.st_mtime_ns]
+    return stats
 
 
 def atomic_write(target: Path, data: bytes) -> None:

@@ -1,0 +1,265 @@
+"""Phases one and two for many posts at once, from the build cache when unchanged.
+
+- Phase one (:func:`read_keys`) reads the front matter of every post into a
+  ``PostKey`` (whether it can be published, and where), or the reason it cannot;
+  every guid is then made unique.
+- Phase two (:func:`finish_posts`) normalizes the rest of the front matter and
+  cleans the body of the posts it is given, into ``Article``\\ s.
+
+Each outcome, fresh or cached, goes through its cache encoding, so a cached build
+equals a fresh one. Work runs in worker processes (:mod:`newsfeed.build.pool`) when
+there is enough of it. The reading and cleaning modules (and their parsers) are
+imported by the functions that use them: a rebuild where nothing changed loads none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from newsfeed.build.pool import Progress, pool_map, pooled
+from newsfeed.cache import (
+    BuildCache,
+    PostRow,
+    decode_entry,
+    decode_post,
+    encode_entry,
+    encode_post,
+)
+from newsfeed.config import Config
+from newsfeed.errors import ArticleError
+from newsfeed.files import PostFile
+from newsfeed.model import Article, ArticleMeta, Body, PostKey, Problem
+
+__all__ = ["Finished", "Scan", "finish_posts", "read_keys"]
+
+#: Posts handled (cache rows fetched, saved) at a time in phase one.
+_CHUNK = 2000
+#: Finished posts saved to the cache at a time in phase two (they are large).
+_BODY_BATCH = 100
+
+
+def _problem(exc: ArticleError, source: str) -> Problem:
+    return Problem(exc.path or source, exc.field, exc.message, "error", "skipped")
+
+
+# ---------------------------------------------------------------------- phase one
+
+
+@dataclass
+class Scan:
+    """What phase one found: every publishable post's key (sorted by source, guids
+    unique), their problems, the drafts, and each key's file digest (for the cache)."""
+
+    read: int = 0
+    drafts: int = 0
+    keys: list[PostKey] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+
+
+def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> PostRow:
+    """Phase one for one file: its cache row (size, mtime, digest, encoded outcome)."""
+    from newsfeed.articles import Draft, key_from_raw  # imported when needed: see the module doc
+    from newsfeed.sources import read_meta
+
+    digest = ""
+    try:
+        raw, digest = read_meta(file.path, root, config, source=file.source)
+        key, found = key_from_raw(raw, config, now)
+        entry = encode_entry("ok", key, found)
+    except Draft:
+        entry = encode_entry("draft")
+    except ArticleError as exc:
+        entry = encode_entry("error", None, [_problem(exc, file.source)])
+    return (file.size, file.mtime_ns, digest, entry)
+
+
+def _preload() -> None:
+    """Import the cleaning and rendering stages (bs4, lxml, nh3, feedgen, jinja2) here,
+    while phase one's workers run and this process mostly waits for them: the workers
+    of phase two and of rendering, forked later, then find them loaded instead of
+    each importing them again (about 0.25 s of CPU per worker)."""
+    import newsfeed.normalize.html  # noqa: F401
+    from newsfeed.render import prepare
+
+    prepare()  # and compile the page templates
+
+
+def _fresh_rows(
+    read_one: Callable[[PostFile], PostRow],
+    todo: Sequence[PostFile],
+    config: Config,
+    progress: Progress | None,
+) -> Generator[PostRow, None, None]:
+    """The rows of the files to read, in order; with a pool, the later stages are
+    preloaded once it is running."""
+    preload = pooled(len(todo), config)
+    for row in pool_map(read_one, todo, config, progress, "read"):
+        if preload:
+            _preload()
+            preload = False
+        yield row
+
+
+def _add(scan: Scan, file: PostFile, row: PostRow, outcome: tuple[str, PostKey | None]) -> None:
+    kind, key = outcome
+    if kind == "draft":
+        scan.drafts += 1
+    elif key is not None:
+        scan.keys.append(key)
+        scan.digests[file.source] = row[2]
+
+
+def read_keys(
+    root: Path,
+    files: Sequence[PostFile],
+    config: Config,
+    cache: BuildCache,
+    progress: Progress | None,
+    now: datetime,
+) -> Scan:
+    """Phase one: the front matter of every post (from the cache when unchanged).
+
+    Memory stays flat in the number of posts: cached outcomes are fetched and
+    decoded a chunk of files at a time, fresh ones saved a batch at a time.
+    """
+    known = cache.post_stats()
+    todo = [f for f in files if known.get(f.source, (-1, -1))[:2] != (f.size, f.mtime_ns)]
+    changed = {f.source for f in todo}
+    read_one = partial(_read_one, root, config, now)
+    fresh = _fresh_rows(read_one, todo, config, progress)
+    batch: list[tuple[str, PostRow]] = []
+    scan = Scan(read=len(files))
+    for start in range(0, len(files), _CHUNK):
+        chunk = files[start : start + _CHUNK]
+        stored = cache.entries([f.source for f in chunk if f.source not in changed])
+        for file in chunk:  # in order; the rows of ``todo`` come in the same order
+            if file.source in changed:
+                row = next(fresh)
+            else:
+                size, mtime_ns, digest = known[file.source]
+                row = (size, mtime_ns, digest, stored.get(file.source, ""))
+            try:
+                kind, key, found = decode_entry(row[3])
+            except ValueError:  # a damaged or missing cache row: read the file again
+                row = read_one(file)
+                changed.add(file.source)
+                kind, key, found = decode_entry(row[3])
+            if file.source in changed:
+                batch.append((file.source, row))
+            scan.problems.extend(found)
+            _add(scan, file, row, (kind, key))
+        if len(batch) >= _CHUNK:
+            cache.save(posts=batch)
+            batch = []
+    fresh.close()  # the workers are done
+    present = {f.source for f in files}
+    cache.save(posts=batch, gone=[s for s in known if s not in present])
+    from newsfeed.articles import dedupe_guids
+
+    scan.keys, clashes = dedupe_guids(scan.keys)
+    scan.problems.extend(clashes)
+    return scan
+
+
+# ---------------------------------------------------------------------- phase two
+
+
+def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str | ArticleError:
+    """Phase two for one post: the rest of its front matter and its cleaned body
+    (encoded), or why it cannot be published."""
+    from newsfeed.articles import clean, meta_from_key
+    from newsfeed.sources import read_post
+
+    try:
+        raw = read_post(root / key.source, root, config, source=key.source)
+        meta, found = meta_from_key(raw, key, config, now)
+        return encode_post(meta, found, clean(meta, raw.body, config))
+    except ArticleError as exc:
+        return exc
+
+
+@dataclass
+class Finished:
+    """What phase two made: the articles by source, the problems, and a digest of
+    each article's encoded outcome (``prints``): an article is a function of it (and
+    of the code and configuration), so the digest fingerprints the article without
+    going through all its fields."""
+
+    articles: dict[str, Article] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    prints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Taker:
+    """Takes phase two's outcomes, cached or fresh, into :class:`Finished`."""
+
+    redo: Callable[[PostKey], str | ArticleError]
+    complete: Callable[[ArticleMeta, Body, Config], Article]
+    config: Config
+    cache: BuildCache
+    digests: Mapping[str, str]
+    finished: Finished = field(default_factory=Finished)
+    fresh: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def take(self, key: PostKey, outcome: str | ArticleError, cached: bool) -> None:
+        if isinstance(outcome, ArticleError):
+            self.finished.problems.append(_problem(outcome, key.source))
+            return
+        try:
+            # Every outcome goes through its encoding: cached and fresh ones are equal.
+            meta, found, body = decode_post(outcome)
+        except ValueError:
+            if not cached:  # pragma: no cover - a fresh outcome always decodes
+                raise
+            self.take(key, self.redo(key), cached=False)  # a damaged row
+            return
+        try:
+            self.finished.articles[key.source] = self.complete(meta, body, self.config)
+        except ArticleError as exc:
+            self.finished.problems.append(_problem(exc, key.source))
+            return
+        digest = hashlib.sha256(outcome.encode("utf-8", "surrogatepass")).hexdigest()
+        self.finished.prints[key.source] = digest
+        self.finished.problems.extend(found)
+        if not cached and key.source in self.digests:
+            self.fresh.append((key.source, self.digests[key.source], key.guid, outcome))
+            if len(self.fresh) >= _BODY_BATCH:  # saved while the workers go on
+                self.cache.save(bodies=self.fresh)
+                self.fresh.clear()
+
+
+def finish_posts(
+    root: Path,
+    keys: Iterable[PostKey],
+    config: Config,
+    progress: Progress | None,
+    cache: BuildCache,
+    digests: Mapping[str, str],
+    now: datetime,
+) -> Finished:
+    """Phase two for the posts of ``keys`` (cached outcomes are reused; ``digests``
+    are the file digests of phase one, which key the cache)."""
+    from newsfeed.articles import complete
+
+    todo = list(keys)
+    stored = cache.bodies(
+        [(k.source, digests[k.source], k.guid) for k in todo if k.source in digests]
+    )
+    finish_one = partial(_finish_one, root, config, now)
+    taker = _Taker(finish_one, complete, config, cache, digests)
+    for key in todo:
+        if key.source in stored:
+            taker.take(key, stored[key.source], cached=True)
+    missing = [k for k in todo if k.source not in stored]
+    results = pool_map(finish_one, missing, config, progress, "clean")
+    for key, outcome in zip(missing, results, strict=True):
+        taker.take(key, outcome, cached=False)
+    cache.save(bodies=taker.fresh)
+    return taker.finished

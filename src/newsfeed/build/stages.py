@@ -1,0 +1,231 @@
+"""The build: the only module that knows the order of the stages.
+
+    sources -> articles (post keys) -> feeds (select items) -> articles (the rest of
+    the front matter and the body, for the selected posts only) -> render -> site
+
+Phase one reads the front matter of every post into a ``PostKey``: whether it can be
+published (readable, not a draft, a usable date) and where (categories, tags, date,
+guid); with those the items of every feed are selected. Phase two normalizes the
+rest of the front matter (title, link, images...) and cleans the HTML only for the
+posts that reach a feed. The feeds are the same as a build that normalizes every
+post, and so is what is reported about every published item; a post that reaches
+no feed is only reported for the fields phase one reads.
+
+With the build cache (:mod:`newsfeed.cache`, ``Config.cache``) a rebuild costs what
+changed: phase one re-reads only files whose size or mtime changed, phase two
+re-does only posts it has not finished before, and a feed whose fingerprint (the
+configuration, the code and everything in the feed) and files are unchanged is not
+rendered again. When no source file changed at all, the build only ``stat()``s
+the files and writes nothing. Phases one and two run in ``Config.jobs`` processes;
+the output is byte-identical for any number of jobs, with or without the cache.
+
+The modules of the reading, cleaning and rendering stages (and their parsers) are
+imported by the functions that use them, not by this module: a rebuild where nothing
+changed loads none of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from newsfeed.build import pool
+from newsfeed.build.fingerprints import (
+    Known,
+    RenderTask,
+    base_fingerprint,
+    group_key,
+    recorded_groups,
+    skip_unchanged,
+    state_key,
+)
+from newsfeed.build.pool import Progress
+from newsfeed.build.posts import finish_posts, read_keys
+from newsfeed.cache import CACHE_NAME, BuildCache
+from newsfeed.config import Config
+from newsfeed.feeds import plan_feeds, with_items
+from newsfeed.files import PostFile, post_files
+from newsfeed.model import Article, BuildReport, Feed, PostKey, Problem
+from newsfeed.report import report_data, report_from_data
+from newsfeed.site import Staged, open_site, stage
+
+__all__ = ["Progress", "publish", "select_and_finish"]
+
+log = logging.getLogger("newsfeed")
+
+
+def _by_place(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in file order (and by field within a file)."""
+    return sorted(problems, key=lambda p: (p.path, p.field))
+
+
+def _log_problems(problems: Iterable[Problem]) -> None:
+    for problem in problems:
+        level = logging.WARNING if problem.severity == "warning" else logging.ERROR
+        log.log(level, "%s", problem, extra={"problem": problem})  # the CLI's report shows it
+
+
+def select_and_finish(
+    root: Path,
+    keys: list[PostKey],
+    config: Config,
+    progress: Progress | None = None,
+    *,
+    cache: BuildCache | None = None,
+    digests: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]:
+    """Plan the feeds, finish their items, and re-plan if a selected post fails.
+
+    Returns the feeds, the problems, how many posts were published, and per finished
+    post its article and a fingerprint of it.
+    """
+    cache = cache or BuildCache(None, "")
+    digests = digests or {}
+    now = now or datetime.now(UTC)
+    problems: list[Problem] = []
+    finished: dict[str, Article] = {}
+    prints: dict[str, str] = {}
+    failed: set[str] = set()
+    while True:
+        usable = [k for k in keys if k.source not in failed]
+        plans, layout = plan_feeds(usable, config)
+        # RFC 5005 archive documents (Config.archive) need their items finished too.
+        pages = [page for plan in plans for page in (plan, *plan.archives)]
+        wanted = {k.source: k for page in pages for k in page.items}
+        missing = [k for s, k in sorted(wanted.items()) if s not in finished]
+        done = finish_posts(root, missing, config, progress, cache, digests, now)
+        finished.update(done.articles)
+        prints.update(done.prints)
+        problems.extend(done.problems)
+        if not any(p.severity == "error" for p in done.problems):
+            break
+        failed.update(p.path for p in done.problems if p.severity == "error")
+    feeds = [with_items(plan, finished) for plan in plans]
+    known = {source: (article, prints[source]) for source, article in finished.items()}
+    return feeds, problems + layout, len(usable), known
+
+
+# ---------------------------------------------------------------------- the build
+
+
+def _render_feed(config: Config, out: Path, task: RenderTask) -> list[Staged]:
+    """The documents of one feed, or (for a tuple of every feed) the documents of the
+    whole site, staged in ``out``: in a worker process when there are many, the
+    documents are written where they are made."""
+    from newsfeed.render import feed_documents, site_documents  # feedgen/lxml: only now
+
+    if isinstance(task, tuple):
+        documents = site_documents(task, config)  # index.html, feeds.opml
+    else:
+        documents = feed_documents(task, config)
+    return [stage(out, relpath, data) for relpath, data in documents.items()]
+
+
+def _nothing_changed(out: Path, saved: str, known: Known, lock_wait: float) -> BuildReport | None:
+    """The report of a build where no source file changed, when every output file is
+    as the last build left it (then nothing is read, rendered or written)."""
+    try:
+        last = report_from_data(json.loads(saved))
+    except ValueError:
+        return None
+    if not known or any(not files for _, files in known.values()):
+        return None
+    stats = {relpath: stat for _, files in known.values() for relpath, stat in files.items()}
+    with open_site(out, lock_wait=lock_wait) as site:
+        if site.keep_everything(stats):
+            unchanged = tuple(site.unchanged)
+            return dataclasses.replace(last, written=(), unchanged=unchanged, removed=())
+    return None
+
+
+def publish(
+    source_dir: str | Path,
+    out_dir: str | Path,
+    config: Config | None = None,
+    *,
+    progress: Progress | None = None,
+    lock_wait: float = 10.0,
+) -> BuildReport:
+    """Load every post under ``source_dir`` and write its feeds into ``out_dir``.
+
+    Bad posts are reported in the returned :class:`BuildReport`, never raised.
+    Raises :class:`SourceError` when the source folder is unusable and
+    :class:`SiteError` when the output folder cannot be written safely.
+    """
+    config = config or Config()
+    root = Path(source_dir)
+    out = Path(out_dir)
+    files = post_files(root)
+    base = base_fingerprint(config)
+    cache_path = Path(config.cache_path) if config.cache_path else out / CACHE_NAME
+    cache = BuildCache(cache_path if config.cache else None, base)
+    try:
+        key = state_key(files, base)
+        saved = cache.state()
+        if saved is not None and saved[0] == key:
+            report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
+            if report is not None:
+                return report
+        report, groups = _build(root, out, files, config, cache, base, progress, lock_wait)
+        state = json.dumps(report_data(report, root, out), ensure_ascii=False)
+        cache.save(feeds=groups, state=(key, state))
+        return report
+    finally:
+        cache.close()
+
+
+def _build(
+    root: Path,
+    out: Path,
+    files: Sequence[PostFile],
+    config: Config,
+    cache: BuildCache,
+    base: str,
+    progress: Progress | None,
+    lock_wait: float,
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]]]:
+    """Both phases, then render what changed; the report, and the document groups
+    to remember (see :func:`recorded_groups`)."""
+    known = cache.feeds()
+    now = datetime.now(UTC)  # one "now" for the plausibility of every date
+    scan = read_keys(root, files, config, cache, progress, now)
+    feeds, more, published, finished = select_and_finish(
+        root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
+    )
+    scan.keys.clear()  # phase one's keys are not needed any more
+    problems = _by_place(scan.problems + more)
+    with open_site(out, lock_wait=lock_wait) as site:
+        if config.probe_images:  # enclosure sizes of the images that reach a feed
+            from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
+
+            feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
+            problems = _by_place(problems + probed)
+        groups, tasks = skip_unchanged(site, feeds, known, base, finished)
+        render = partial(_render_feed, config, site.root)
+        rendered = pool.pool_map(
+            render, tasks, config, progress, "write", pool.RENDER_POOL_THRESHOLD
+        )
+        try:
+            for task, documents in zip(tasks, rendered, strict=True):
+                for staged in documents:
+                    site.adopt(staged)
+                    groups[group_key(task)][1].append(staged.relpath)
+        finally:
+            rendered.close()  # the workers are done before the site commits or discards
+    _log_problems(problems)
+    report = BuildReport(
+        read=scan.read,
+        published=published,
+        drafts=scan.drafts,
+        problems=tuple(problems),
+        written=tuple(site.written),
+        unchanged=tuple(site.unchanged),
+        removed=tuple(site.removed),
+    )
+    return report, recorded_groups(site.root, groups)
