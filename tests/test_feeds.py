@@ -197,5 +197,7 @@ def test_build_feeds_is_pure(seeds_dir: object) -> None:
     from newsfeed import load_articles
 
     articles = load_articles(seeds_dir).articles  # type: ignore[arg-type]
-    feeds = build_feeds(articles, Config())
+    result = build_feeds(articles, Config())
+    feeds = result.feeds
+    assert result.problems == ()
     assert len(feeds) == 4 and all(f.items == articles for f in feeds)

@@ -85,9 +85,11 @@ def test_bytes_are_deterministic_utf8_with_trailing_newline(seeds_dir: Path) -> 
     """Rebuilds must not rewrite feed.json (readers refetch, caches break) when nothing changed."""
     config = Config(site_url=URL)
     result = load_articles(seeds_dir, config)
-    feed = build_feeds(result.articles, config)[0]
+    feed = build_feeds(result.articles, config).feeds[0]
     first = render_json_feed(feed, config, URL + "feed.json")
-    again = render_json_feed(build_feeds(result.articles, config)[0], config, URL + "feed.json")
+    again = render_json_feed(
+        build_feeds(result.articles, config).feeds[0], config, URL + "feed.json"
+    )
     assert first == again
     assert first.endswith(b"}\n") and not first.endswith(b"\n\n")
     assert SEED_TITLE.encode() in first  # UTF-8, not \\u escapes
@@ -102,7 +104,7 @@ def test_sizes_are_given_only_when_known_and_hubs_are_announced(seeds_dir: Path)
     (article,) = load_articles(seeds_dir, config).articles
     known = Image("https://img.example.org/a.png", "image/png", length=4321)
     article = replace(article, lead_image=known, images=(known, *article.images))
-    feed = build_feeds([article], config)[0]
+    feed = build_feeds([article], config).feeds[0]
     document = json.loads(render_json_feed(feed, config, URL + "feed.json"))
     validate(document)
     assert document["hubs"] == [{"type": "WebSub", "url": "https://hub.example.org/"}]

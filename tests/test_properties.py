@@ -179,7 +179,7 @@ def articles(draw: st.DrawFn, index: int) -> Article:
 @given(st.integers(1, 3).flatmap(lambda n: st.tuples(*[articles(i) for i in range(n)])))
 def test_any_article_renders_to_feeds_readers_accept(items: tuple[Article, ...]) -> None:
     """Whatever an article holds, every feed document is well-formed and loses no item."""
-    for feed in build_feeds(items, CONFIG):
+    for feed in build_feeds(items, CONFIG).feeds:
         for path, data in feed_documents(feed, CONFIG).items():
             if path.endswith(".json"):
                 document = json.loads(data)

@@ -244,7 +244,7 @@ def test_newsboat_subscribes_and_reads_every_item(
     out, base = served
     config = Config(site_url=base)
     publish(corpus_dir, out, config)
-    feeds = build_feeds(load_articles(corpus_dir, config).articles, config)
+    feeds = build_feeds(load_articles(corpus_dir, config).articles, config).feeds
     site = feeds[0]
     category = max((f for f in feeds if f.kind == "category"), key=lambda f: len(f.items))
     folder = "".join(urllib.parse.quote(s) + "/" for s in category.path)

@@ -122,7 +122,7 @@ def test_two_phase_build_equals_cleaning_every_post(
     report = build(posts, out, jobs=1, cache=False)
     monkeypatch.undo()
     everything = newsfeed.load_articles(posts, CONFIG)  # cleans every post
-    feeds = newsfeed.build_feeds(everything.articles, CONFIG)
+    feeds = newsfeed.build_feeds(everything.articles, CONFIG).feeds
     for feed in feeds:
         for relpath, data in feed_documents(feed, CONFIG).items():
             assert (out / relpath).read_bytes() == data, relpath
@@ -193,7 +193,7 @@ def test_one_changed_post_rerenders_only_its_feeds(
     build(source, out, limit=0, jobs=1)
     relpath = post.relative_to(source).as_posix()
     config = newsfeed.Config.from_mapping({"limit": 0}, base=CONFIG)
-    feeds = newsfeed.build_feeds(newsfeed.load_articles(source, config).articles, config)
+    feeds = newsfeed.build_feeds(newsfeed.load_articles(source, config).articles, config).feeds
     containing = [f.path for f in feeds if any(a.source == relpath for a in f.items)]
     rendered = [task for task in tasks if isinstance(task, newsfeed.Feed)]
     assert sorted(f.path for f in rendered) == sorted(containing)

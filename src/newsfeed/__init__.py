@@ -18,19 +18,23 @@ from newsfeed.errors import (
     SiteError,
     SourceError,
 )
-from newsfeed.model import Article, BuildReport, Feed, Image, LoadResult, Problem
+from newsfeed.model import Article, BuildReport, Feed, FeedSet, Image, LoadResult, Problem
 
 if TYPE_CHECKING:
     from newsfeed.articles import load_article, load_articles
     from newsfeed.build.stages import publish
     from newsfeed.feeds import build_feeds
+    from newsfeed.render import render_feed
+    from newsfeed.settings import load_config
 
 # The functions are imported on first use (PEP 562): importing newsfeed, or running a
 # rebuild where nothing changed, does not load the parsers behind them.
 _LAZY = {
+    "load_config": "newsfeed.settings",
     "load_article": "newsfeed.articles",
     "load_articles": "newsfeed.articles",
     "build_feeds": "newsfeed.feeds",
+    "render_feed": "newsfeed.render",
     "publish": "newsfeed.build.stages",
 }
 
@@ -58,6 +62,7 @@ __all__ = [
     "ConfigError",
     "Feed",
     "FeedError",
+    "FeedSet",
     "Image",
     "LoadResult",
     "NewsfeedError",
@@ -68,7 +73,9 @@ __all__ = [
     "build_feeds",
     "load_article",
     "load_articles",
+    "load_config",
     "publish",
+    "render_feed",
 ]
 
 logging.getLogger("newsfeed").addHandler(logging.NullHandler())

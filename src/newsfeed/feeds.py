@@ -15,7 +15,6 @@ disks) are told apart by a short hash and reported.
 from __future__ import annotations
 
 import heapq
-import logging
 import unicodedata
 import urllib.parse
 from collections import defaultdict
@@ -25,12 +24,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from newsfeed.config import Config
-from newsfeed.model import Article, Feed, FeedKind, Problem, Selectable
+from newsfeed.model import Article, Feed, FeedKind, FeedSet, Problem, Selectable
 from newsfeed.normalize.slugs import short_hash, slugify
 
 __all__ = ["ARCHIVE_DIR", "build_feeds", "plan_feeds", "slugify", "with_items"]
-
-log = logging.getLogger("newsfeed")
 
 T = TypeVar("T", bound=Selectable)
 
@@ -180,15 +177,12 @@ def _archives(feed: Feed[T], older: list[T]) -> tuple[Feed[T], ...]:
     )
 
 
-def build_feeds(articles: Iterable[Article], config: Config) -> list[Feed[Article]]:
-    """Every feed of the site (site-wide, per category node, per tag). Pure: no I/O.
-
-    Layout problems (colliding slugs) are logged; :func:`newsfeed.publish` reports them.
+def build_feeds(articles: Iterable[Article], config: Config) -> FeedSet:
+    """Every feed of the site (site-wide, per category node, per tag), and the
+    problems of laying them out. Pure: no I/O, nothing logged.
     """
     feeds, problems = plan_feeds(articles, config)
-    for problem in problems:
-        log.warning("%s", problem)
-    return feeds
+    return FeedSet(tuple(feeds), tuple(problems))
 
 
 def with_items(feed: Feed[T], full: Mapping[str, Article]) -> Feed[Article]:

@@ -25,6 +25,7 @@ __all__ = [
     "BuildReport",
     "Feed",
     "FeedKind",
+    "FeedSet",
     "FrozenDict",
     "Image",
     "LoadResult",
@@ -283,6 +284,22 @@ class Feed(Generic[ItemT]):
     total: int
     archives: tuple[Feed[ItemT], ...] = ()
     archive: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSet:
+    """What :func:`newsfeed.build_feeds` made of a set of articles.
+
+    - ``feeds``: every feed of the site, in publishing order: the site-wide feed,
+      then one per category node (every level of every path), then one per tag,
+      each group sorted by output path.
+    - ``problems``: what was wrong with laying them out, as warnings: two categories
+      or tags whose names land on one output path are both published, the later one
+      at the path the problem's ``action`` names.
+    """
+
+    feeds: tuple[Feed[Article], ...]
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

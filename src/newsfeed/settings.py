@@ -31,7 +31,7 @@ from types import MappingProxyType
 from typing import Any, get_args, get_type_hints
 
 from newsfeed.config import Config
-from newsfeed.errors import ConfigError
+from newsfeed.errors import ConfigError, SourceError
 from newsfeed.model import FrozenDict
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "Settings",
     "find_hexo_site",
     "hexo_values",
+    "load_config",
     "parse_value",
     "resolve",
 ]
@@ -419,3 +420,25 @@ def resolve(
 
 def _flag(key: str) -> str:
     return "--" + key.replace("_", "-")
+
+
+def load_config(path_or_site: str | os.PathLike[str]) -> Config:
+    """The configuration ``newsfeed build PATH`` uses (without flags) for ``path_or_site``:
+
+    - a Hexo site folder: its ``_config.yml``, then a ``newsfeed.toml`` (or
+      ``pyproject.toml`` with ``[tool.newsfeed]``) in it;
+    - a posts folder: a ``newsfeed.toml`` (or ``pyproject.toml``) in it;
+    - a TOML file: that file (``newsfeed.toml``, or ``pyproject.toml``'s
+      ``[tool.newsfeed]`` table).
+
+    For a folder without a TOML file, the current directory's is read; the
+    ``NEWSFEED_<KEY>`` environment variables apply on top, as for the command line.
+    Raises :class:`ConfigError` for an unknown key or an invalid value (saying where
+    it was set) and :class:`SourceError` when ``path_or_site`` does not exist.
+    """
+    path = Path(path_or_site)
+    if path.is_file():
+        return resolve(None, config_file=path).config
+    if path.is_dir():
+        return resolve(path).config
+    raise SourceError(f"{str(path)!r} is neither a folder nor a configuration file")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Sequence
+from typing import Literal, get_args
 
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed
@@ -25,13 +26,16 @@ from newsfeed.render.rss_atom import FeedLinks, render_atom, render_rss, render_
 
 __all__ = [
     "ATOM_NAME",
+    "FORMATS",
     "JSON_NAME",
     "OPML_NAME",
     "PAGE_NAME",
     "RSS_NAME",
+    "FeedFormat",
     "feed_documents",
     "feed_folder",
     "prepare",
+    "render_feed",
     "site_documents",
 ]
 
@@ -78,27 +82,32 @@ def feed_urls(feed: Feed[Article], config: Config) -> tuple[str, str]:
     return _url(config, rss), _url(config, atom)
 
 
-def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
-    """Every document of one feed, by output path relative to OUT."""
-    folder = feed_folder(feed)
+def _feed_links(feed: Feed[Article], config: Config) -> tuple[FeedLinks, FeedLinks]:
+    """The links of the RSS and of the Atom document of a (subscription) feed."""
     related = _hub_links(config)
     rss_prev = prev_archive_link(feed, config, RSS_NAME)  # RFC 5005, with Config.archive
     atom_prev = prev_archive_link(feed, config, ATOM_NAME)
+    rss_url, atom_url = feed_urls(feed, config)
+    return FeedLinks(rss_url, related + rss_prev), FeedLinks(atom_url, related + atom_prev)
+
+
+def _json_url(feed: Feed[Article]) -> str:
+    return feed.page_url + JSON_NAME
+
+
+def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
+    """Every document of one feed, by output path relative to OUT."""
+    folder = feed_folder(feed)
     rss_path, atom_path = feed_paths(feed, config)
     rss_url, atom_url = feed_urls(feed, config)
-    rss, atom = render_rss_atom(
-        feed,
-        config,
-        FeedLinks(rss_url, related + rss_prev),
-        FeedLinks(atom_url, related + atom_prev),
-    )
+    rss, atom = render_rss_atom(feed, config, *_feed_links(feed, config))
     return {
         rss_path: rss,
         atom_path: atom,
         **archive_documents(
             feed, config, {RSS_NAME: (render_rss, rss_url), ATOM_NAME: (render_atom, atom_url)}
         ),
-        folder + JSON_NAME: render_json_feed(feed, config, feed.page_url + JSON_NAME),
+        folder + JSON_NAME: render_json_feed(feed, config, _json_url(feed)),
         # The site-wide feed's page is OUT/index.html, written by site_documents().
         **(
             {folder + PAGE_NAME: render_feed_page(feed, config, _subscriptions(feed, config))}
@@ -110,7 +119,7 @@ def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
 
 def _subscriptions(feed: Feed[Article], config: Config) -> Subscriptions:
     rss_url, atom_url = feed_urls(feed, config)
-    return Subscriptions(rss_url, atom_url, feed.page_url + JSON_NAME)
+    return Subscriptions(rss_url, atom_url, _json_url(feed))
 
 
 def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, bytes]:
@@ -125,3 +134,33 @@ def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, 
         urls = {id(f): _subscriptions(f, config) for f in feeds}
         documents[PAGE_NAME] = render_site_index(feeds, config, lambda f: urls[id(f)], opml_url)
     return documents
+
+
+#: The formats every feed is published in (:func:`render_feed`).
+FeedFormat = Literal["rss", "atom", "json"]
+FORMATS: tuple[FeedFormat, ...] = get_args(FeedFormat)
+
+
+def render_feed(feed: Feed[Article], config: Config, format: FeedFormat) -> bytes:
+    """The bytes of one document of ``feed``: ``"rss"`` (RSS 2.0), ``"atom"`` (Atom
+    1.0) or ``"json"`` (JSON Feed 1.1), exactly as :func:`newsfeed.publish` writes it
+    for the same feed and configuration (self link, hub and ``prev-archive`` links
+    included).
+
+    ``feed`` is a subscription feed of :func:`newsfeed.build_feeds`: an archive
+    document (``feed.archive`` set) links to its neighbours, so it is rendered with
+    its feed by ``publish`` only (ValueError). Raises :class:`ValueError` for an
+    unknown format.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(map(repr, FORMATS))}, not {format!r}")
+    if feed.archive:
+        raise ValueError(
+            f"{feed.title!r} is an archive document; render its subscription feed instead"
+        )
+    if format == "json":
+        return render_json_feed(feed, config, _json_url(feed))
+    rss_links, atom_links = _feed_links(feed, config)
+    if format == "rss":
+        return render_rss(feed, config, rss_links)
+    return render_atom(feed, config, atom_links)
