@@ -1,9 +1,11 @@
-"""The public API: feeds with their problems, rendering, configuration."""
+"""The public API: one engine behind every function, rendering, configuration."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -17,11 +19,13 @@ from newsfeed import (
     Problem,
     SourceError,
     build_feeds,
+    load_article,
     load_articles,
     load_config,
     publish,
     render_feed,
 )
+from newsfeed.build import stages
 
 URL = "https://news.example.org/"
 #: Every document of a feed (the site-wide feed sits in OUT itself), as the README lists them.
@@ -40,6 +44,92 @@ def sources(request: pytest.FixtureRequest, which: str) -> Path:
 
 def by_place(problems: tuple[Problem, ...]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.path, p.field))
+
+
+# ------------------------------------------------------------------ one engine
+
+
+#: Posts added to the seed and the corpus: every kind of outcome a load can have.
+EXTRAS = {
+    "extra/draft.md": "---\ntitle: D\ndate: 2021-01-01\npublished: false\n---\nx",
+    "extra/broken.md": "---\n- a\n- list\n---\nbody",
+    "extra/one.md": "---\ntitle: One\ndate: 2021-01-01\nid: same\ncategories: Tech\n---\n<p>1</p>",
+    "extra/two.md": "---\ntitle: Two\ndate: 2021-01-02\nid: same\ncategories: tech\n---\n<p>2</p>",
+}
+
+
+@pytest.mark.parametrize("which", ["seeds", "corpus"])
+def test_load_articles_is_what_publish_publishes(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    """The library and the build never disagree about an article or a problem."""
+    src = tmp_path / "src"
+    shutil.copytree(sources(request, which), src)
+    for name, text in EXTRAS.items():
+        (src / name).parent.mkdir(exist_ok=True)
+        (src / name).write_text(text, "utf-8")
+    config = Config(site_url=URL, limit=0)
+    published: list[dict[str, Article]] = []
+    real = stages.select_and_finish
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        published.append({a.source: a for a in result[0][0].items})  # the site-wide feed
+        return result
+
+    monkeypatch.setattr(stages, "select_and_finish", spy)
+    report = publish(src, tmp_path / "out", config)
+    monkeypatch.undo()
+    load = load_articles(src, config)
+    feeds = build_feeds(load.articles, config)
+
+    assert load.articles and [a.source for a in load.articles] == sorted(published[0])
+    assert {a.source: a for a in load.articles} == published[0]
+    assert (report.published, report.drafts) == (len(load.articles), load.drafts) != (0, 0)
+    assert list(report.problems) == by_place(load.problems + feeds.problems)
+    fields = {(p.path, p.field, p.severity) for p in report.problems}
+    assert {
+        ("extra/broken.md", "", "error"),
+        ("extra/two.md", "guid", "warning"),
+        ("extra/two.md", "categories", "warning"),  # reported by build_feeds
+    } <= fields
+    for feed in feeds.feeds:
+        for kind, name in NAMES.items():
+            relpath = name if feed.kind == "site" else folder_of(feed) + name
+            assert render_feed(feed, config, kind) == (tmp_path / "out" / relpath).read_bytes()
+
+
+def test_load_article_equals_its_article_in_load_articles(corpus_dir: Path) -> None:
+    """Loading one post gives the very article a whole load (and so publish) gives it."""
+    config = Config(site_url=URL)
+    load = load_articles(corpus_dir, config)
+    clashes = {p.path for p in load.problems if p.field == "guid"}
+    checked = 0
+    for article in load.articles:
+        if article.source not in clashes:  # a guid made unique is a whole-load matter
+            assert load_article(corpus_dir / article.source, config, corpus_dir) == article
+            checked += 1
+    assert checked > 20
+
+
+def test_load_article_reports_a_draft_and_a_broken_post(tmp_path: Path) -> None:
+    """One post that cannot be published says which file and which field, as ArticleError."""
+    (tmp_path / "d.md").write_text("---\ntitle: D\npublished: false\n---\nbody", "utf-8")
+    (tmp_path / "x.md").write_text("---\n- a\n- list\n---\nbody", "utf-8")
+    with pytest.raises(newsfeed.ArticleError) as draft:
+        load_article(tmp_path / "d.md")
+    assert (draft.value.path, draft.value.field) == ("d.md", "published")
+    with pytest.raises(newsfeed.ArticleError) as broken:
+        load_article(tmp_path / "x.md")
+    assert (broken.value.path, broken.value.field) == ("x.md", "")
+    assert "list" in broken.value.message
+
+
+def test_load_articles_reports_progress_of_both_phases(seeds_dir: Path) -> None:
+    """A progress display of a library load reaches 100% of reading and of cleaning."""
+    calls: list[tuple[str, int, int]] = []
+    load_articles(seeds_dir, progress=lambda *call: calls.append(call))
+    assert calls == [("read", 1, 1), ("clean", 1, 1)]
 
 
 # ------------------------------------------------------------------ build_feeds

@@ -21,8 +21,7 @@ from newsfeed.errors import (
 from newsfeed.model import Article, BuildReport, Feed, FeedSet, Image, LoadResult, Problem
 
 if TYPE_CHECKING:
-    from newsfeed.articles import load_article, load_articles
-    from newsfeed.build.stages import publish
+    from newsfeed.build.stages import load_article, load_articles, publish
     from newsfeed.feeds import build_feeds
     from newsfeed.render import render_feed
     from newsfeed.settings import load_config
@@ -31,8 +30,8 @@ if TYPE_CHECKING:
 # rebuild where nothing changed, does not load the parsers behind them.
 _LAZY = {
     "load_config": "newsfeed.settings",
-    "load_article": "newsfeed.articles",
-    "load_articles": "newsfeed.articles",
+    "load_article": "newsfeed.build.stages",
+    "load_articles": "newsfeed.build.stages",
     "build_feeds": "newsfeed.feeds",
     "render_feed": "newsfeed.render",
     "publish": "newsfeed.build.stages",

@@ -6,9 +6,12 @@ and do the rest only for the posts that reach a feed:
 - :func:`key_from_raw` reads what decides whether and where a post is published
   (draft, categories, tags, date, guid) into a :class:`PostKey`;
 - :func:`meta_from_key` interprets the rest of the front matter (title, updated,
-  link, author, front-matter images...); :func:`meta_from_raw` and :func:`to_meta`
-  do both. Each reports every fallback it takes;
+  link, author, front-matter images...); :func:`meta_from_raw` does both. Each
+  returns the problems it found (every fallback it took) with its value;
 - :func:`finish` cleans the HTML body and derives images, lead image and summary.
+
+The engine (:mod:`newsfeed.build`) runs these steps for every post, for
+``publish`` and ``load_articles`` alike.
 
 Each front-matter concern is one small step function ``(raw, ctx) -> value``; a
 step reports a fallback through ``ctx.warn`` or rejects the post by raising
@@ -25,30 +28,26 @@ import posixpath
 import re
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TypeVar
 
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, NewsfeedError
-from newsfeed.files import find_posts
 from newsfeed.model import (
     Article,
     ArticleMeta,
     Body,
     FrozenDict,
     Image,
-    LoadResult,
     PostKey,
     Problem,
     RawPost,
 )
 from newsfeed.normalize import dates, text, urls
 from newsfeed.normalize.slugs import slugify
-from newsfeed.sources import read_post
 
 __all__ = [
     "Draft",
@@ -57,11 +56,8 @@ __all__ = [
     "dedupe_guids",
     "finish",
     "key_from_raw",
-    "load_article",
-    "load_articles",
     "meta_from_key",
     "meta_from_raw",
-    "to_meta",
 ]
 
 log = logging.getLogger("newsfeed")
@@ -475,14 +471,6 @@ def meta_from_raw(
     return meta, problems + more
 
 
-def to_meta(raw: RawPost, config: Config) -> ArticleMeta:
-    """Interpret the front matter of ``raw``; warnings are logged, errors raised."""
-    meta, problems = meta_from_raw(raw, config)
-    for problem in problems:
-        log.warning("%s", problem)
-    return meta
-
-
 def finish(meta: ArticleMeta, body_html: str, config: Config) -> Article:
     """Clean the HTML body of a post and complete its article."""
     return complete(meta, clean(meta, body_html, config), config)
@@ -513,32 +501,6 @@ def complete(meta: ArticleMeta, body: Body, config: Config) -> Article:
         )
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.name
-
-
-def load_article(
-    path: str | Path, config: Config | None = None, root: str | Path | None = None
-) -> Article:
-    """Read and normalize one post. Raises :class:`ArticleError` (with path and field).
-
-    ``root`` is the source folder the post's relative path (and so its link and
-    guid) is computed from; by default the post's own folder.
-    """
-    config = config or Config()
-    path = Path(path)
-    root_dir = Path(root) if root is not None else path.parent
-    raw = read_post(path, root_dir, config)
-    try:
-        meta = to_meta(raw, config)
-    except Draft:
-        raise ArticleError(raw.source, "published", "the post is a draft") from None
-    return finish(meta, raw.body, config)
-
-
 def dedupe_guids(metas: Sequence[K]) -> tuple[list[K], list[Problem]]:
     """Give every article a distinct guid; later claimants (by source) get a suffix.
 
@@ -565,58 +527,3 @@ def dedupe_guids(metas: Sequence[K]) -> tuple[list[K], list[Problem]]:
         seen[meta.guid] = meta.source
         out.append(meta)
     return out, problems
-
-
-def load_articles(
-    source_dir: str | Path,
-    config: Config | None = None,
-    *,
-    strict: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> LoadResult:
-    """Read and normalize every post under ``source_dir``.
-
-    Never raises for a bad post: each one is reported in ``problems`` (severity
-    ``error`` = skipped, ``warning`` = loaded with the fallback named in the
-    problem). Raises :class:`SourceError` only when the folder itself is unusable,
-    and with ``strict=True`` an ``ExceptionGroup`` of every problem.
-    """
-    config = config or Config()
-    root = Path(source_dir)
-    paths = find_posts(root)
-    problems: list[Problem] = []
-    metas: list[ArticleMeta] = []
-    bodies: dict[str, str] = {}
-    drafts = 0
-    now = datetime.now(UTC)
-    for i, path in enumerate(paths):
-        source = _relative(path, root)
-        try:
-            raw = read_post(path, root, config)
-            meta, found = meta_from_raw(raw, config, now)
-        except Draft:
-            drafts += 1
-            continue
-        except ArticleError as exc:
-            problems.append(Problem(exc.path or source, exc.field, exc.message, "error", "skipped"))
-            continue
-        problems.extend(found)
-        metas.append(meta)
-        bodies[meta.source] = raw.body
-        if progress:
-            progress(i + 1, len(paths))
-    metas, clashes = dedupe_guids(metas)
-    problems.extend(clashes)
-    articles: list[Article] = []
-    for meta in metas:
-        try:
-            articles.append(finish(meta, bodies.pop(meta.source), config))
-        except ArticleError as exc:
-            problems.append(Problem(meta.source, exc.field, exc.message, "error", "skipped"))
-    problems.sort(key=lambda p: (p.path, p.field))
-    if strict and problems:
-        raise ExceptionGroup(
-            f"{len(problems)} problem(s) in {root}",
-            [ArticleError(p.path, p.field, p.message) for p in problems],
-        )
-    return LoadResult(tuple(articles), tuple(problems), drafts)

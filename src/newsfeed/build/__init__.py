@@ -1,7 +1,7 @@
-"""The engine behind ``publish``.
+"""The engine: ``publish``, ``load_articles`` and ``load_article`` all run it.
 
 - :mod:`~newsfeed.build.stages`: the order of the stages (the only module that knows
-  it) and ``publish``, which runs them;
+  it) and the public entry points that run them;
 - :mod:`~newsfeed.build.posts`: phases one and two for many posts at once (post keys,
   then finished articles), from the build cache when unchanged;
 - :mod:`~newsfeed.build.pool`: the worker processes;

@@ -11,6 +11,9 @@ posts that reach a feed. The feeds are the same as a build that normalizes every
 post, and so is what is reported about every published item; a post that reaches
 no feed is only reported for the fields phase one reads.
 
+:func:`load_articles` and :func:`load_article` run the same two phases with every
+post selected, and render nothing: the library and the build cannot disagree.
+
 With the build cache (:mod:`newsfeed.cache`, ``Config.cache``) a rebuild costs what
 changed: phase one re-reads only files whose size or mtime changed, phase two
 re-does only posts it has not finished before, and a feed whose fingerprint (the
@@ -48,13 +51,14 @@ from newsfeed.build.pool import Progress
 from newsfeed.build.posts import finish_posts, read_keys
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
+from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.files import PostFile, post_files
-from newsfeed.model import Article, BuildReport, Feed, PostKey, Problem
+from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
 from newsfeed.site import Staged, open_site, stage
 
-__all__ = ["Progress", "publish", "select_and_finish"]
+__all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
 log = logging.getLogger("newsfeed")
 
@@ -109,6 +113,79 @@ def select_and_finish(
     feeds = [with_items(plan, finished) for plan in plans]
     known = {source: (article, prints[source]) for source, article in finished.items()}
     return feeds, problems + layout, len(usable), known
+
+
+# ---------------------------------------------------------------------- loading
+
+
+def _load(
+    root: Path, files: Sequence[PostFile], config: Config, progress: Progress | None
+) -> LoadResult:
+    """Both phases for every post of ``files``, nothing cached and nothing rendered."""
+    now = datetime.now(UTC)  # one "now" for the plausibility of every date
+    cache = BuildCache(None, "")
+    scan = read_keys(root, files, config, cache, progress, now)
+    done = finish_posts(root, scan.keys, config, progress, cache, {}, now)
+    articles = tuple(done.articles[k.source] for k in scan.keys if k.source in done.articles)
+    problems = tuple(_by_place(scan.problems + done.problems))
+    return LoadResult(articles, problems, scan.drafts)
+
+
+def load_articles(
+    source_dir: str | Path,
+    config: Config | None = None,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Read and normalize every post under ``source_dir``, as :func:`publish` does.
+
+    Never raises for a bad post: each one is reported in ``problems`` (severity
+    ``error`` = skipped, ``warning`` = loaded with the fallback named in the
+    problem). Raises :class:`SourceError` only when the folder itself is unusable,
+    and with ``strict=True`` an ``ExceptionGroup`` of every problem.
+    ``progress(stage, done, total)`` is called as for :func:`publish` (stages
+    ``read`` and ``clean``).
+    """
+    root = Path(source_dir)
+    result = _load(root, post_files(root), config or Config(), progress)
+    if strict and result.problems:
+        raise ExceptionGroup(
+            f"{len(result.problems)} problem(s) in {root}",
+            [ArticleError(p.path, p.field, p.message) for p in result.problems],
+        )
+    return result
+
+
+def load_article(
+    path: str | Path, config: Config | None = None, root: str | Path | None = None
+) -> Article:
+    """Read and normalize one post, as :func:`publish` does; its warnings are logged.
+
+    ``root`` is the source folder the post's relative path (and so its link and
+    guid) is computed from; by default the post's own folder. Raises
+    :class:`ArticleError` (with path and field) when the post cannot be published.
+    """
+    post = Path(path)
+    folder = post.parent if root is None else Path(root)
+    try:
+        source = post.relative_to(folder).as_posix()
+    except ValueError:
+        source = post.as_posix()
+    try:
+        info = post.stat()
+        size, mtime_ns = info.st_size, info.st_mtime_ns
+    except OSError:
+        size, mtime_ns = -1, -1  # reading it reports why
+    file = PostFile(source, str(post), size, mtime_ns)
+    result = _load(folder, [file], config or Config(), None)
+    for problem in result.problems:
+        if problem.severity == "error":
+            raise ArticleError(problem.path, problem.field, problem.message)
+    if result.drafts:
+        raise ArticleError(source, "published", "the post is a draft")
+    _log_problems(result.problems)
+    return result.articles[0]
 
 
 # ---------------------------------------------------------------------- the build
