@@ -1,9 +1,11 @@
-"""The public API: one engine behind every function, rendering, configuration."""
+"""The public API: one engine behind every function, rendering, configuration, argument types."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -261,3 +263,60 @@ def test_load_config_names_bad_keys_and_missing_paths(clean_env: Path) -> None:
         load_config(toml)
     with pytest.raises(SourceError, match="nope"):
         load_config(clean_env / "nope")
+
+
+# ------------------------------------------------------------------ argument types
+
+
+def _feed() -> newsfeed.Feed[Article]:
+    return build_feeds([], Config()).feeds[0]
+
+
+WRONG: list[tuple[str, Callable[[], object], str]] = [
+    ("publish-source", lambda: publish(42, "out"), "source_dir must be a path"),  # type: ignore[arg-type]
+    ("publish-out", lambda: publish(".", None), "out_dir must be a path"),  # type: ignore[arg-type]
+    ("publish-config", lambda: publish(".", "o", {"limit": 1}), "config must be a newsfeed.Config"),  # type: ignore[arg-type]
+    ("publish-progress", lambda: publish(".", "o", progress="bar"), "progress must be a function"),  # type: ignore[arg-type]
+    ("publish-lock", lambda: publish(".", "o", lock_wait="5"), "lock_wait must be a number"),  # type: ignore[arg-type]
+    ("load-source", lambda: load_articles(b"posts"), "source_dir must be a path"),  # type: ignore[arg-type]
+    ("load-config", lambda: load_articles(".", "config.toml"), "config must be a newsfeed.Config"),  # type: ignore[arg-type]
+    ("load-strict", lambda: load_articles(".", strict="yes"), "strict must be True or False"),  # type: ignore[arg-type]
+    ("article-path", lambda: load_article(None), "path must be a path"),  # type: ignore[arg-type]
+    ("article-root", lambda: load_article("a.md", root=1), "root must be a path"),  # type: ignore[arg-type]
+    ("feeds-text", lambda: build_feeds("posts", Config()), "articles must be an iterable"),  # type: ignore[arg-type]
+    ("feeds-item", lambda: build_feeds([{"title": "x"}], Config()), "must be a newsfeed.Article"),  # type: ignore[list-item]
+    ("feeds-config", lambda: build_feeds([], None), "config must be a newsfeed.Config"),  # type: ignore[arg-type]
+    (
+        "render-feed",
+        lambda: render_feed("rss.xml", Config(), "rss"),
+        "feed must be a newsfeed.Feed",
+    ),  # type: ignore[arg-type]
+    (
+        "render-config",
+        lambda: render_feed(_feed(), None, "rss"),
+        "config must be a newsfeed.Config",
+    ),  # type: ignore[arg-type]
+    ("render-format", lambda: render_feed(_feed(), Config(), 2), "format must be one of"),  # type: ignore[arg-type]
+    ("config-path", lambda: load_config(3), "path_or_site must be a path"),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize(
+    "call,message", [(c, m) for _, c, m in WRONG], ids=[i for i, _, _ in WRONG]
+)
+def test_wrong_argument_types_say_what_was_expected(
+    call: Callable[[], object], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller's mistake is a TypeError naming the argument, not a crash deep inside."""
+    monkeypatch.chdir(tmp_path)  # nothing may be written even if a check were missing
+    with pytest.raises(TypeError) as info:
+        call()
+    assert message in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_article_of_the_wrong_kind_in_a_feed_is_a_type_error() -> None:
+    """A feed holding something else than articles is refused before any rendering."""
+    feed = dataclasses.replace(_feed(), items=("not an article",))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"every item of the feed must be a newsfeed\.Article"):
+        render_feed(feed, Config(), "atom")

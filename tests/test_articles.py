@@ -259,6 +259,7 @@ def test_public_api_is_exactly_all() -> None:
         "feeds",
         "model",
         "normalize",
+        "arguments",
         "build",
         "render",
         "site",

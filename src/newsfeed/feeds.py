@@ -23,6 +23,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from newsfeed.arguments import expect
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed, FeedKind, FeedSet, Problem, Selectable
 from newsfeed.normalize.slugs import short_hash, slugify
@@ -180,8 +181,19 @@ def _archives(feed: Feed[T], older: list[T]) -> tuple[Feed[T], ...]:
 def build_feeds(articles: Iterable[Article], config: Config) -> FeedSet:
     """Every feed of the site (site-wide, per category node, per tag), and the
     problems of laying them out. Pure: no I/O, nothing logged.
+
+    Raises :class:`TypeError` when ``articles`` is not an iterable of
+    :class:`Article` or ``config`` not a :class:`Config`.
     """
-    feeds, problems = plan_feeds(articles, config)
+    expect("config", config, Config, "a newsfeed.Config")
+    if isinstance(articles, str | bytes | Mapping) or not isinstance(articles, Iterable):
+        raise TypeError(
+            f"articles must be an iterable of newsfeed.Article, not {type(articles).__name__}"
+        )
+    items = list(articles)
+    for item in items:
+        expect("every item of articles", item, Article, "a newsfeed.Article")
+    feeds, problems = plan_feeds(items, config)
     return FeedSet(tuple(feeds), tuple(problems))
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, get_args, get_type_hints
 
+from newsfeed.arguments import expect_path
 from newsfeed.config import Config
 from newsfeed.errors import ConfigError, SourceError
 from newsfeed.model import FrozenDict
@@ -434,9 +435,10 @@ def load_config(path_or_site: str | os.PathLike[str]) -> Config:
     For a folder without a TOML file, the current directory's is read; the
     ``NEWSFEED_<KEY>`` environment variables apply on top, as for the command line.
     Raises :class:`ConfigError` for an unknown key or an invalid value (saying where
-    it was set) and :class:`SourceError` when ``path_or_site`` does not exist.
+    it was set), :class:`SourceError` when ``path_or_site`` does not exist, and
+    :class:`TypeError` when it is not a path.
     """
-    path = Path(path_or_site)
+    path = expect_path("path_or_site", path_or_site)
     if path.is_file():
         return resolve(None, config_file=path).config
     if path.is_dir():

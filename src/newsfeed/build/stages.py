@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+from newsfeed.arguments import expect, expect_callable, expect_path
 from newsfeed.build import pool
 from newsfeed.build.fingerprints import (
     Known,
@@ -61,6 +62,9 @@ from newsfeed.site import Staged, open_site, stage
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
 log = logging.getLogger("newsfeed")
+
+_CONFIG = "a newsfeed.Config or None"
+_PROGRESS = "a function progress(stage, done, total)"
 
 
 def _by_place(problems: Iterable[Problem]) -> list[Problem]:
@@ -147,7 +151,10 @@ def load_articles(
     ``progress(stage, done, total)`` is called as for :func:`publish` (stages
     ``read`` and ``clean``).
     """
-    root = Path(source_dir)
+    root = expect_path("source_dir", source_dir)
+    expect("config", config, (Config, type(None)), _CONFIG)
+    expect("strict", strict, bool, "True or False")
+    expect_callable("progress", progress, _PROGRESS)
     result = _load(root, post_files(root), config or Config(), progress)
     if strict and result.problems:
         raise ExceptionGroup(
@@ -166,8 +173,9 @@ def load_article(
     guid) is computed from; by default the post's own folder. Raises
     :class:`ArticleError` (with path and field) when the post cannot be published.
     """
-    post = Path(path)
-    folder = post.parent if root is None else Path(root)
+    post = expect_path("path", path)
+    expect("config", config, (Config, type(None)), _CONFIG)
+    folder = post.parent if root is None else expect_path("root", root)
     try:
         source = post.relative_to(folder).as_posix()
     except ValueError:
@@ -235,9 +243,12 @@ def publish(
     Raises :class:`SourceError` when the source folder is unusable and
     :class:`SiteError` when the output folder cannot be written safely.
     """
+    root = expect_path("source_dir", source_dir)
+    out = expect_path("out_dir", out_dir)
+    expect("config", config, (Config, type(None)), _CONFIG)
+    expect_callable("progress", progress, _PROGRESS)
+    expect("lock_wait", lock_wait, (int, float), "a number of seconds")
     config = config or Config()
-    root = Path(source_dir)
-    out = Path(out_dir)
     files = post_files(root)
     base = base_fingerprint(config)
     cache_path = Path(config.cache_path) if config.cache_path else out / CACHE_NAME

@@ -10,6 +10,7 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import Literal, get_args
 
+from newsfeed.arguments import expect
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed
 from newsfeed.render.history import archive_documents, prev_archive_link
@@ -141,6 +142,13 @@ FeedFormat = Literal["rss", "atom", "json"]
 FORMATS: tuple[FeedFormat, ...] = get_args(FeedFormat)
 
 
+def _check_feed(feed: Feed[Article]) -> None:
+    expect("feed", feed, Feed, "a newsfeed.Feed (see newsfeed.build_feeds)")
+    for page in (feed, *feed.archives):
+        for item in page.items:
+            expect("every item of the feed", item, Article, "a newsfeed.Article")
+
+
 def render_feed(feed: Feed[Article], config: Config, format: FeedFormat) -> bytes:
     """The bytes of one document of ``feed``: ``"rss"`` (RSS 2.0), ``"atom"`` (Atom
     1.0) or ``"json"`` (JSON Feed 1.1), exactly as :func:`newsfeed.publish` writes it
@@ -149,9 +157,12 @@ def render_feed(feed: Feed[Article], config: Config, format: FeedFormat) -> byte
 
     ``feed`` is a subscription feed of :func:`newsfeed.build_feeds`: an archive
     document (``feed.archive`` set) links to its neighbours, so it is rendered with
-    its feed by ``publish`` only (ValueError). Raises :class:`ValueError` for an
-    unknown format.
+    its feed by ``publish`` only (ValueError). Raises :class:`TypeError` for
+    arguments of the wrong type and :class:`ValueError` for an unknown format.
     """
+    _check_feed(feed)
+    expect("config", config, Config, "a newsfeed.Config")
+    expect("format", format, str, f"one of {', '.join(map(repr, FORMATS))}")
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(map(repr, FORMATS))}, not {format!r}")
     if feed.archive:
