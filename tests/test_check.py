@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from newsfeed import Config, publish
+from newsfeed.check import check_site, infer_site_url
 from newsfeed.cli import main
-from newsfeed.render.check import check_site, infer_site_url
 
 URL = "https://news.example.org/feeds/"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

@@ -343,7 +343,7 @@ def _show_config(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     """``newsfeed check``: re-validate a built site; exit 1 when anything is wrong."""
-    from newsfeed.render.check import check_site, feed_files
+    from newsfeed.check import check_site, feed_files
 
     out, site_url = args.out, args.site_url
     settings = resolve(out) if (out / "_config.yml").is_file() else None

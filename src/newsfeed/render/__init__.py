@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from newsfeed.arguments import expect
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed
-from newsfeed.render.history import archive_documents, prev_archive_link
+from newsfeed.render.archive import archive_documents, prev_archive_link
 from newsfeed.render.jsonfeed import render_json_feed
 from newsfeed.render.opml import render_opml
 from newsfeed.render.pages import (
