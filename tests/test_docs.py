@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import shutil
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from newsfeed import __version__
@@ -51,3 +54,24 @@ def test_readme_lists_every_config_key() -> None:
     start = text.index("<!-- config-keys:start -->\n") + len("<!-- config-keys:start -->\n")
     end = text.index("<!-- config-keys:end -->")
     assert text[start:end] == key_summary()
+
+
+def test_readme_python_examples_run(
+    tmp_path: Path,
+    seeds_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The README's Python examples are real code: a user can paste them and they work."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) == 2
+    shutil.copytree(seeds_dir, tmp_path / "source" / "_posts")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(blocks[0], "README.md", "exec"), {})
+    assert "1 posts published," in capsys.readouterr().out
+    assert (tmp_path / "public" / "rss.xml").is_file()
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    exec(compile(blocks[1], "README.md", "exec"), {})
+    assert "bytes of Atom" in capsys.readouterr().out
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == written  # nothing written

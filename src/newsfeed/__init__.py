@@ -1,6 +1,11 @@
 """newsfeed: publish a folder of Hexo news posts as valid RSS 2.0 and Atom 1.0 feeds.
 
-The public API is what ``__all__`` lists; every other module is private.
+The public API is exactly what ``__all__`` lists: the types (``Article``, ``Feed``,
+``FeedSet``, ``Image``, ``Problem``, ``LoadResult``, ``BuildReport``, ``Config``), the
+exception tree, and the functions ``load_config``, ``load_article``,
+``load_articles``, ``build_feeds``, ``render_feed`` and ``publish``. Every submodule
+(``newsfeed.build``, ``newsfeed.sources``, ...) is internal: it may change in any
+release (``docs/architecture.md`` describes them for the people who change newsfeed).
 """
 
 from __future__ import annotations
