@@ -24,7 +24,7 @@ from newsfeed.articles import Draft, finish, meta_from_raw
 from newsfeed.model import RawPost
 from newsfeed.normalize.text import strip_illegal_xml
 from newsfeed.render import feed_documents
-from newsfeed.sources import parse_post
+from newsfeed.sources.posts import parse_post
 from sitecheck import STRICT, URL
 
 CONFIG = Config(site_url=URL, limit=0)

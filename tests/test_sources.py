@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SourceError
-from newsfeed.files import find_posts
-from newsfeed.sources import (
+from newsfeed.sources.files import find_posts
+from newsfeed.sources.posts import (
     _ILLEGAL,
     _compose,
     _load_yaml,

@@ -34,7 +34,6 @@ from typing import TypeVar
 
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, NewsfeedError
-from newsfeed.files import find_posts
 from newsfeed.model import (
     Article,
     ArticleMeta,
@@ -48,7 +47,8 @@ from newsfeed.model import (
 )
 from newsfeed.normalize import dates, text, urls
 from newsfeed.normalize.slugs import slugify
-from newsfeed.sources import read_post
+from newsfeed.sources.files import find_posts
+from newsfeed.sources.posts import read_post
 
 __all__ = [
     "Draft",

@@ -1,4 +1,4 @@
-"""Read post files (found by :mod:`newsfeed.files`) into :class:`~newsfeed.model.RawPost`.
+"""Read post files (found by :mod:`newsfeed.sources.files`) into :class:`~newsfeed.model.RawPost`.
 
 The only module that imports python-frontmatter, PyYAML and charset-normalizer.
 

@@ -1,6 +1,6 @@
 """Find the post files of a source folder: the standard library only.
 
-Kept apart from :mod:`newsfeed.sources` (which reads them, with YAML) so that a
+Kept apart from :mod:`newsfeed.sources.posts` (which reads them, with YAML) so that a
 rebuild where nothing changed, which only ``stat()``s the files, loads no parser.
 """
 
