@@ -105,7 +105,7 @@ def find_hexo_site(path: Path) -> HexoSite | None:
     config_file = path / HEXO_CONFIG
     if not config_file.is_file():
         return None
-    from newsfeed.sources.posts import read_yaml_mapping  # YAML: only when there is a file
+    from newsfeed.sources.yaml_data import read_yaml_mapping  # YAML: only when there is a file
 
     data = read_yaml_mapping(config_file)
     source = _folder(data.get("source_dir"), "source")
@@ -363,7 +363,7 @@ def resolve(
 
     hexo = find_hexo_site(source) if source is not None else None
     if hexo is not None:
-        from newsfeed.sources.posts import read_yaml_mapping  # YAML: only when there is a file
+        from newsfeed.sources.yaml_data import read_yaml_mapping  # YAML: only when there is a file
 
         data = read_yaml_mapping(hexo.config_file)
         found, where = hexo_values(data)
