@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import frontmatter
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -15,8 +16,10 @@ from hypothesis import strategies as st
 
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SourceError
+from newsfeed.model import FrozenDict
 from newsfeed.sources.files import find_posts
-from newsfeed.sources.posts import _load_yaml, parse_post, read_post
+from newsfeed.sources.frontmatter import HexoHandler, Recovered, _load_yaml
+from newsfeed.sources.posts import parse_post, read_post
 from newsfeed.sources.quick_yaml import quick_yaml
 from newsfeed.sources.read import _ILLEGAL, _read_upto, clean_text, decode
 from newsfeed.sources.yaml_data import (
@@ -193,6 +196,66 @@ def test_empty_front_matter_gives_empty_meta() -> None:
     meta, body, _ = parse_post("\n\n---\n---\n\nbody")
     assert dict(meta) == {}
     assert body == "body"
+
+
+# -------------------------------------------------------------- python-frontmatter's seam
+
+HEXO_FORMS = [
+    "\n---\ntitle: a &amp; b\ntags: [x]\n---\n\nbody",
+    ';;;\n"title": "a &amp; b", "tags": ["x"]\n;;;\nbody',
+    '{"title": "a &amp; b", "tags": ["x"]}\n;;;\nbody',
+    "title: a &amp; b\ntags: [x]\n---\nbody",
+]
+
+
+@pytest.mark.parametrize("text", HEXO_FORMS)
+def test_hexo_handler_works_through_python_frontmatter(text: str) -> None:
+    """The Hexo handler is a real python-frontmatter handler: python-frontmatter's own
+    detection and parsing read each of Hexo's forms as newsfeed does."""
+    handler = HexoHandler()
+    assert frontmatter.detect_format(text, [handler]) is handler
+    assert frontmatter.parse(text, handler=handler) == ({"title": "a & b", "tags": ["x"]}, "body")
+    assert parse_post(text)[:2] == (FrozenDict({"title": "a & b", "tags": ["x"]}), "body")
+
+
+def test_hexo_handler_leaves_text_without_front_matter_alone() -> None:
+    """Through python-frontmatter, text without front matter stays all body, and an
+    opening line never closed is an error, not silently a body."""
+    handler = HexoHandler()
+    for text in ("<p>just html</p>", "Some text\n---\nmore text", "title: [a\n---\nbody"):
+        assert frontmatter.parse(text, handler=handler) == ({}, text)
+    assert frontmatter.detect_format("Some text\n---\nmore text", [handler]) is None
+    with pytest.raises(FrontMatterError, match="not closed"):
+        frontmatter.parse("---\ntitle: a\nbody", handler=handler)
+
+
+_META_KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
+    lambda key: key not in ("content", "handler")  # python-frontmatter's Post takes these
+)
+# Any text but HTML entities (decoded when read) and the characters reading drops.
+_META_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Cn"), blacklist_characters="&"), max_size=8
+)
+_META = st.dictionaries(
+    _META_KEYS,
+    st.recursive(
+        st.none() | _META_TEXT,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_META_KEYS, inner, max_size=3),
+        max_leaves=6,
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_META)
+def test_hexo_handler_export_is_read_back(meta: dict[str, object]) -> None:
+    """What python-frontmatter writes with the Hexo handler (JSON between ;;; lines) is
+    read back as it was, by python-frontmatter and by newsfeed."""
+    handler = HexoHandler()
+    text = frontmatter.dumps(frontmatter.Post("body", **meta), handler=handler)
+    assert frontmatter.loads(text, handler=handler).metadata == meta
+    assert parse_post(text)[:2] == (FrozenDict(meta), "body")
 
 
 @pytest.mark.parametrize(
@@ -532,9 +595,10 @@ def _loaded(fm: str) -> object:
     """What reading front matter makes of ``fm`` (the quick path, else the parser, else
     recovery): ``(data, recovered)``, or the error."""
     try:
-        return _load_yaml(fm)
+        data = _load_yaml(fm)
     except FrontMatterError as exc:
         return f"{type(exc).__name__}: {exc}"
+    return data, isinstance(data, Recovered)
 
 
 _ODD = [*" :#'\"-[]{},&*!|>%@`~?\\\t", "\u2028", "\x85", "\ufeff", "\xa0", "\u3000", "中", "&amp;"]
