@@ -116,6 +116,8 @@ STRUCTURE = [
     Case("empty-file", one(b""), "skipped", reported="empty"),
     Case("blank-file", one(" \n\r\n\t\n"), "skipped", reported="empty"),
     Case("bom-only", one(codecs.BOM_UTF8), "skipped", reported="empty"),
+    Case("del-byte-only", one(b"\x7f"), "skipped", reported="empty"),
+    Case("c1-and-no-break-spaces-only", one("\x80\x9f\xa0\u3000\n"), "skipped", "empty"),
     Case("no-front-matter", one("<p>only a body</p>"), "published", reported="title", title="post"),
     Case(
         "unterminated-yaml", one("---\ntitle: x\ndate: 2021-01-01\n<p>b</p>"), "skipped", "closed"

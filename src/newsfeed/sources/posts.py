@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from newsfeed.chars import is_blank
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import FrozenDict, RawPost
@@ -31,7 +32,6 @@ from newsfeed.sources.yaml_data import FrontMatterError
 
 __all__ = ["parse_post", "read_meta", "read_post"]
 
-_BLANK = re.compile("[\\s\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*")
 # A line that may be a separator once cleaned (read_meta's candidate ends of front matter).
 _RAW_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|;{3,})", re.MULTILINE)
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
@@ -54,12 +54,7 @@ def read_post(
     mapping, not closed, or too large/deep/aliased.
     """
     source, data, mtime = read_bytes(path, root, config, source)
-    raw = decode_raw(data, config.encoding)
-    check_text(raw, source)
-    text = clean_text(raw)
-    if not text.strip():
-        # A crawler that died mid-write; publishing it would give an item with nothing in it.
-        raise ArticleError(source, "", "the file is empty")
+    text = clean_text(_text(data, source, config))
     meta, body, recovered = _parse(text, source, _handler(config.max_front_matter_chars))
     return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
 
@@ -76,10 +71,7 @@ def read_meta(
     """
     source, data, mtime = read_bytes(path, root, config, source)
     digest = hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
-    text = decode_raw(data, config.encoding)
-    if _BLANK.fullmatch(text):
-        raise ArticleError(source, "", "the file is empty")
-    check_text(text, source)
+    text = _text(data, source, config)
     meta, _ = _front(text, source, _handler(config.max_front_matter_chars), _split_prefix)
     raw = RawPost(
         source=source,
@@ -89,6 +81,17 @@ def read_meta(
         recovered=isinstance(meta, Recovered),
     )
     return raw, digest
+
+
+def _text(data: bytes, source: str, config: Config) -> str:
+    """The text of a post file's bytes, not yet cleaned; both phases refuse the same
+    files: blank ones (:func:`newsfeed.chars.is_blank`), then binary ones."""
+    text = decode_raw(data, config.encoding)
+    if is_blank(text):
+        # A crawler that died mid-write; publishing it would give an item with nothing in it.
+        raise ArticleError(source, "", "the file is empty")
+    check_text(text, source)
+    return text
 
 
 def _split_prefix(text: str, handler: HexoHandler) -> tuple[str, str] | None:

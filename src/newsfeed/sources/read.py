@@ -14,6 +14,7 @@ import os
 import re
 from pathlib import Path
 
+from newsfeed.chars import DISCOURAGED_CONTROLS_CHARS, XML_ILLEGAL_CHARS
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 
@@ -33,12 +34,12 @@ BINARY_SHARE = 0.1
 _NOT_TEXT = re.compile("[\ufffd\x00-\x08\x0e-\x1f]")
 _GB_LEEWAY = 0.1
 
-# XML-illegal characters, and the C1 controls XML 1.0 (2.2) discourages: in a post they
-# are mojibake, feedparser turns them into cp1252 letters and validators flag them.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# What reading drops from a post: the XML-illegal characters (lone surrogates become
+# U+FFFD first) and the discouraged controls.
+_DROPPED = re.compile(f"[{XML_ILLEGAL_CHARS}{DISCOURAGED_CONTROLS_CHARS}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Anything clean_text changes: a CR, an illegal character, a lone surrogate.
-_UNCLEAN = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff\ud800-\udfff]")
+# Anything clean_text changes: a CR, or a character it drops or replaces.
+_UNCLEAN = re.compile(f"[\r{XML_ILLEGAL_CHARS}{DISCOURAGED_CONTROLS_CHARS}]")
 
 
 def read_bytes(
@@ -155,15 +156,15 @@ def _guess(data: bytes) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Normalize line ends to LF, drop XML-1.0-illegal characters (keeping tab and
-    newline) and C1 controls, and replace lone surrogates with U+FFFD."""
+    """Normalize line ends to LF, replace lone surrogates with U+FFFD (a pair of them
+    becomes the character it encodes), and drop the other XML-illegal characters and
+    the discouraged controls (:mod:`newsfeed.chars`)."""
     if _UNCLEAN.search(text) is None:  # nearly always: one scan instead of four
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ILLEGAL.sub("", text)
     if _SURROGATE.search(text):
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
+    return _DROPPED.sub("", text)
 
 
 def clean_scalar(raw: str) -> str:
