@@ -69,6 +69,12 @@ def bomb(levels: int = 9) -> str:
     return "---\ntitle: boom\n" + "\n".join(lines) + "\n---\nbody"
 
 
+def key_bomb(levels: int = 40) -> str:
+    """A bomb used as a mapping key: 2**levels items once built."""
+    lists = ", ".join(f"&a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, levels))
+    return f"---\ntitle: boom\n? [&a0 [x, x], {lists}]\n: v\n---\nbody"
+
+
 def deep_block(depth: int) -> str:
     return "---\ntitle: deep\n" + "".join("  " * i + "a:\n" for i in range(depth)) + "---\nb"
 
@@ -130,6 +136,7 @@ STRUCTURE = [
         "front-matter-only", one("---\ntitle: t\ndate: 2021-01-01\n---\n"), "published", title="t"
     ),
     Case("billion-laughs", one(bomb()), "skipped", reported="alias"),
+    Case("alias-bomb-as-a-key", one(key_bomb()), "skipped", reported="alias"),
     Case(
         "scalar-alias-inflation",
         one("---\ntitle: &t " + "x" * 5000 + "\n" + "".join(f"k{i}: *t\n" for i in range(500))),

@@ -289,6 +289,26 @@ def test_yaml_alias_bomb_is_rejected() -> None:
         parse_post("---\n" + "\n".join(lines) + "\n---\nbody")
 
 
+# Each list holds the one before twice: 2**40 items once built, in 400 characters.
+KEY_BOMB = "[&a0 [x, x], " + ", ".join(f"&a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 40)) + "]"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (f"---\ntitle: t\n? {KEY_BOMB}\n: v\n---\nbody", "aliases"),
+        (f"---\ntitle: t\nbroken: [\nk: {{? {KEY_BOMB} : v}}\n---\nbody", "aliases"),
+        (f"---\n- {{? {KEY_BOMB} : v}}\n---\nbody", "not a list"),
+    ],
+    ids=["key", "key-in-recovered-line", "key-in-a-list"],
+)
+def test_alias_bomb_in_a_key_is_rejected(text: str, words: str) -> None:
+    """A list used as a mapping key is bounded like any value: an alias bomb there would
+    cost time and memory exponential in its length (hanging the build)."""
+    with pytest.raises(ArticleError, match=words):
+        parse_post(text)
+
+
 def test_scalar_alias_inflation_is_rejected() -> None:
     """Thousands of aliases to one long string would blow up the metadata size."""
     text = "---\na: &x " + "y" * 1000 + "\n" + "".join(f"k{i}: *x\n" for i in range(2000))

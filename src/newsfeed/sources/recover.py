@@ -51,27 +51,27 @@ def recover(fm: str) -> dict[str, object]:
                 parts[-1] = f"{parts[-1]} {stripped}".strip()
         elif not stripped.startswith("#"):
             parts.append(stripped)
-    return {name: _value(parts, name in lists) for name, parts in entries.items()}
+    return {name: _value(parts, name in lists, fm) for name, parts in entries.items()}
 
 
-def _value(parts: list[str], is_list: bool) -> object:
-    """The value of one recovered key from its lines."""
+def _value(parts: list[str], is_list: bool, fm: str) -> object:
+    """The value of one recovered key from its lines (of front matter ``fm``)."""
     if is_list:
-        return [_recover_value(p) for p in parts]
+        return [_recover_value(p, fm) for p in parts]
     if not parts:
         return None
     if _BLOCK_INDICATOR.fullmatch(parts[0]):
         joiner = "\n" if parts[0].startswith("|") else " "
         return joiner.join(parts[1:])
-    return _recover_value(" ".join(parts))
+    return _recover_value(" ".join(parts), fm)
 
 
-def _recover_value(value: str) -> object:
+def _recover_value(value: str, fm: str) -> object:
     value = value.strip()
     if not value:
         return None
     if value[0] in _QUOTES + "[{":
-        loaded = load_yaml_value(value)
+        loaded = load_yaml_value(value, fm)
         wanted = {"[": list, "{": dict}.get(value[0], str)
         if isinstance(loaded, wanted):
             return loaded

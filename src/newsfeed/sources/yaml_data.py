@@ -73,10 +73,6 @@ class _StringLoader(_YAML_BASE):  # type: ignore[misc]
             return _NULL_TAG if value in NULL_WORDS else _STR_TAG
         return str(super().resolve(kind, value, implicit))
 
-    def get_single_data(self) -> Any:
-        node = self.get_single_node()
-        return None if node is None else _plain_node(node, {})
-
 
 _StringLoader.yaml_implicit_resolvers = {
     first: kept
@@ -136,7 +132,7 @@ def load_yaml(fm: str) -> dict[str, object]:
     if node is None:
         return {}
     if not isinstance(node, yaml.MappingNode):
-        kind = kind_of(_plain_node(node, {}))
+        kind = _node_kind(node)
         raise FrontMatterError(f"front matter must be a mapping of keys to values, not {kind}")
     # Straight from the node tree to plain data: one walk, with the same limits.
     return to_plain_mapping(node, fm)
@@ -154,16 +150,25 @@ def load_yaml_strict(fm: str) -> dict[str, object] | None:
     return to_plain_mapping(node, fm)
 
 
-def load_yaml_value(text: str) -> object:
-    """Plain data of one YAML value (scalars unescaped later, by the walk); None when
-    it is not valid YAML."""
-    loader = _StringLoader(text)
+def load_yaml_value(text: str, fm: str) -> object:
+    """Plain data of one YAML value of front matter ``fm``, its scalars as written
+    (unescaped later, by the walk); None when it is not valid YAML. Raises
+    :class:`FrontMatterError` beyond the walk's limits for ``fm``."""
     try:
-        return loader.get_single_data()
+        node = _compose(text)
     except (yaml.YAMLError, ValueError, RecursionError):
         return None
-    finally:
-        loader.dispose()
+    if node is None:
+        return None
+    _bounded(node, fm)  # first, so that building the data is bounded too
+    return _plain_node(node, {})
+
+
+def _node_kind(node: yaml.Node) -> str:
+    """:func:`kind_of` the data a list or scalar node stands for, without building it."""
+    if isinstance(node, yaml.ScalarNode):
+        return kind_of(None if node.tag == _NULL_TAG else node.value)
+    return kind_of([])
 
 
 def kind_of(data: object) -> str:
@@ -234,7 +239,8 @@ class _Walk:
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 key = None if key_node.tag == _NULL_TAG else key_node.value
-            else:  # a list or mapping as a key: its text, as _plain_node gives it
+            else:  # a list or mapping as a key: its text, as _plain_node gives it, once
+                self.node(key_node, depth + 1)  # walked like any value: within the limits
                 key = repr(_plain_node(key_node, {}))
             mapping[self.key(key)] = self.node(value_node, depth + 1)
         return mapping
@@ -266,15 +272,21 @@ def to_plain_mapping(data: dict[Any, Any] | yaml.MappingNode, fm: str) -> dict[s
     """Plain data of a loaded mapping (or of a YAML mapping node), bounded: raises
     :class:`FrontMatterError` beyond the limits (see the module's doc). ``fm`` is the
     text it was loaded from."""
+    plain = _bounded(data, fm)
+    assert isinstance(plain, dict)
+    return plain
+
+
+def _bounded(data: object, fm: str) -> object:
+    """Plain data of loaded data or of a YAML node, in one walk bounded for front
+    matter ``fm``."""
     walk = _Walk(max_chars=len(fm) + 1024)
     try:
-        plain = walk.node(data, 0) if isinstance(data, yaml.Node) else walk.value(data, 0)
+        return walk.node(data, 0) if isinstance(data, yaml.Node) else walk.value(data, 0)
     except _Limit as exc:
         raise FrontMatterError(str(exc)) from exc
     except RecursionError as exc:
         raise FrontMatterError(_NESTED) from exc
-    assert isinstance(plain, dict)
-    return plain
 
 
 # ---------------------------------------------------------------------------- site config
