@@ -563,6 +563,38 @@ def test_billion_laughs_is_refused_with_bounded_memory(tmp_path: Path) -> None:
     assert maxrss_kib < 512 * 1024, maxrss_kib
 
 
+def test_alias_bomb_in_config_yml_is_one_short_line_with_bounded_memory(tmp_path: Path) -> None:
+    """A billion-laughs `_config.yml` is refused before it is built: exit 2, one short
+    line naming the file, a few dozen MB (it took 24 s and 1.3 GB, and printed a 52 MB
+    error, when its lists were built and shown)."""
+    site = tmp_path / "site"
+    write_posts(site / "source" / "_posts", {NAME: post()})
+    config = bomb().removeprefix("---\n").removesuffix("\n---\nbody")
+    (site / "_config.yml").write_text(config + "\nfeed:\n  limit: *a8\n", encoding="utf-8")
+    code = (
+        "import resource, sys\n"
+        "from newsfeed.cli import main\n"
+        "code = main(['build', sys.argv[1]])\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(code, rss)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(site)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    exit_code, maxrss_kib = map(int, result.stdout.split())
+    assert exit_code == 2
+    assert result.stderr.splitlines() == [
+        "newsfeed: configuration error: _config.yml: the file uses YAML aliases to repeat "
+        "a list or mapping; write the values out instead"
+    ]
+    assert maxrss_kib < 256 * 1024, maxrss_kib
+    assert not (site / "public").exists()
+
+
 # ---------------------------------------------------------------- sanitized content, end to end
 
 RSS_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"

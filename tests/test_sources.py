@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError, SourceError
+from newsfeed.errors import ArticleError, ConfigError, SourceError
 from newsfeed.model import FrozenDict
 from newsfeed.sources.files import find_posts
 from newsfeed.sources.frontmatter import HexoHandler, Recovered, _load_yaml
@@ -27,6 +27,7 @@ from newsfeed.sources.yaml_data import (
     _compose,
     _plain_node,
     load_yaml,
+    read_yaml_mapping,
     to_plain_mapping,
 )
 
@@ -307,6 +308,16 @@ def test_alias_bomb_in_a_key_is_rejected(text: str, words: str) -> None:
     cost time and memory exponential in its length (hanging the build)."""
     with pytest.raises(ArticleError, match=words):
         parse_post(text)
+
+
+def test_config_yml_keeps_types_and_scalar_aliases(tmp_path: Path) -> None:
+    """A `_config.yml` naming one value twice through an alias still loads, typed as
+    Hexo reads it (only lists and mappings repeated through aliases are refused)."""
+    path = _write(tmp_path / "_config.yml", "title: &t Blog\nsubtitle: *t\nper_page: 10\n")
+    assert read_yaml_mapping(path) == {"title": "Blog", "subtitle": "Blog", "per_page": 10}
+    _write(path, "defaults: &d {limit: 5}\nfeed: *d\n")
+    with pytest.raises(ConfigError, match=r"_config\.yml: the file uses YAML aliases"):
+        read_yaml_mapping(path)
 
 
 def test_scalar_alias_inflation_is_rejected() -> None:

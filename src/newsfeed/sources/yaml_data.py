@@ -189,7 +189,8 @@ class _Walk:
     """Turns loaded front matter (plain data, or a YAML node tree) into plain data in
     one bounded walk."""
 
-    def __init__(self, max_chars: int) -> None:
+    def __init__(self, max_chars: int, subject: str = "front matter") -> None:
+        self.subject = subject
         self.nodes = 0
         self.chars = 0
         self.max_chars = max_chars
@@ -198,19 +199,16 @@ class _Walk:
     def count(self) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Limit(f"front matter is too large: more than {MAX_NODES:,} values")
+            raise _Limit(f"{self.subject} is too large: more than {MAX_NODES:,} values")
 
     def value(self, value: object, depth: int) -> object:
         self.count()
         if isinstance(value, dict | list | tuple | set | frozenset):
             if depth > MAX_DEPTH:
-                raise _Limit(f"front matter is nested deeper than {MAX_DEPTH} levels")
+                raise _Limit(f"{self.subject} is nested deeper than {MAX_DEPTH} levels")
             if value:
                 if id(value) in self.seen:
-                    raise _Limit(
-                        "front matter uses YAML aliases to repeat a list or mapping; "
-                        "write the values out instead"
-                    )
+                    raise _Limit(self.repeated())
                 self.seen.add(id(value))
             if isinstance(value, dict):
                 return {self.key(k): self.value(v, depth + 1) for k, v in value.items()}
@@ -225,13 +223,10 @@ class _Walk:
         if isinstance(node, yaml.ScalarNode):
             return None if node.tag == _NULL_TAG else self.text(node.value)
         if depth > MAX_DEPTH:
-            raise _Limit(f"front matter is nested deeper than {MAX_DEPTH} levels")
+            raise _Limit(f"{self.subject} is nested deeper than {MAX_DEPTH} levels")
         if node.value:
             if id(node) in self.seen:  # an alias of a list or mapping met before
-                raise _Limit(
-                    "front matter uses YAML aliases to repeat a list or mapping; "
-                    "write the values out instead"
-                )
+                raise _Limit(self.repeated())
             self.seen.add(id(node))
         if isinstance(node, yaml.SequenceNode):
             return [self.node(child, depth + 1) for child in node.value]
@@ -245,6 +240,12 @@ class _Walk:
             mapping[self.key(key)] = self.node(value_node, depth + 1)
         return mapping
 
+    def repeated(self) -> str:
+        return (
+            f"{self.subject} uses YAML aliases to repeat a list or mapping; "
+            "write the values out instead"
+        )
+
     def key(self, key: object) -> str:
         self.nodes += 1
         return "" if key is None else self.text(_scalar_text(key))
@@ -252,7 +253,9 @@ class _Walk:
     def text(self, raw: str) -> str:
         self.chars += len(raw)
         if self.chars > self.max_chars:
-            raise _Limit("front matter expands to far more text than it contains (YAML aliases?)")
+            raise _Limit(
+                f"{self.subject} expands to far more text than it contains (YAML aliases?)"
+            )
         return clean_scalar(raw)
 
 
@@ -299,7 +302,9 @@ def read_yaml_mapping(path: Path) -> dict[str, object]:
     bool), as Hexo itself reads them; the loader is the same safe one (no tags that
     build objects). An empty file is an empty mapping. Raises :class:`ConfigError`
     (key: the file name) with the line and column of a syntax error, or when the
-    file cannot be read or is not a mapping.
+    file cannot be read or is not a mapping, or is beyond the limits front matter has
+    (:data:`MAX_DEPTH`, :data:`MAX_NODES`, no list or mapping repeated through an
+    alias: an alias bomb is refused before it is built, in one short line).
     """
     name = Path(path).name
     try:
@@ -307,15 +312,32 @@ def read_yaml_mapping(path: Path) -> dict[str, object]:
     except OSError as exc:
         raise ConfigError(name, f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
-        data = yaml.load(text, Loader=_YAML_BASE)  # a safe loader (C or Python)
+        data = _load_config(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(name, f"invalid YAML{where}: {exc.problem}", str(path)) from exc
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise ConfigError(name, f"invalid YAML: {exc}", str(path)) from exc
+    except _Limit as exc:
+        raise ConfigError(name, str(exc), str(path)) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(name, f"must be a mapping, not {kind_of(data)}", str(path))
     return {str(key): value for key, value in data.items()}
+
+
+def _load_config(text: str) -> object:
+    """The data of a YAML configuration file, typed (a safe loader, C or Python); the
+    node tree is walked first, so that a list or mapping repeated through an alias (an
+    alias bomb) is refused before anything is built."""
+    loader = _YAML_BASE(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _Walk(max_chars=len(text) + 1024, subject="the file").node(node, 0)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
