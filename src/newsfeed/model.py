@@ -23,6 +23,7 @@ __all__ = [
     "ArticleMeta",
     "Body",
     "BuildReport",
+    "Draft",
     "Feed",
     "FeedKind",
     "FrozenDict",
@@ -139,6 +140,17 @@ class PostKey:
     tags: tuple[str, ...]
     published: datetime
     guid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A post left out because its front matter says ``published: false``.
+
+    An outcome of reading a post, as a :class:`PostKey` is, not an error: the build
+    counts drafts (``BuildReport.drafts``) and reports nothing about them.
+    """
+
+    source: str
 
 
 class Selectable(Protocol):
