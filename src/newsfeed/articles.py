@@ -40,12 +40,12 @@ from newsfeed.model import (
     ArticleMeta,
     Body,
     Draft,
-    FrozenDict,
     Image,
     LoadResult,
     PostKey,
     Problem,
     RawPost,
+    freeze_mapping,
 )
 from newsfeed.normalize import dates, text, urls
 from newsfeed.normalize.slugs import slugify
@@ -439,7 +439,7 @@ def meta_from_key(
         # The :id permalink token comes from the post's own guid, before any dedupe.
         hint = hashlib.sha1(_guid(raw, ctx).encode()).hexdigest()[:8]
         link = _link(raw, ctx, published, key.categories, hint)
-        extra = FrozenDict({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
+        extra = freeze_mapping({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
         description = _scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
         meta = ArticleMeta(
             source=raw.source,

@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from newsfeed.model import ArticleMeta, Body, FrozenDict, Image, PostKey, Problem
+from newsfeed.model import ArticleMeta, Body, FrozenDict, Image, PostKey, Problem, freeze_mapping
 
 __all__ = [
     "CACHE_NAME",
@@ -303,7 +303,7 @@ def _problem(problem: Problem) -> list[str]:
     return [problem.path, problem.field, problem.message, problem.severity, problem.action]
 
 
-_NO_EXTRA = FrozenDict()
+_NO_EXTRA = freeze_mapping({})
 _SHARED: dict[Any, Any] = {}
 _MAX_SHARED = 100_000
 
@@ -383,7 +383,14 @@ def encode_post(meta: ArticleMeta, problems: Iterable[Problem], body: Body) -> s
         "i": [_image(i) for i in body.images],
         "t": body.text,
     }
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def _plain(value: object) -> object:
+    """JSON for what ``json`` does not know: the mappings of a frozen ``extra``."""
+    if isinstance(value, FrozenDict):
+        return dict(value)
+    raise TypeError(f"cannot store {type(value).__name__} in the cache")
 
 
 def decode_post(text: str) -> tuple[ArticleMeta, list[Problem], Body]:
@@ -409,7 +416,7 @@ def decode_post(text: str) -> tuple[ArticleMeta, list[Problem], Body]:
             front_image=front,
             front_thumbnail=front if thumbnail == image else _unimage(thumbnail),
             description=description,
-            extra=FrozenDict(extra) if extra else _NO_EXTRA,
+            extra=freeze_mapping(extra) if extra else _NO_EXTRA,
         )
         problems = [Problem(*p) for p in data["p"]]
         images = tuple(i for i in (_unimage(x) for x in data["i"]) if i is not None)
