@@ -23,6 +23,8 @@ from typing import Any
 
 from lxml import etree, html
 
+from newsfeed.feeds import output_url
+
 __all__ = ["Finding", "check_site", "feed_files", "infer_site_url"]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -54,10 +56,6 @@ def feed_files(out: Path) -> list[str]:
             if name.endswith(SUFFIXES) and not name.startswith("."):
                 found.append((Path(folder) / name).relative_to(out).as_posix())
     return sorted(found)
-
-
-def _file_url(site_url: str, relpath: str) -> str:
-    return site_url + urllib.parse.quote(relpath, safe="/")
 
 
 def _self_link(root: Any) -> str | None:
@@ -251,6 +249,6 @@ def check_site(out: str | Path, site_url: str | None = None) -> list[Finding]:
         href = _self_link(root)
         if href is None:
             c.add(root, "no self link")
-        elif base and href != _file_url(base, relpath):
-            c.add(root, f"self link {href!r} is not this file's URL {_file_url(base, relpath)!r}")
+        elif base and href != output_url(base, relpath):
+            c.add(root, f"self link {href!r} is not this file's URL {output_url(base, relpath)!r}")
     return findings
