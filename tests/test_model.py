@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import pickle
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 
 from newsfeed import Config, build_feeds, load_articles
 from newsfeed.articles import meta_from_raw
+from newsfeed.cli import main
+from newsfeed.errors import ArticleError
 from newsfeed.model import ArticleMeta, FrozenDict, RawPost, freeze
 
 FRONT = """---
@@ -114,3 +117,31 @@ def test_freeze_keeps_the_data(value: object) -> None:
     frozen = freeze(value)
     assert _thaw(frozen) == value and not _mutable_inside(frozen)
     assert freeze(frozen) == frozen and hash(frozen) == hash(freeze(_thaw(frozen)))
+
+
+def test_a_problem_reads_the_same_in_the_terminal_the_report_and_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user finds the same post, field, reason and outcome wherever a problem is shown."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text("---\ntitle: A\ndate: Invalid Date\n---\nx\n", encoding="utf-8")
+    (src / "c.md").write_text("---\ntitle: C\ndate: 2021-01-01\nupdated: nope\n---\nx\n", "utf-8")
+    report = tmp_path / "report.json"
+    out = str(tmp_path / "out")
+    argv = ["build", str(src), "-o", out, "--no-cache", "--set", "date_policy=skip"]
+    main([*argv, "-q", "--report", str(report)])
+    skipped = "error: a.md: date: 'Invalid Date' is not a date (skipped)"
+    assert capsys.readouterr().err.splitlines() == [skipped]  # -q: only what was skipped
+    main([*argv, "-v"])
+    warned = "warning: c.md: updated: 'nope' is not a date (used the published date)"
+    assert capsys.readouterr().err.splitlines() == [skipped, warned]
+    first = json.loads(report.read_text("utf-8"))["problems"][0]
+    assert first == {
+        "path": "a.md",
+        "field": "date",
+        "severity": "error",
+        "reason": "'Invalid Date' is not a date",
+        "action": "skipped",
+    }
+    assert str(ArticleError("a.md", "date", "'Invalid Date' is not a date")) in skipped

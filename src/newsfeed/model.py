@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Literal, Protocol, TypeVar
 
+from newsfeed.errors import locate
+
 __all__ = [
     "Article",
     "ArticleMeta",
@@ -151,6 +153,10 @@ class Problem:
     - ``field``: the front-matter field at fault, ``""`` for the whole file.
     - ``severity``: ``"error"`` means the post was skipped; ``"warning"`` means it
       was published with the fallback named in ``action``.
+
+    ``str()`` is ``path: field: message (action)`` (the place as an
+    :class:`~newsfeed.errors.ArticleError` names it), for logs, whose level says the
+    severity; :meth:`line` adds the severity, as the command line lists problems.
     """
 
     path: str
@@ -160,8 +166,11 @@ class Problem:
     action: str
 
     def __str__(self) -> str:
-        where = f"{self.path}: {self.field}" if self.field else self.path
-        return f"{where}: {self.message} ({self.action})"
+        return f"{locate(self.path, self.field)}: {self.message} ({self.action})"
+
+    def line(self) -> str:
+        """``error: a.md: date: 'x' is not a date (skipped)``: the problem on one line."""
+        return f"{self.severity}: {self}"
 
 
 @dataclass(frozen=True, slots=True)
