@@ -83,7 +83,7 @@ def infer_site_url(out: Path) -> str | None:
         except (etree.XMLSyntaxError, OSError):
             continue
         href = _self_link(root)
-        tail = urllib.parse.quote(relpath, safe="/")
+        tail = output_url("", relpath)  # the file's URL path under site_url
         if href and href.endswith("/" + tail):
             return href[: -len(tail)]
     return None
