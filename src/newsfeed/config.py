@@ -193,6 +193,10 @@ class Config:
             raise ConfigError("site_url", "must be an absolute http(s) URL", self.site_url)
         if not self.site_url.endswith("/"):
             object.__setattr__(self, "site_url", self.site_url + "/")
+        self._check_values()
+        self._check_paths()
+
+    def _check_values(self) -> None:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -227,6 +231,17 @@ class Config:
                 raise ConfigError(
                     "image_deny", f"invalid regular expression: {exc}", pattern
                 ) from exc
+        if self.icon is not None and not self.icon.strip():
+            raise ConfigError("icon", "must not be empty (leave it unset instead)", self.icon)
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError as exc:
+                raise ConfigError("encoding", "unknown encoding", self.encoding) from exc
+
+    def _check_paths(self) -> None:
         for name in ("category_dir", "tag_dir"):
             value = getattr(self, name)
             parts = value.strip("/").split("/")
@@ -241,15 +256,6 @@ class Config:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path
             )
-        if self.icon is not None and not self.icon.strip():
-            raise ConfigError("icon", "must not be empty (leave it unset instead)", self.icon)
-        if self.encoding is not None:
-            import codecs
-
-            try:
-                codecs.lookup(self.encoding)
-            except LookupError as exc:
-                raise ConfigError("encoding", "unknown encoding", self.encoding) from exc
 
     @property
     def tz(self) -> ZoneInfo:

@@ -102,13 +102,28 @@ def output_url(site_url: str, relpath: str) -> str:
     return site_url + urllib.parse.quote(relpath, safe="/")
 
 
+_Key = tuple[FeedKind, tuple[str, ...]]
+
+
 def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], list[Problem]]:
     """Lay out every feed and select its items. Returns the feeds and layout problems.
 
     Feeds come in a fixed order: the site-wide feed, then categories, then tags,
     each sorted by output path.
     """
-    members: dict[tuple[FeedKind, tuple[str, ...]], list[T]] = defaultdict(list)
+    members, everything = _members(articles)
+    slug_of, problems = _paths(members, config)
+    feeds: list[Feed[T]] = [_feed(config, "site", (), (), everything)]
+    for kind in ("category", "tag"):
+        keys = [k for k in members if k[0] == kind]
+        for k in sorted(keys, key=lambda k: slug_of[k]):
+            feeds.append(_feed(config, kind, k[1], slug_of[k], members[k]))
+    return feeds, problems
+
+
+def _members(articles: Iterable[T]) -> tuple[dict[_Key, list[T]], list[T]]:
+    """The articles of every category node and tag (names in NFC), and all of them."""
+    members: dict[_Key, list[T]] = defaultdict(list)
     everything: list[T] = []
     # Posts share a few category paths and tags: the category nodes of each distinct
     # set of paths, and the NFC form of each tag, are worked out once.
@@ -130,10 +145,17 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
                 nfc[tag] = unicodedata.normalize("NFC", tag)
         for tag in {nfc[t] for t in article.tags}:
             members[("tag", (tag,))].append(article)
+    return members, everything
 
+
+def _paths(
+    members: Mapping[_Key, Sequence[Selectable]], config: Config
+) -> tuple[dict[_Key, tuple[str, ...]], list[Problem]]:
+    """The output path of every category node and tag; paths that collide (after case
+    folding) are told apart by a short hash and reported."""
     problems: list[Problem] = []
     taken: dict[str, tuple[str, ...]] = {}
-    slug_of: dict[tuple[FeedKind, tuple[str, ...]], tuple[str, ...]] = {}
+    slug_of: dict[_Key, tuple[str, ...]] = {}
     for kind, names in sorted(members, key=lambda k: (k[0], len(k[1]), k[1])):
         base = config.category_dir if kind == "category" else config.tag_dir
         mapping = config.category_map if kind == "category" else config.tag_map
@@ -147,10 +169,9 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
             other = taken[key]
             segment = f"{segment}-{short_hash(category_label(names))}"
             path = (*parent, segment)
-            first = members[(kind, names)][0].source
             problems.append(
                 Problem(
-                    first,
+                    members[(kind, names)][0].source,
                     "categories" if kind == "category" else "tags",
                     f"{kind} {category_label(names)!r} lands on the same path as "
                     f"{category_label(other)!r}",
@@ -161,13 +182,7 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
             key = "/".join(path).casefold()
         taken[key] = names
         slug_of[(kind, names)] = path
-
-    feeds: list[Feed[T]] = [_feed(config, "site", (), (), everything)]
-    for kind in ("category", "tag"):
-        keys = [k for k in members if k[0] == kind]
-        for k in sorted(keys, key=lambda k: slug_of[k]):
-            feeds.append(_feed(config, kind, k[1], slug_of[k], members[k]))
-    return feeds, problems
+    return slug_of, problems
 
 
 def _feed(
