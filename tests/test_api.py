@@ -261,8 +261,9 @@ def test_load_config_names_bad_keys_and_missing_paths(clean_env: Path) -> None:
     toml.write_text("limt = 3\n", "utf-8")
     with pytest.raises(ConfigError, match="did you mean 'limit'"):
         load_config(toml)
-    with pytest.raises(SourceError, match="nope"):
+    with pytest.raises(SourceError, match="nope") as info:
         load_config(clean_env / "nope")
+    assert info.value.path == str(clean_env / "nope")
 
 
 # ------------------------------------------------------------------ argument types

@@ -19,9 +19,13 @@ from newsfeed.site import LOCK_NAME, MANIFEST_NAME, open_site, stage
 def test_two_documents_claiming_one_path_fail_the_build(tmp_path: Path) -> None:
     """Two outputs of one file (a slug clash, a bad site_rss_path) never silently overwrite."""
     out = tmp_path / "out"
-    with pytest.raises(SiteError, match=re.escape("'news/rss.xml'")), open_site(out) as site:
+    with (
+        pytest.raises(SiteError, match=re.escape("'news/rss.xml'")) as info,
+        open_site(out) as site,
+    ):
         site.adopt(stage(out, "news/rss.xml", b"first"))
         site.adopt(stage(out, "news/rss.xml", b"second"))
+    assert info.value.path == str(out / "news" / "rss.xml")
     assert not (out / "news" / "rss.xml").exists()  # the failed build wrote nothing
     assert [p.name for p in out.rglob("*") if p.is_file()] == [".newsfeed.lock"]
 

@@ -18,7 +18,6 @@ from newsfeed.config import Config
 from newsfeed.errors import (
     ArticleError,
     ConfigError,
-    FeedError,
     NewsfeedError,
     SiteError,
     SourceError,
@@ -65,7 +64,6 @@ __all__ = [
     "Config",
     "ConfigError",
     "Feed",
-    "FeedError",
     "FeedSet",
     "Image",
     "LoadResult",

@@ -35,22 +35,22 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError, NewsfeedError
+from newsfeed.errors import ArticleError, DateValueError, NewsfeedError
 from newsfeed.model import (
     Article,
     ArticleMeta,
     Body,
-    FrozenDict,
+    Draft,
     Image,
     PostKey,
     Problem,
     RawPost,
+    freeze_mapping,
 )
 from newsfeed.normalize import dates, text, urls
 from newsfeed.normalize.slugs import slugify
 
 __all__ = [
-    "Draft",
     "clean",
     "complete",
     "dedupe_guids",
@@ -99,10 +99,6 @@ FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
 
 T = TypeVar("T")
 K = TypeVar("K", PostKey, ArticleMeta)
-
-
-class Draft(NewsfeedError):
-    """The post is a draft (``published: false``); it is skipped and counted."""
 
 
 @dataclass
@@ -244,10 +240,10 @@ def _date(raw: RawPost, ctx: _Context, key: str, now: datetime) -> datetime | No
         return None
     try:
         if value is None:
-            raise dates.DateValueError("no date")
+            raise DateValueError("no date")
         parsed = dates.parse_date(value, ctx.config.tz)
         dates.check_plausible(parsed, now)
-    except dates.DateValueError as exc:
+    except DateValueError as exc:
         if key == "updated":
             ctx.warn(key, str(exc), "used the published date")
             return None
@@ -404,16 +400,17 @@ def _guarded(source: str) -> Iterator[None]:
 
 def key_from_raw(
     raw: RawPost, config: Config, now: datetime | None = None
-) -> tuple[PostKey, list[Problem]]:
+) -> tuple[PostKey | Draft, list[Problem]]:
     """Phase one of a post: what decides whether and where it is published (draft,
-    categories, tags, date, guid), with the problems of those fields. Raises
-    :class:`Draft` or ArticleError; the rest waits for :func:`meta_from_key`."""
+    categories, tags, date, guid), with the problems of those fields. A draft is a
+    :class:`Draft` (with no problems); raises ArticleError. The rest waits for
+    :func:`meta_from_key`."""
+    if _is_draft(raw):
+        return Draft(raw.source), []
     ctx = _Context(raw, config)
     if raw.recovered:
         ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
     with _guarded(raw.source):
-        if _is_draft(raw):
-            raise Draft(raw.source)
         categories = _categories(raw, ctx)
         tags = _tags(raw, ctx)
         published = _date(raw, ctx, "date", now or datetime.now(UTC))
@@ -438,7 +435,7 @@ def meta_from_key(
         # The :id permalink token comes from the post's own guid, before any dedupe.
         hint = hashlib.sha1(_guid(raw, ctx).encode()).hexdigest()[:8]
         link = _link(raw, ctx, published, key.categories, hint)
-        extra = FrozenDict({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
+        extra = freeze_mapping({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
         description = _scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
         meta = ArticleMeta(
             source=raw.source,
@@ -462,11 +459,13 @@ def meta_from_key(
 
 def meta_from_raw(
     raw: RawPost, config: Config, now: datetime | None = None
-) -> tuple[ArticleMeta, list[Problem]]:
+) -> tuple[ArticleMeta | Draft, list[Problem]]:
     """Interpret the whole front matter of ``raw``: :func:`key_from_raw` then
-    :func:`meta_from_key`. Raises :class:`Draft` or ArticleError."""
+    :func:`meta_from_key`. A draft is a :class:`Draft`; raises ArticleError."""
     now = now or datetime.now(UTC)
     key, problems = key_from_raw(raw, config, now)
+    if isinstance(key, Draft):
+        return key, problems
     meta, more = meta_from_key(raw, key, config, now)
     return meta, problems + more
 

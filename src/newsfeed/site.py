@@ -146,7 +146,9 @@ class Site:
         already claims its path: two outputs of one file are a bug, not an overwrite.
         """
         if staged.relpath in self.current:
-            raise SiteError(f"two documents of this build claim {staged.relpath!r}")
+            raise SiteError(
+                f"two documents of this build claim {staged.relpath!r}", path=staged.target
+            )
         self.current[staged.relpath] = staged.digest
         if staged.tmp is None:
             self.unchanged.append(staged.relpath)

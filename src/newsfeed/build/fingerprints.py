@@ -21,9 +21,9 @@ from pathlib import Path
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
-from newsfeed.files import PostFile
 from newsfeed.model import Article, Feed
 from newsfeed.site import Site, file_stats
+from newsfeed.sources.files import PostFile
 
 __all__ = [
     "SITE_KEY",

@@ -32,8 +32,8 @@ from newsfeed.cache import (
 )
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
-from newsfeed.files import PostFile
-from newsfeed.model import Article, ArticleMeta, Body, PostKey, Problem
+from newsfeed.model import Article, ArticleMeta, Body, Draft, PostKey, Problem
+from newsfeed.sources.files import PostFile
 
 __all__ = ["Finished", "Scan", "finish_posts", "read_keys"]
 
@@ -64,16 +64,14 @@ class Scan:
 
 def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> PostRow:
     """Phase one for one file: its cache row (size, mtime, digest, encoded outcome)."""
-    from newsfeed.articles import Draft, key_from_raw  # imported when needed: see the module doc
-    from newsfeed.sources import read_meta
+    from newsfeed.articles import key_from_raw  # imported when needed: see the module doc
+    from newsfeed.sources.posts import read_meta
 
     digest = ""
     try:
         raw, digest = read_meta(file.path, root, config, source=file.source)
         key, found = key_from_raw(raw, config, now)
-        entry = encode_entry("ok", key, found)
-    except Draft:
-        entry = encode_entry("draft")
+        entry = encode_entry("draft") if isinstance(key, Draft) else encode_entry("ok", key, found)
     except ArticleError as exc:
         entry = encode_entry("error", None, [_problem(exc, file.source)])
     return (file.size, file.mtime_ns, digest, entry)
@@ -174,7 +172,7 @@ def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str 
     """Phase two for one post: the rest of its front matter and its cleaned body
     (encoded), or why it cannot be published."""
     from newsfeed.articles import clean, meta_from_key
-    from newsfeed.sources import read_post
+    from newsfeed.sources.posts import read_post
 
     try:
         raw = read_post(root / key.source, root, config, source=key.source)

@@ -54,10 +54,10 @@ from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
-from newsfeed.files import PostFile, post_files
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
 from newsfeed.site import Staged, open_site, stage
+from newsfeed.sources.files import PostFile, post_files
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 

@@ -6,12 +6,12 @@ published as; a new format is added here, as a module of its own.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Sequence
 from typing import Literal, get_args
 
 from newsfeed.arguments import expect
 from newsfeed.config import Config
+from newsfeed.feeds import feed_folder, output_url
 from newsfeed.model import Article, Feed
 from newsfeed.render.archive import archive_documents, prev_archive_link
 from newsfeed.render.jsonfeed import render_json_feed
@@ -34,7 +34,6 @@ __all__ = [
     "RSS_NAME",
     "FeedFormat",
     "feed_documents",
-    "feed_folder",
     "prepare",
     "render_feed",
     "site_documents",
@@ -52,11 +51,6 @@ def prepare() -> None:
     compile_templates()
 
 
-def feed_folder(feed: Feed[Article]) -> str:
-    """The feed's folder relative to OUT, with a trailing slash ("" for OUT itself)."""
-    return "".join(f"{segment}/" for segment in feed.path)
-
-
 def _hub_links(config: Config) -> tuple[tuple[str, str], ...]:
     return (("hub", config.hub),) if config.hub else ()
 
@@ -69,18 +63,14 @@ def feed_paths(feed: Feed[Article], config: Config) -> tuple[str, str]:
     """
     if feed.kind == "site":
         return config.site_rss_path, config.site_atom_path
-    folder = feed_folder(feed)
+    folder = feed_folder(feed.path)
     return folder + RSS_NAME, folder + ATOM_NAME
-
-
-def _url(config: Config, relpath: str) -> str:
-    return config.site_url + urllib.parse.quote(relpath, safe="/")
 
 
 def feed_urls(feed: Feed[Article], config: Config) -> tuple[str, str]:
     """The RSS and Atom URLs of ``feed`` (percent-encoded, ASCII)."""
     rss, atom = feed_paths(feed, config)
-    return _url(config, rss), _url(config, atom)
+    return output_url(config.site_url, rss), output_url(config.site_url, atom)
 
 
 def _feed_links(feed: Feed[Article], config: Config) -> tuple[FeedLinks, FeedLinks]:
@@ -98,7 +88,7 @@ def _json_url(feed: Feed[Article]) -> str:
 
 def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
     """Every document of one feed, by output path relative to OUT."""
-    folder = feed_folder(feed)
+    folder = feed_folder(feed.path)
     rss_path, atom_path = feed_paths(feed, config)
     rss_url, atom_url = feed_urls(feed, config)
     rss, atom = render_rss_atom(feed, config, *_feed_links(feed, config))
@@ -131,7 +121,7 @@ def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, 
     """
     documents = {OPML_NAME: render_opml(feeds, config, [feed_urls(f, config)[0] for f in feeds])}
     if config.pages:
-        opml_url = config.site_url + OPML_NAME
+        opml_url = output_url(config.site_url, OPML_NAME)
         urls = {id(f): _subscriptions(f, config) for f in feeds}
         documents[PAGE_NAME] = render_site_index(feeds, config, lambda f: urls[id(f)], opml_url)
     return documents
