@@ -49,7 +49,6 @@ from newsfeed.build.fingerprints import (
     state_key,
 )
 from newsfeed.build.pool import Progress
-from newsfeed.build.posts import finish_posts, read_keys
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
@@ -93,6 +92,8 @@ def select_and_finish(
     Returns the feeds, the problems, how many posts were published, and per finished
     post its article and a fingerprint of it.
     """
+    from newsfeed.build.posts import finish_posts  # not needed when nothing changed
+
     cache = cache or BuildCache(None, "")
     digests = digests or {}
     now = now or datetime.now(UTC)
@@ -126,6 +127,8 @@ def _load(
     root: Path, files: Sequence[PostFile], config: Config, progress: Progress | None
 ) -> LoadResult:
     """Both phases for every post of ``files``, nothing cached and nothing rendered."""
+    from newsfeed.build.posts import finish_posts, read_keys
+
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     cache = BuildCache(None, "")
     scan = read_keys(root, files, config, cache, progress, now)
@@ -280,6 +283,8 @@ def _build(
 ) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]]]:
     """Both phases, then render what changed; the report, and the document groups
     to remember (see :func:`recorded_groups`)."""
+    from newsfeed.build.posts import read_keys  # not needed when nothing changed
+
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     scan = read_keys(root, files, config, cache, progress, now)
