@@ -1,4 +1,5 @@
-"""Shared fixtures: the project's seeds and the read-only real corpus beside the repo."""
+"""Shared fixtures: the project's seeds and the read-only real corpus beside the repo
+(``../shared``, or where SHARED_DIR points)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from sitecheck import IN_CI, SHARED
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+CORPUS = SHARED / "corpus" / "real"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,7 +35,10 @@ def seeds_dir() -> Path:
 
 @pytest.fixture
 def corpus_dir() -> Path:
-    """The real, messy corpus; tests that need it skip where it is absent."""
+    """The real, messy corpus; tests that need it skip where it is absent (fail in CI,
+    which always has shared/ beside the repository)."""
     if not CORPUS.is_dir():
-        pytest.skip(f"real corpus not found at {CORPUS}")
+        if IN_CI:
+            pytest.fail(f"real corpus not found at {CORPUS} (CI has ../shared)")
+        pytest.skip(f"real corpus not found at {CORPUS} (set SHARED_DIR)")
     return CORPUS
