@@ -16,6 +16,11 @@ CORPUS = SHARED / "corpus" / "real"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="run long tests (fuzzing, kills)")
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite tests/goldens/ from today's output (then review the diff)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,3 +47,9 @@ def corpus_dir() -> Path:
             pytest.fail(f"real corpus not found at {CORPUS} (CI has ../shared)")
         pytest.skip(f"real corpus not found at {CORPUS} (set SHARED_DIR)")
     return CORPUS
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites the golden files instead of comparing with them."""
+    return bool(request.config.getoption("--update-goldens"))
