@@ -273,6 +273,31 @@ def test_public_api_is_exactly_all() -> None:
     assert isinstance(Article.__doc__, str) and "UTC" in (Article.__mro__[1].__doc__ or "")
 
 
+def test_updated_is_the_later_of_updated_and_date(tmp_path: Path) -> None:
+    """Readers re-show an edited story by its updated time: an edit must move it forward,
+    and an updated time before the date must never make a story older than itself."""
+    write(
+        tmp_path,
+        "edited.md",
+        post("title: E\ndate: 2021-01-01 10:00:00\nupdated: 2021-03-02 12:30:00"),
+    )
+    write(
+        tmp_path,
+        "odd.md",
+        post("title: O\ndate: 2021-05-01 10:00:00\nupdated: 2020-01-01 08:00:00"),
+    )
+    write(tmp_path, "plain.md", post("title: P\ndate: 2021-06-01 10:00:00"))
+    dates = {a.source: (a.published, a.updated) for a in load_articles(tmp_path).articles}
+    assert dates == {
+        "edited.md": (
+            datetime(2021, 1, 1, 10, tzinfo=UTC),
+            datetime(2021, 3, 2, 12, 30, tzinfo=UTC),
+        ),
+        "odd.md": (datetime(2021, 5, 1, 10, tzinfo=UTC), datetime(2021, 5, 1, 10, tzinfo=UTC)),
+        "plain.md": (datetime(2021, 6, 1, 10, tzinfo=UTC), datetime(2021, 6, 1, 10, tzinfo=UTC)),
+    }
+
+
 def test_category_permalink_token_is_the_slug_path(tmp_path: Path) -> None:
     """`:category/:title` links look like Hexo's own, so existing URLs keep working."""
     write(tmp_path, "a.md", post("title: A\ndate: 2021-01-01\ncategories: [Café News, Tech!]"))

@@ -3,7 +3,8 @@
 - The seed (``seeds/``) built with a fixed configuration: every RSS, Atom and JSON Feed
   document, in ``tests/goldens/seed/``.
 - Posts shaped like the real corpus's messes (``tests/data/posts/``): each one's
-  ``Article`` as JSON, in ``tests/goldens/articles/``.
+  ``Article`` as JSON, in ``tests/goldens/articles/``, and the site's feeds built from
+  them, in ``tests/goldens/posts/``.
 
 When output changes on purpose, run ``pytest tests/test_goldens.py --update-goldens``
 and review the diff of ``tests/goldens/`` like code: every changed line is a change
@@ -78,6 +79,27 @@ def test_seed_feeds_are_byte_identical_to_the_goldens(
     compare(GOLDENS / "seed", found, update_goldens)
 
 
+def copy_posts(folder: Path) -> Path:
+    """The corpus-shaped posts in ``folder``, with a fixed file time."""
+    folder.mkdir()
+    for post in sorted(POSTS.glob("*.md")):
+        copy = folder / post.name
+        copy.write_bytes(post.read_bytes())
+        os.utime(copy, (MTIME, MTIME))  # posts without a usable date fall back to it
+    return folder
+
+
+def test_corpus_shaped_posts_give_the_golden_site_feeds(
+    tmp_path: Path, update_goldens: bool
+) -> None:
+    """What subscribers of the whole site receive for the messy posts, in every format:
+    summaries, dates, enclosures and cleaned HTML as the engine (and its cache) give them."""
+    out = tmp_path / "out"
+    publish(copy_posts(tmp_path / "posts"), out, CONFIG)
+    found = {name: (out / name).read_bytes() for name in FEED_NAMES}
+    compare(GOLDENS / "posts", found, update_goldens)
+
+
 def _plain(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -96,12 +118,11 @@ def article_json(article: Article) -> bytes:
 def test_corpus_shaped_posts_give_the_golden_articles(tmp_path: Path, update_goldens: bool) -> None:
     """A change in how a messy real-world post is read (title, dates, images, links,
     cleaned HTML) shows up here, field by field."""
-    found = {}
-    for post in sorted(POSTS.glob("*.md")):
-        copy = tmp_path / post.name
-        copy.write_bytes(post.read_bytes())
-        os.utime(copy, (MTIME, MTIME))  # posts without a usable date fall back to it
-        found[post.stem + ".json"] = article_json(load_article(copy, CONFIG, root=tmp_path))
+    posts = copy_posts(tmp_path / "posts")
+    found = {
+        post.stem + ".json": article_json(load_article(post, CONFIG, root=posts))
+        for post in sorted(posts.glob("*.md"))
+    }
     assert len(found) >= 4
     compare(GOLDENS / "articles", found, update_goldens)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from sitecheck import needs_w3c, run_cli, w3c_report
 ROOT = Path(__file__).resolve().parents[1]
 URL = "http://localhost:8000/"
 CONFIG = Config(site_url=URL)
+ATOM = "{http://www.w3.org/2005/Atom}"
 RELATIVE = re.compile(r"""(?:src|href)\s*=\s*["'](?!https?://|mailto:)""")
 
 
@@ -280,6 +282,43 @@ def test_cli_output_into_a_closed_pipe_is_not_a_traceback() -> None:
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
 
 
+def test_front_matter_description_is_the_summary_in_every_format(tmp_path: Path) -> None:
+    """The author's own description (or excerpt) is what readers show under the title;
+    losing it on the way (a cache entry, a codec) would show the body's first words."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "a.md").write_text(
+        "---\ntitle: T\ndate: 2021-01-01\ndescription: Written by the author.\n---\n"
+        "<p>The body says something else.</p>\n",
+        "utf-8",
+    )
+    for _ in ("cold", "from the cache"):
+        publish(src, out, CONFIG)
+        rss = etree.parse(str(out / "rss.xml")).getroot()
+        assert rss.findtext("channel/item/description") == "Written by the author."
+        atom = etree.parse(str(out / "atom.xml")).getroot()
+        assert atom.findtext(f"{ATOM}entry/{ATOM}summary") == "Written by the author."
+        (item,) = json.loads((out / "feed.json").read_bytes())["items"]
+        assert item["summary"] == "Written by the author."
+        for name in ("rss.xml", "atom.xml", "feed.json"):
+            (out / name).unlink()
+
+
+def test_rss_description_is_escaped_html_in_the_raw_xml(tmp_path: Path) -> None:
+    """RSS readers read <description> as HTML: an unescaped summary "1 < 2 <b>x</b>"
+    would show bold text or eat the rest. feedparser's sanitizer hides the difference,
+    so the raw bytes are what is checked."""
+    src = tmp_path / "src"
+    src.mkdir()
+    front = "title: T\ndate: 2021-01-01\ndescription: '1 < 2 & <b>bold</b> \"q\"'"
+    (src / "a.md").write_text(f"---\n{front}\n---\n<p>x</p>\n", "utf-8")
+    publish(src, tmp_path / "out", Config(site_url=URL))
+    raw = (tmp_path / "out" / "rss.xml").read_bytes()
+    # HTML-escaped once (the summary is text), then XML-escaped once (by the serializer).
+    summary = b'1 &amp;lt; 2 &amp;amp; &amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt; "q"'
+    assert b"<description>" + summary + b"</description>" in raw, raw
+
+
 def test_empty_body_gives_no_empty_content(tmp_path: Path) -> None:
     """A post with no body still shows as an item, without an empty content element."""
     src = tmp_path / "src"
@@ -295,9 +334,6 @@ def test_empty_body_gives_no_empty_content(tmp_path: Path) -> None:
     item = rss.find("channel/item")
     assert item.find("{http://purl.org/rss/1.0/modules/content/}encoded") is None
     assert item.findtext("description") == "Only a title"
-
-
-ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def raw_dates(path: Path) -> list[str]:
