@@ -25,7 +25,7 @@ import pytest
 from lxml import etree
 
 from newsfeed import BuildReport, Config, LoadResult, load_articles, publish
-from newsfeed.files import POST_SUFFIXES
+from newsfeed.sources.files import POST_SUFFIXES
 
 URL = "http://localhost:8000/"
 #: Strict XML: no recovery, no network, no entity expansion.

@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.sources.yaml": 3,
     "newsfeed.sources.yaml_data": 3,
     "newsfeed.sources.recover": 3,
+    "newsfeed.sources.posts": 3,
     # normalize/: pure steps on values
     "newsfeed.normalize": 4,
     "newsfeed.normalize.dates": 4,
@@ -58,6 +59,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.render.history": 7,
     "newsfeed.site": 8,
     "newsfeed.cache": 8,
+    "newsfeed.codec": 8,
     # build/: the engine (today: pipeline.py)
     "newsfeed.build": 9,
     "newsfeed.build.stages": 9,

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import newsfeed
 from newsfeed import Article, ArticleError, Config, load_article, load_articles
-from newsfeed.articles import _scalar, derived_guid
+from newsfeed.articles import _scalar, derived_guid, key_from_raw, meta_from_raw
+from newsfeed.model import Draft, FrozenDict, RawPost
 
 SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
 SEED_LEAD = (
@@ -144,6 +145,13 @@ def test_drafts_are_skipped_and_counted(tmp_path: Path) -> None:
     assert result.drafts == 1 and result.problems == ()
 
 
+def test_a_draft_is_an_outcome_not_an_error() -> None:
+    """Code that catches errors never mistakes a draft for a broken post, or the reverse."""
+    raw = RawPost("d.md", FrozenDict({"title": "D", "published": "no"}), "", mtime=0.0)
+    assert key_from_raw(raw, Config()) == (Draft("d.md"), [])
+    assert meta_from_raw(raw, Config()) == (Draft("d.md"), [])
+
+
 @pytest.mark.parametrize(
     ("front", "expected"),
     [
@@ -250,7 +258,7 @@ def test_missing_source_folder_is_a_clear_error(tmp_path: Path) -> None:
 #: itself cannot be the reference).
 PUBLIC_CLASSES = [
     "Article", "BuildReport", "Config", "Feed", "Image", "LoadResult", "Problem",
-    "ArticleError", "ConfigError", "FeedError", "NewsfeedError", "SiteError", "SourceError",
+    "ArticleError", "ConfigError", "NewsfeedError", "SiteError", "SourceError",
 ]  # fmt: skip
 PUBLIC_FUNCTIONS = ["build_feeds", "load_article", "load_articles", "publish"]
 

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsfeed.errors import NewsfeedError
+from newsfeed.errors import DateValueError, NewsfeedError
 from newsfeed.normalize.dates import (
-    DateValueError,
     check_plausible,
     format_rfc2822,
     format_rfc3339,

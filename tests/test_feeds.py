@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsfeed import Config, build_feeds
-from newsfeed.feeds import plan_feeds, slugify
+from newsfeed.feeds import (
+    feed_folder,
+    feed_label,
+    item_categories,
+    output_url,
+    plan_feeds,
+    slugify,
+)
 from newsfeed.model import ArticleMeta
 
 BASE = datetime(2021, 7, 13, tzinfo=UTC)
@@ -199,3 +206,30 @@ def test_build_feeds_is_pure(seeds_dir: object) -> None:
     articles = load_articles(seeds_dir).articles  # type: ignore[arg-type]
     feeds = build_feeds(articles, Config())
     assert len(feeds) == 4 and all(f.items == articles for f in feeds)
+
+
+def test_output_paths_and_urls_follow_one_rule() -> None:
+    """Every link to a feed (self link, page, OPML, WebSub topic) is the URL it is served at."""
+    assert feed_folder(()) == ""
+    assert feed_folder(("categories", "金融", "a b")) == "categories/金融/a b/"
+    url = output_url("https://ex.org/blog/", "categories/金融/a b/rss.xml")
+    assert url == "https://ex.org/blog/categories/%E9%87%91%E8%9E%8D/a%20b/rss.xml"
+    config = Config(site_url="https://ex.org/blog/")
+    feeds, _ = plan_feeds([meta("a", (("金融", "新浪财经"),))], config)
+    leaf = next(f for f in feeds if f.names == ("金融", "新浪财经"))
+    assert leaf.page_url == (
+        "https://ex.org/blog/categories/%E9%87%91%E8%9E%8D/%E6%96%B0%E6%B5%AA%E8%B4%A2%E7%BB%8F/"
+    )
+    assert leaf.page_url == output_url(config.site_url, feed_folder(leaf.path))
+
+
+def test_names_are_shown_alike_in_every_document() -> None:
+    """A category or tag reads the same in feed titles, item categories, pages and OPML."""
+    item = meta("a", (("金融", "新浪财经"), ("科技",)), ("AI", "科技"))
+    assert item_categories(item) == ["金融 > 新浪财经", "科技", "AI"]
+    feeds, _ = plan_feeds([item], Config(site_title="S"))
+    by_names = {f.names: f for f in feeds}
+    assert by_names[("金融", "新浪财经")].title == "S: 金融 > 新浪财经"
+    assert feed_label(by_names[("金融", "新浪财经")]) == "新浪财经"
+    assert (by_names[("AI",)].title, feed_label(by_names[("AI",)])) == ("S: #AI", "#AI")
+    assert feed_label(by_names[()]) == "S"

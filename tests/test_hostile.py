@@ -69,6 +69,12 @@ def bomb(levels: int = 9) -> str:
     return "---\ntitle: boom\n" + "\n".join(lines) + "\n---\nbody"
 
 
+def key_bomb(levels: int = 40) -> str:
+    """A bomb used as a mapping key: 2**levels items once built."""
+    lists = ", ".join(f"&a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, levels))
+    return f"---\ntitle: boom\n? [&a0 [x, x], {lists}]\n: v\n---\nbody"
+
+
 def deep_block(depth: int) -> str:
     return "---\ntitle: deep\n" + "".join("  " * i + "a:\n" for i in range(depth)) + "---\nb"
 
@@ -116,6 +122,8 @@ STRUCTURE = [
     Case("empty-file", one(b""), "skipped", reported="empty"),
     Case("blank-file", one(" \n\r\n\t\n"), "skipped", reported="empty"),
     Case("bom-only", one(codecs.BOM_UTF8), "skipped", reported="empty"),
+    Case("del-byte-only", one(b"\x7f"), "skipped", reported="empty"),
+    Case("c1-and-no-break-spaces-only", one("\x80\x9f\xa0\u3000\n"), "skipped", "empty"),
     Case("no-front-matter", one("<p>only a body</p>"), "published", reported="title", title="post"),
     Case(
         "unterminated-yaml", one("---\ntitle: x\ndate: 2021-01-01\n<p>b</p>"), "skipped", "closed"
@@ -128,6 +136,7 @@ STRUCTURE = [
         "front-matter-only", one("---\ntitle: t\ndate: 2021-01-01\n---\n"), "published", title="t"
     ),
     Case("billion-laughs", one(bomb()), "skipped", reported="alias"),
+    Case("alias-bomb-as-a-key", one(key_bomb()), "skipped", reported="alias"),
     Case(
         "scalar-alias-inflation",
         one("---\ntitle: &t " + "x" * 5000 + "\n" + "".join(f"k{i}: *t\n" for i in range(500))),
@@ -552,6 +561,38 @@ def test_billion_laughs_is_refused_with_bounded_memory(tmp_path: Path) -> None:
     # 9**12 list items would need terabytes; the build stays within a few dozen MB.
     assert peak < 64 * 1024 * 1024, peak
     assert maxrss_kib < 512 * 1024, maxrss_kib
+
+
+def test_alias_bomb_in_config_yml_is_one_short_line_with_bounded_memory(tmp_path: Path) -> None:
+    """A billion-laughs `_config.yml` is refused before it is built: exit 2, one short
+    line naming the file, a few dozen MB (it took 24 s and 1.3 GB, and printed a 52 MB
+    error, when its lists were built and shown)."""
+    site = tmp_path / "site"
+    write_posts(site / "source" / "_posts", {NAME: post()})
+    config = bomb().removeprefix("---\n").removesuffix("\n---\nbody")
+    (site / "_config.yml").write_text(config + "\nfeed:\n  limit: *a8\n", encoding="utf-8")
+    code = (
+        "import sys, tracemalloc\n"
+        "from newsfeed.cli import main\n"
+        "tracemalloc.start()\n"
+        "code = main(['build', sys.argv[1]])\n"
+        "print(code, tracemalloc.get_traced_memory()[1])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(site)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    exit_code, peak = map(int, result.stdout.split())
+    assert exit_code == 2
+    assert result.stderr.splitlines() == [
+        "newsfeed: configuration error: _config.yml: the file uses YAML aliases to repeat "
+        "a list or mapping; write the values out instead"
+    ]
+    assert peak < 64 * 1024 * 1024, peak
+    assert not (site / "public").exists()
 
 
 # ---------------------------------------------------------------- sanitized content, end to end

@@ -6,29 +6,29 @@ import codecs
 import os
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+import frontmatter
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError, SourceError
-from newsfeed.files import find_posts
-from newsfeed.sources import (
+from newsfeed.errors import ArticleError, ConfigError, SourceError
+from newsfeed.model import FrozenDict
+from newsfeed.sources.files import find_posts
+from newsfeed.sources.frontmatter import HexoHandler, Recovered, _load_yaml
+from newsfeed.sources.posts import parse_post, read_meta, read_post
+from newsfeed.sources.quick_yaml import quick_yaml
+from newsfeed.sources.read import _read_upto, clean_text, decode
+from newsfeed.sources.yaml_data import (
+    FrontMatterError,
     _compose,
-    _load_yaml,
-    _load_yaml_parsed,
     _plain_node,
-    _quick_yaml,
-    _read_upto,
-    _to_plain_mapping,
-    clean_text,
-    decode,
-    parse_post,
-    read_post,
+    load_yaml,
+    read_yaml_mapping,
+    to_plain_mapping,
 )
 from propcheck import Outcomes
 
@@ -209,6 +209,66 @@ def test_empty_front_matter_gives_empty_meta() -> None:
     assert body == "body"
 
 
+# -------------------------------------------------------------- python-frontmatter's seam
+
+HEXO_FORMS = [
+    "\n---\ntitle: a &amp; b\ntags: [x]\n---\n\nbody",
+    ';;;\n"title": "a &amp; b", "tags": ["x"]\n;;;\nbody',
+    '{"title": "a &amp; b", "tags": ["x"]}\n;;;\nbody',
+    "title: a &amp; b\ntags: [x]\n---\nbody",
+]
+
+
+@pytest.mark.parametrize("text", HEXO_FORMS)
+def test_hexo_handler_works_through_python_frontmatter(text: str) -> None:
+    """The Hexo handler is a real python-frontmatter handler: python-frontmatter's own
+    detection and parsing read each of Hexo's forms as newsfeed does."""
+    handler = HexoHandler()
+    assert frontmatter.detect_format(text, [handler]) is handler
+    assert frontmatter.parse(text, handler=handler) == ({"title": "a & b", "tags": ["x"]}, "body")
+    assert parse_post(text)[:2] == (FrozenDict({"title": "a & b", "tags": ["x"]}), "body")
+
+
+def test_hexo_handler_leaves_text_without_front_matter_alone() -> None:
+    """Through python-frontmatter, text without front matter stays all body, and an
+    opening line never closed is an error, not silently a body."""
+    handler = HexoHandler()
+    for text in ("<p>just html</p>", "Some text\n---\nmore text", "title: [a\n---\nbody"):
+        assert frontmatter.parse(text, handler=handler) == ({}, text)
+    assert frontmatter.detect_format("Some text\n---\nmore text", [handler]) is None
+    with pytest.raises(FrontMatterError, match="not closed"):
+        frontmatter.parse("---\ntitle: a\nbody", handler=handler)
+
+
+_META_KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
+    lambda key: key not in ("content", "handler")  # python-frontmatter's Post takes these
+)
+# Any text but HTML entities (decoded when read) and the characters reading drops.
+_META_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Cn"), blacklist_characters="&"), max_size=8
+)
+_META = st.dictionaries(
+    _META_KEYS,
+    st.recursive(
+        st.none() | _META_TEXT,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_META_KEYS, inner, max_size=3),
+        max_leaves=6,
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_META)
+def test_hexo_handler_export_is_read_back(meta: dict[str, object]) -> None:
+    """What python-frontmatter writes with the Hexo handler (JSON between ;;; lines) is
+    read back as it was, by python-frontmatter and by newsfeed."""
+    handler = HexoHandler()
+    text = frontmatter.dumps(frontmatter.Post("body", **meta), handler=handler)
+    assert frontmatter.loads(text, handler=handler).metadata == meta
+    assert parse_post(text)[:2] == (FrozenDict(meta), "body")
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
@@ -238,6 +298,36 @@ def test_yaml_alias_bomb_is_rejected() -> None:
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
     with pytest.raises(ArticleError, match="aliases"):
         parse_post("---\n" + "\n".join(lines) + "\n---\nbody")
+
+
+# Each list holds the one before twice: 2**40 items once built, in 400 characters.
+KEY_BOMB = "[&a0 [x, x], " + ", ".join(f"&a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 40)) + "]"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (f"---\ntitle: t\n? {KEY_BOMB}\n: v\n---\nbody", "aliases"),
+        (f"---\ntitle: t\nbroken: [\nk: {{? {KEY_BOMB} : v}}\n---\nbody", "aliases"),
+        (f"---\n- {{? {KEY_BOMB} : v}}\n---\nbody", "not a list"),
+    ],
+    ids=["key", "key-in-recovered-line", "key-in-a-list"],
+)
+def test_alias_bomb_in_a_key_is_rejected(text: str, words: str) -> None:
+    """A list used as a mapping key is bounded like any value: an alias bomb there would
+    cost time and memory exponential in its length (hanging the build)."""
+    with pytest.raises(ArticleError, match=words):
+        parse_post(text)
+
+
+def test_config_yml_keeps_types_and_scalar_aliases(tmp_path: Path) -> None:
+    """A `_config.yml` naming one value twice through an alias still loads, typed as
+    Hexo reads it (only lists and mappings repeated through aliases are refused)."""
+    path = _write(tmp_path / "_config.yml", "title: &t Blog\nsubtitle: *t\nper_page: 10\n")
+    assert read_yaml_mapping(path) == {"title": "Blog", "subtitle": "Blog", "per_page": 10}
+    _write(path, "defaults: &d {limit: 5}\nfeed: *d\n")
+    with pytest.raises(ConfigError, match=r"_config\.yml: the file uses YAML aliases"):
+        read_yaml_mapping(path)
 
 
 def test_scalar_alias_inflation_is_rejected() -> None:
@@ -501,6 +591,41 @@ def test_binary_file_is_refused_not_published(tmp_path: Path) -> None:
     assert read_post(good, tmp_path, Config()).meta["title"] == "ok"
 
 
+BLANK_FILES = {
+    "empty": b"",
+    "spaces-and-line-ends": b" \t\n\r\n\x0b\x0c",
+    "del": b"\x7f",
+    "c1-controls": "\x80\x9f\x85".encode(),
+    "nul-and-c0": b"\x00\x01\x1b\n",
+    "no-break-spaces": "\xa0\u3000\u2028\n".encode(),
+    "bom-only": codecs.BOM_UTF8,
+    "bom-and-del": codecs.BOM_UTF8 + b"\x7f\n",
+    "utf16-bom-and-spaces": " \n".encode("utf-16"),
+    "nonchar": "\ufffe\uffff".encode(),
+    "many-nuls": b"\x00" * 200,
+}
+
+
+@pytest.mark.parametrize("data", BLANK_FILES.values(), ids=BLANK_FILES.keys())
+def test_both_phases_refuse_the_same_blank_files(tmp_path: Path, data: bytes) -> None:
+    """A file with nothing visible in it (DEL, C1 controls, no-break spaces...) is
+    "empty" to the front-matter read and to the full read alike: were it not, the
+    build would take it in one phase and fail in the other (a crashed worker)."""
+    path = _write(tmp_path / "blank.md", data)
+    for read in (read_meta, read_post):
+        with pytest.raises(ArticleError, match="the file is empty"):
+            read(path, tmp_path, Config())
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\u2060\n", "x", "---\n---\n"])
+def test_invisible_but_not_blank_files_pass_both_phases(tmp_path: Path, text: str) -> None:
+    """Text that is not whitespace (a zero-width space, a word joiner) is read by both
+    phases alike rather than refused by one of them."""
+    path = _write(tmp_path / "post.md", text)
+    meta, _ = read_meta(path, tmp_path, Config())
+    assert meta.meta == read_post(path, tmp_path, Config()).meta
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -541,21 +666,31 @@ def test_front_matter_is_read_from_the_node_tree_as_from_plain_data(lines: list[
     outcomes = []
     for data in (node, _plain_node(node, {})):
         try:
-            outcomes.append(_to_plain_mapping(data, fm, "p.md"))
-        except ArticleError as exc:
-            outcomes.append(exc.message)
+            outcomes.append(to_plain_mapping(data, fm))
+        except FrontMatterError as exc:
+            outcomes.append(str(exc))
     assert outcomes[0] == outcomes[1]
 
 
 # ------------------------------------------------------------- the quick path for YAML
 
 
-def _parsed(fm: str, load: Callable[[str, str], object] = _load_yaml_parsed) -> object:
-    """What the YAML parser (or ``load``) makes of ``fm``: plain data, or the error."""
+def _parsed(fm: str) -> object:
+    """What the YAML parser makes of ``fm``: plain data, or the error."""
     try:
-        return load(fm, "p.md")
-    except ArticleError as exc:
-        return exc.message
+        return load_yaml(fm)
+    except FrontMatterError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _loaded(fm: str) -> object:
+    """What reading front matter makes of ``fm`` (the quick path, else the parser, else
+    recovery): ``(data, recovered)``, or the error."""
+    try:
+        data = _load_yaml(fm)
+    except FrontMatterError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return data, isinstance(data, Recovered)
 
 
 _ODD = [*" :#'\"-[]{},&*!|>%@`~?\\\t", "\u2028", "\x85", "\ufeff", "\xa0", "\u3000", "中", "&amp;"]
@@ -612,9 +747,9 @@ _DOCUMENTS = st.lists(
 
 
 def _check_quick(fm: str, outcomes: Outcomes | None = None) -> None:
-    quick = _quick_yaml(fm)
+    quick = quick_yaml(fm)
     if quick is not None:
-        assert _parsed(fm) == (quick, False), fm
+        assert _parsed(fm) == quick, fm
     if outcomes is not None:
         outcomes.record(quick is not None)
 
@@ -676,9 +811,10 @@ def test_quick_yaml_on_every_tricky_value(value: str) -> None:
     ],
 )
 def test_quick_yaml_takes_the_common_shape(fm: str) -> None:
-    quick = _quick_yaml(fm)
+    """Typical crawler front matter would go to the slow parser on every cold build."""
+    quick = quick_yaml(fm)
     assert quick is not None
-    assert _load_yaml(fm, "p.md") == _parsed(fm)
+    assert _loaded(fm) == (_parsed(fm), False)
 
 
 @pytest.mark.parametrize(
@@ -699,11 +835,20 @@ def test_quick_yaml_takes_the_common_shape(fm: str) -> None:
     ],
 )
 def test_quick_yaml_leaves_everything_else_to_the_parser(fm: str) -> None:
-    assert _quick_yaml(fm) is None
-    assert _parsed(fm, _load_yaml) == _parsed(fm)
+    """YAML the quick path would misread (comments, continuations, anchors...) is left
+    to the parser, and reading gives what the parser gives."""
+    assert quick_yaml(fm) is None
+    parsed, loaded = _parsed(fm), _loaded(fm)
+    if isinstance(parsed, dict):
+        assert loaded == (parsed, False)
+    elif str(parsed).startswith("InvalidYAML"):  # recovered line by line, and said so
+        assert isinstance(loaded, tuple) and loaded[1] is True
+    else:
+        assert loaded == parsed
 
 
 def test_quick_yaml_agrees_with_the_parser_on_the_corpus(corpus_dir: Path, seeds_dir: Path) -> None:
+    """On real front matter the quick path reads what the parser reads, and takes most."""
     taken = 0
     for folder in (corpus_dir, seeds_dir):
         for path in find_posts(folder):
@@ -712,27 +857,16 @@ def test_quick_yaml_agrees_with_the_parser_on_the_corpus(corpus_dir: Path, seeds
             if not parts[0].startswith("---\n") or len(parts) < 2:
                 continue
             fm = parts[0][4:] + "\n"
-            quick = _quick_yaml(fm)
+            quick = quick_yaml(fm)
             taken += quick is not None
             if quick is not None:
-                assert _parsed(fm) == (quick, False), path
+                assert _parsed(fm) == quick, path
     assert taken >= 10
 
 
 _TEXT_PARTS = ["a", "中", "\r", "\n", "\r\n", "\t", " ", "\x00", "\x0b", "\x7f", "\x85", "\x9f"]
-
-
-def _cleaned_char(char: str) -> str:
-    """One character as clean text keeps it, written from the XML 1.0 spec (section 2.2):
-    Char is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF], less
-    the discouraged controls [#x7F-#x84] and [#x86-#x9F] (NEL, #x85, stays); a lone
-    surrogate becomes U+FFFD."""
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        return "\ufffd"
-    allowed = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xFFFD or code >= 0x10000
-    discouraged = 0x7F <= code <= 0x84 or 0x86 <= code <= 0x9F
-    return char if allowed and not discouraged else ""
+# Dropped when read: XML 1.0's illegal characters (but lone surrogates) and DEL/C1 but NEL.
+_DROPPED = {"\x00", "\x0b", "\x7f", "\x9f", "\ufffe"}
 
 
 @settings(max_examples=500, deadline=None)
@@ -742,10 +876,11 @@ def test_clean_text_normalizes_line_ends_and_drops_illegal_characters(parts: lis
     as U+FFFD; text with nothing to clean comes back as it is."""
     raw = "".join(parts)
     lf = raw.replace("\r\n", "\n").replace("\r", "\n")
-    expected = "".join(_cleaned_char(c) for c in lf)
+    expected = "".join(c for c in lf if c not in _DROPPED).replace("\ud800", "\ufffd")
     assert clean_text(raw) == expected
     assert clean_text(expected) == expected
 
 
 def test_clean_text_joins_a_surrogate_pair() -> None:
+    """A character split into surrogates (CESU-8, escaped JSON) would become two U+FFFD."""
     assert clean_text("a\ud800\udfffb\udfff") == "a\U000103ffb\ufffd"

@@ -13,7 +13,6 @@ from newsfeed.config import Config
 from newsfeed.errors import (
     ArticleError,
     ConfigError,
-    FeedError,
     NewsfeedError,
     SiteError,
     SourceError,
@@ -57,7 +56,6 @@ __all__ = [
     "Config",
     "ConfigError",
     "Feed",
-    "FeedError",
     "Image",
     "LoadResult",
     "NewsfeedError",

@@ -33,25 +33,25 @@ from pathlib import Path
 from typing import TypeVar
 
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError, NewsfeedError
-from newsfeed.files import find_posts
+from newsfeed.errors import ArticleError, DateValueError, NewsfeedError
 from newsfeed.model import (
     Article,
     ArticleMeta,
     Body,
-    FrozenDict,
+    Draft,
     Image,
     LoadResult,
     PostKey,
     Problem,
     RawPost,
+    freeze_mapping,
 )
 from newsfeed.normalize import dates, text, urls
 from newsfeed.normalize.slugs import slugify
-from newsfeed.sources import read_post
+from newsfeed.sources.files import find_posts
+from newsfeed.sources.posts import read_post
 
 __all__ = [
-    "Draft",
     "clean",
     "complete",
     "dedupe_guids",
@@ -103,10 +103,6 @@ FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
 
 T = TypeVar("T")
 K = TypeVar("K", PostKey, ArticleMeta)
-
-
-class Draft(NewsfeedError):
-    """The post is a draft (``published: false``); it is skipped and counted."""
 
 
 @dataclass
@@ -248,10 +244,10 @@ def _date(raw: RawPost, ctx: _Context, key: str, now: datetime) -> datetime | No
         return None
     try:
         if value is None:
-            raise dates.DateValueError("no date")
+            raise DateValueError("no date")
         parsed = dates.parse_date(value, ctx.config.tz)
         dates.check_plausible(parsed, now)
-    except dates.DateValueError as exc:
+    except DateValueError as exc:
         if key == "updated":
             ctx.warn(key, str(exc), "used the published date")
             return None
@@ -408,16 +404,17 @@ def _guarded(source: str) -> Iterator[None]:
 
 def key_from_raw(
     raw: RawPost, config: Config, now: datetime | None = None
-) -> tuple[PostKey, list[Problem]]:
+) -> tuple[PostKey | Draft, list[Problem]]:
     """Phase one of a post: what decides whether and where it is published (draft,
-    categories, tags, date, guid), with the problems of those fields. Raises
-    :class:`Draft` or ArticleError; the rest waits for :func:`meta_from_key`."""
+    categories, tags, date, guid), with the problems of those fields. A draft is a
+    :class:`Draft` (with no problems); raises ArticleError. The rest waits for
+    :func:`meta_from_key`."""
+    if _is_draft(raw):
+        return Draft(raw.source), []
     ctx = _Context(raw, config)
     if raw.recovered:
         ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
     with _guarded(raw.source):
-        if _is_draft(raw):
-            raise Draft(raw.source)
         categories = _categories(raw, ctx)
         tags = _tags(raw, ctx)
         published = _date(raw, ctx, "date", now or datetime.now(UTC))
@@ -442,7 +439,7 @@ def meta_from_key(
         # The :id permalink token comes from the post's own guid, before any dedupe.
         hint = hashlib.sha1(_guid(raw, ctx).encode()).hexdigest()[:8]
         link = _link(raw, ctx, published, key.categories, hint)
-        extra = FrozenDict({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
+        extra = freeze_mapping({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
         description = _scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
         meta = ArticleMeta(
             source=raw.source,
@@ -466,18 +463,23 @@ def meta_from_key(
 
 def meta_from_raw(
     raw: RawPost, config: Config, now: datetime | None = None
-) -> tuple[ArticleMeta, list[Problem]]:
+) -> tuple[ArticleMeta | Draft, list[Problem]]:
     """Interpret the whole front matter of ``raw``: :func:`key_from_raw` then
-    :func:`meta_from_key`. Raises :class:`Draft` or ArticleError."""
+    :func:`meta_from_key`. A draft is a :class:`Draft`; raises ArticleError."""
     now = now or datetime.now(UTC)
     key, problems = key_from_raw(raw, config, now)
+    if isinstance(key, Draft):
+        return key, problems
     meta, more = meta_from_key(raw, key, config, now)
     return meta, problems + more
 
 
 def to_meta(raw: RawPost, config: Config) -> ArticleMeta:
-    """Interpret the front matter of ``raw``; warnings are logged, errors raised."""
+    """Interpret the front matter of ``raw``; warnings are logged, errors raised (a
+    draft is an ArticleError on ``published`` here)."""
     meta, problems = meta_from_raw(raw, config)
+    if isinstance(meta, Draft):
+        raise ArticleError(raw.source, "published", "the post is a draft")
     for problem in problems:
         log.warning("%s", problem)
     return meta
@@ -532,11 +534,7 @@ def load_article(
     path = Path(path)
     root_dir = Path(root) if root is not None else path.parent
     raw = read_post(path, root_dir, config)
-    try:
-        meta = to_meta(raw, config)
-    except Draft:
-        raise ArticleError(raw.source, "published", "the post is a draft") from None
-    return finish(meta, raw.body, config)
+    return finish(to_meta(raw, config), raw.body, config)
 
 
 def dedupe_guids(metas: Sequence[K]) -> tuple[list[K], list[Problem]]:
@@ -594,11 +592,11 @@ def load_articles(
         try:
             raw = read_post(path, root, config)
             meta, found = meta_from_raw(raw, config, now)
-        except Draft:
-            drafts += 1
-            continue
         except ArticleError as exc:
             problems.append(Problem(exc.path or source, exc.field, exc.message, "error", "skipped"))
+            continue
+        if isinstance(meta, Draft):
+            drafts += 1
             continue
         problems.extend(found)
         metas.append(meta)

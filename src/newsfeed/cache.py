@@ -18,7 +18,8 @@ The whole cache belongs to one configuration and one version of the code: when
 either changes, it starts empty. It can be deleted at any time. A file that is not
 an SQLite database, or one written by another schema version, is reported (a
 ``logging`` warning and :attr:`BuildCache.note`), deleted and rebuilt; it is never
-trusted. Entries are JSON, never pickles: a cache file is data, not code.
+trusted. Entries are JSON (:mod:`newsfeed.codec`, derived from the model's fields),
+never pickles: a cache file is data, not code.
 """
 
 from __future__ import annotations
@@ -28,11 +29,10 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from newsfeed.model import ArticleMeta, Body, FrozenDict, Image, PostKey, Problem
+from newsfeed.codec import decode_entry, decode_post, encode_entry, encode_post
 
 __all__ = [
     "CACHE_NAME",
@@ -48,7 +48,7 @@ __all__ = [
 log = logging.getLogger("newsfeed")
 
 CACHE_NAME = ".newsfeed-cache.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _APP = "newsfeed-cache"
 
 #: ``(size, mtime_ns, digest, entry)``: one source file as phase one last saw it.
@@ -281,139 +281,3 @@ class BuildCache:
                     db.execute("INSERT INTO state VALUES (0, ?, ?)", state)
         except (sqlite3.Error, ValueError, OverflowError) as exc:
             self._failed(exc)
-
-
-# ---------------------------------------------------------------------- codec
-
-
-def _image(image: Image | None) -> list[Any] | None:
-    if image is None:
-        return None
-    return [image.url, image.media_type, image.length, image.width, image.height]
-
-
-def _unimage(data: Any) -> Image | None:
-    if data is None:
-        return None
-    url, media_type, length, width, height = data
-    return Image(url, _shared(media_type), length, width, height)
-
-
-def _problem(problem: Problem) -> list[str]:
-    return [problem.path, problem.field, problem.message, problem.severity, problem.action]
-
-
-_NO_EXTRA = FrozenDict()
-_SHARED: dict[Any, Any] = {}
-_MAX_SHARED = 100_000
-
-T = TypeVar("T")
-
-
-def _shared(value: T) -> T:
-    """One object for equal values (names, category paths), within a bounded table."""
-    found = _SHARED.get(value)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    if len(_SHARED) < _MAX_SHARED:
-        _SHARED[value] = value
-    return value
-
-
-def _categories(data: Any) -> tuple[tuple[str, ...], ...]:
-    # Many posts share names and paths: share the objects too, so that 100k posts in
-    # memory cost what they must (phase one keeps every key).
-    return tuple(_shared(tuple(map(_shared, path))) for path in data)
-
-
-def encode_entry(kind: str, key: PostKey | None = None, problems: Iterable[Problem] = ()) -> str:
-    """One phase-one outcome as JSON: ``kind`` is ``ok``, ``draft`` or ``error``."""
-    data: dict[str, Any] = {"k": kind, "p": [_problem(p) for p in problems]}
-    if key is not None:
-        published = key.published.isoformat()
-        data["m"] = [key.source, key.categories, key.tags, published, key.guid]
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def decode_entry(text: str) -> tuple[str, PostKey | None, list[Problem]]:
-    """The inverse of :func:`encode_entry`. Raises ValueError on anything unexpected."""
-    try:
-        data = json.loads(text)
-        kind = data["k"]
-        problems = [Problem(*p) for p in data["p"]]
-        key = None
-        if "m" in data:
-            source, categories, tags, published, guid = data["m"]
-            key = PostKey(
-                source=source,
-                categories=_categories(categories),
-                tags=tuple(map(_shared, tags)),
-                published=datetime.fromisoformat(published),
-                guid=guid,
-            )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"unreadable cache entry: {exc}") from exc
-    if kind not in ("ok", "draft", "error") or (kind == "ok") != (key is not None):
-        raise ValueError("unreadable cache entry")
-    return kind, key, problems
-
-
-def encode_post(meta: ArticleMeta, problems: Iterable[Problem], body: Body) -> str:
-    """One phase-two outcome as JSON: the whole front matter, its problems, the body."""
-    data = {
-        "m": [
-            meta.source,
-            meta.slug,
-            meta.title,
-            meta.categories,
-            meta.tags,
-            meta.author,
-            meta.published.isoformat(),
-            meta.updated.isoformat(),
-            meta.link,
-            meta.guid,
-            meta.comments,
-            _image(meta.front_image),
-            _image(meta.front_thumbnail),
-            meta.description,
-            dict(meta.extra),
-        ],
-        "p": [_problem(p) for p in problems],
-        "c": body.content,
-        "i": [_image(i) for i in body.images],
-        "t": body.text,
-    }
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def decode_post(text: str) -> tuple[ArticleMeta, list[Problem], Body]:
-    """The inverse of :func:`encode_post`. Raises ValueError on anything unexpected."""
-    try:
-        data = json.loads(text)
-        (source, slug, title, categories, tags, author, published, updated, link, guid,
-         comments, image, thumbnail, description, extra) = data["m"]  # fmt: skip
-        when = datetime.fromisoformat(published)
-        front = _unimage(image)
-        meta = ArticleMeta(
-            source=source,
-            slug=slug,
-            title=title,
-            categories=_categories(categories),
-            tags=tuple(map(_shared, tags)),
-            author=_shared(author),
-            published=when,
-            updated=when if updated == published else datetime.fromisoformat(updated),
-            link=link,
-            guid=guid,
-            comments=comments,
-            front_image=front,
-            front_thumbnail=front if thumbnail == image else _unimage(thumbnail),
-            description=description,
-            extra=FrozenDict(extra) if extra else _NO_EXTRA,
-        )
-        problems = [Problem(*p) for p in data["p"]]
-        images = tuple(i for i in (_unimage(x) for x in data["i"]) if i is not None)
-        body = Body(content=data["c"], images=images, text=data["t"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"unreadable cache entry: {exc}") from exc
-    return meta, problems, body

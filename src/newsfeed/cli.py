@@ -190,11 +190,11 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
             f"{len(report.removed)} removed"
         )
     for problem in skipped:
-        print(f"skipped {problem}", file=sys.stderr)
+        print(problem.line(), file=sys.stderr)
     if verbose and not quiet:
         for problem in report.problems:
             if problem.severity == "warning":
-                print(f"warning {problem}", file=sys.stderr)
+                print(problem.line(), file=sys.stderr)
     elif warnings and not quiet:
         print(f"({warnings} warnings: run with -v to list them)", file=sys.stderr)
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsfeed.errors import ConfigError
 from newsfeed.model import FrozenDict
 
-__all__ = ["Config", "key_summary", "reference_markdown"]
+__all__ = ["Config", "key_summary", "reference_markdown", "unknown_key"]
 
 DatePolicy = Literal["mtime", "skip"]
 
@@ -40,7 +40,15 @@ def _doc(text: str, **kw: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Settings for reading posts and publishing feeds. Validated on construction."""
+    """Settings for reading posts and publishing feeds. Validated on construction:
+    an unknown key or an invalid value raises :class:`ConfigError`."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Config:
+        # Before the generated __init__, whose TypeError would say nothing useful.
+        for key in kwargs:
+            if key not in cls.__dataclass_fields__:
+                raise unknown_key(key, kwargs[key])
+        return object.__new__(cls)
 
     site_url: str = _doc(
         "Absolute URL the output folder is served at; every link, guid and self link "
@@ -185,6 +193,10 @@ class Config:
             raise ConfigError("site_url", "must be an absolute http(s) URL", self.site_url)
         if not self.site_url.endswith("/"):
             object.__setattr__(self, "site_url", self.site_url + "/")
+        self._check_values()
+        self._check_paths()
+
+    def _check_values(self) -> None:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -219,6 +231,17 @@ class Config:
                 raise ConfigError(
                     "image_deny", f"invalid regular expression: {exc}", pattern
                 ) from exc
+        if self.icon is not None and not self.icon.strip():
+            raise ConfigError("icon", "must not be empty (leave it unset instead)", self.icon)
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError as exc:
+                raise ConfigError("encoding", "unknown encoding", self.encoding) from exc
+
+    def _check_paths(self) -> None:
         for name in ("category_dir", "tag_dir"):
             value = getattr(self, name)
             parts = value.strip("/").split("/")
@@ -233,15 +256,6 @@ class Config:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path
             )
-        if self.icon is not None and not self.icon.strip():
-            raise ConfigError("icon", "must not be empty (leave it unset instead)", self.icon)
-        if self.encoding is not None:
-            import codecs
-
-            try:
-                codecs.lookup(self.encoding)
-            except LookupError as exc:
-                raise ConfigError("encoding", "unknown encoding", self.encoding) from exc
 
     @property
     def tz(self) -> ZoneInfo:
@@ -260,15 +274,17 @@ class Config:
         Unknown keys raise :class:`ConfigError` with a suggestion; lists become
         tuples and mappings become read-only.
         """
-        known = cls.keys()
-        values: dict[str, object] = {}
-        for key, value in data.items():
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ConfigError(key, f"unknown key{hint}", value)
-            values[key] = _thaw(value)
+        values = {key: _thaw(value) for key, value in data.items()}
         return dataclasses.replace(base or cls(), **values)  # type: ignore[arg-type]
+
+
+def unknown_key(key: str, value: object = None, where: str = "") -> ConfigError:
+    """The error for ``key``, which is no configuration key: it suggests the closest
+    one (``limt: unknown key; did you mean 'limit'?``) and says ``where`` it was set."""
+    close = difflib.get_close_matches(key, Config.keys(), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    place = f" (in {where})" if where else ""
+    return ConfigError(key, f"unknown key{hint}{place}", value)
 
 
 def _thaw(value: object) -> object:

@@ -28,7 +28,19 @@ from newsfeed.config import Config
 from newsfeed.model import Article, Feed, FeedKind, Problem, Selectable
 from newsfeed.normalize.slugs import short_hash, slugify
 
-__all__ = ["ARCHIVE_DIR", "build_feeds", "plan_feeds", "slugify", "with_items"]
+__all__ = [
+    "ARCHIVE_DIR",
+    "build_feeds",
+    "category_label",
+    "feed_folder",
+    "feed_label",
+    "item_categories",
+    "output_url",
+    "plan_feeds",
+    "slugify",
+    "tag_label",
+    "with_items",
+]
 
 log = logging.getLogger("newsfeed")
 
@@ -54,9 +66,43 @@ def _order(items: Iterable[T], limit: int = 0) -> list[T]:
     return sorted(items, key=_newest_first)
 
 
-def _url(config: Config, segments: Sequence[str]) -> str:
-    path = "".join(urllib.parse.quote(s, safe="") + "/" for s in segments)
-    return config.site_url + path
+def category_label(names: Sequence[str]) -> str:
+    """How a category path is shown to readers: ``金融 > 新浪财经``."""
+    return " > ".join(names)
+
+
+def tag_label(name: str) -> str:
+    """How a tag is shown to readers in feed titles and lists: ``#name``."""
+    return f"#{name}"
+
+
+def feed_label(feed: Feed[T]) -> str:
+    """A feed's short name in a tree of feeds (pages, OPML): a category's own name
+    (the last of its path), a tag as shown (``#name``), the site feed's title."""
+    if feed.kind == "tag":
+        return tag_label(feed.names[0])
+    return feed.names[-1] if feed.names else feed.title
+
+
+def item_categories(item: Selectable) -> list[str]:
+    """What a feed item is filed under (RSS and Atom categories, JSON Feed tags): each
+    category path as shown, then each tag, without repeats."""
+    return list(dict.fromkeys([*map(category_label, item.categories), *item.tags]))
+
+
+def feed_folder(path: Sequence[str]) -> str:
+    """The output folder of a feed's ``path`` relative to OUT, as output paths start
+    with it: each segment followed by a slash (``""`` for OUT itself)."""
+    return "".join(f"{segment}/" for segment in path)
+
+
+def output_url(site_url: str, relpath: str) -> str:
+    """The URL a file (or folder, with its slash) at ``relpath`` in OUT is served at:
+    ``site_url`` and the percent-encoded path (ASCII)."""
+    return site_url + urllib.parse.quote(relpath, safe="/")
+
+
+_Key = tuple[FeedKind, tuple[str, ...]]
 
 
 def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], list[Problem]]:
@@ -65,7 +111,19 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
     Feeds come in a fixed order: the site-wide feed, then categories, then tags,
     each sorted by output path.
     """
-    members: dict[tuple[FeedKind, tuple[str, ...]], list[T]] = defaultdict(list)
+    members, everything = _members(articles)
+    slug_of, problems = _paths(members, config)
+    feeds: list[Feed[T]] = [_feed(config, "site", (), (), everything)]
+    for kind in ("category", "tag"):
+        keys = [k for k in members if k[0] == kind]
+        for k in sorted(keys, key=lambda k: slug_of[k]):
+            feeds.append(_feed(config, kind, k[1], slug_of[k], members[k]))
+    return feeds, problems
+
+
+def _members(articles: Iterable[T]) -> tuple[dict[_Key, list[T]], list[T]]:
+    """The articles of every category node and tag (names in NFC), and all of them."""
+    members: dict[_Key, list[T]] = defaultdict(list)
     everything: list[T] = []
     # Posts share a few category paths and tags: the category nodes of each distinct
     # set of paths, and the NFC form of each tag, are worked out once.
@@ -87,43 +145,44 @@ def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], li
                 nfc[tag] = unicodedata.normalize("NFC", tag)
         for tag in {nfc[t] for t in article.tags}:
             members[("tag", (tag,))].append(article)
+    return members, everything
 
+
+def _paths(
+    members: Mapping[_Key, Sequence[Selectable]], config: Config
+) -> tuple[dict[_Key, tuple[str, ...]], list[Problem]]:
+    """The output path of every category node and tag; paths that collide (after case
+    folding) are told apart by a short hash and reported."""
     problems: list[Problem] = []
     taken: dict[str, tuple[str, ...]] = {}
-    slug_of: dict[tuple[FeedKind, tuple[str, ...]], tuple[str, ...]] = {}
+    slug_of: dict[_Key, tuple[str, ...]] = {}
     for kind, names in sorted(members, key=lambda k: (k[0], len(k[1]), k[1])):
         base = config.category_dir if kind == "category" else config.tag_dir
         mapping = config.category_map if kind == "category" else config.tag_map
         parent = slug_of.get((kind, names[:-1]), tuple(base.strip("/").split("/")))
         segment = slugify(names[-1], mapping)
         if config.archive and segment.casefold() == ARCHIVE_DIR:
-            segment = f"{segment}-{short_hash(' > '.join(names))}"
+            segment = f"{segment}-{short_hash(category_label(names))}"
         path = (*parent, segment)
         key = "/".join(path).casefold()
         if key in taken:
             other = taken[key]
-            segment = f"{segment}-{short_hash(' > '.join(names))}"
+            segment = f"{segment}-{short_hash(category_label(names))}"
             path = (*parent, segment)
-            first = members[(kind, names)][0].source
             problems.append(
                 Problem(
-                    first,
+                    members[(kind, names)][0].source,
                     "categories" if kind == "category" else "tags",
-                    f"{kind} {' > '.join(names)!r} lands on the same path as {' > '.join(other)!r}",
+                    f"{kind} {category_label(names)!r} lands on the same path as "
+                    f"{category_label(other)!r}",
                     "warning",
-                    f"published at {'/'.join(path)}/",
+                    f"published at {feed_folder(path)}",
                 )
             )
             key = "/".join(path).casefold()
         taken[key] = names
         slug_of[(kind, names)] = path
-
-    feeds: list[Feed[T]] = [_feed(config, "site", (), (), everything)]
-    for kind in ("category", "tag"):
-        keys = [k for k in members if k[0] == kind]
-        for k in sorted(keys, key=lambda k: slug_of[k]):
-            feeds.append(_feed(config, kind, k[1], slug_of[k], members[k]))
-    return feeds, problems
+    return slug_of, problems
 
 
 def _feed(
@@ -135,20 +194,17 @@ def _feed(
     if kind == "site":
         title = config.site_title
         description = config.site_description
-    elif kind == "category":
-        label = " > ".join(names)
+    else:
+        label = category_label(names) if kind == "category" else tag_label(names[0])
         title = f"{config.site_title}: {label}"
         description = f"{config.site_description}: {label}"
-    else:
-        title = f"{config.site_title}: #{names[0]}"
-        description = f"{config.site_description}: #{names[0]}"
     feed = Feed(
         kind=kind,
         names=names,
         path=path,
         title=title,
         description=description,
-        page_url=_url(config, path),
+        page_url=output_url(config.site_url, feed_folder(path)),
         items=tuple(limited),
         total=len(items),
     )

@@ -8,7 +8,10 @@ front-matter fields that decide whether and where a post is published), and
 normalizes the rest of the front matter and the body only for the selected posts.
 
 Every type is a frozen, slotted dataclass. Invariants are stated on each type and
-hold for every instance newsfeed hands out.
+hold for every instance newsfeed hands out. Every type but :class:`RawPost` (the
+front matter as parsed, which the articles stage reads and never hands out) is
+immutable all the way down, and so hashable: what it holds is text, numbers, dates,
+tuples and deeply frozen :class:`FrozenDict` mappings (see :func:`freeze`).
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Literal, Protocol, TypeVar
 
+from newsfeed.errors import locate
+
 __all__ = [
     "Article",
     "ArticleMeta",
     "Body",
     "BuildReport",
+    "Draft",
     "Feed",
     "FeedKind",
     "FrozenDict",
@@ -33,6 +39,8 @@ __all__ = [
     "RawPost",
     "Selectable",
     "Severity",
+    "freeze",
+    "freeze_mapping",
 ]
 
 Severity = Literal["warning", "error"]
@@ -40,12 +48,17 @@ FeedKind = Literal["site", "category", "tag"]
 
 
 class FrozenDict(Mapping[str, object]):
-    """A read-only, picklable mapping (``types.MappingProxyType`` does not pickle)."""
+    """A read-only, picklable mapping (``types.MappingProxyType`` does not pickle).
 
-    __slots__ = ("_data",)
+    Read-only at its own level; what its values are is up to its maker. Made by
+    :func:`freeze`, it is immutable all the way down (and so hashable).
+    """
+
+    __slots__ = ("_data", "_deep")
 
     def __init__(self, data: Mapping[str, object] | None = None) -> None:
         self._data: dict[str, object] = dict(data or {})
+        self._deep = False  # True once freeze() made or checked every value
 
     def __getitem__(self, key: str) -> object:
         return self._data[key]
@@ -67,6 +80,32 @@ class FrozenDict(Mapping[str, object]):
 
     def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, object]]]:
         return (FrozenDict, (self._data,))
+
+
+def freeze(value: object) -> object:
+    """``value`` immutable all the way down: every list or tuple becomes a tuple, every
+    set a frozenset and every mapping a :class:`FrozenDict`, at any depth; anything
+    else (text, numbers, None, dates) is kept as it is. Equal data gives equal results."""
+    if isinstance(value, str | int | float | None):
+        return value
+    if isinstance(value, FrozenDict) and value._deep:
+        return value
+    if isinstance(value, Mapping):
+        return freeze_mapping(value)
+    if isinstance(value, list | tuple):
+        return tuple(map(freeze, value))
+    if isinstance(value, set | frozenset):
+        return frozenset(map(freeze, value))
+    return value
+
+
+def freeze_mapping(data: Mapping[str, object]) -> FrozenDict:
+    """:func:`freeze` of a mapping, typed as the :class:`FrozenDict` it gives."""
+    if isinstance(data, FrozenDict) and data._deep:
+        return data
+    frozen = FrozenDict({key: freeze(value) for key, value in data.items()})
+    frozen._deep = True
+    return frozen
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +153,10 @@ class Problem:
     - ``field``: the front-matter field at fault, ``""`` for the whole file.
     - ``severity``: ``"error"`` means the post was skipped; ``"warning"`` means it
       was published with the fallback named in ``action``.
+
+    ``str()`` is ``path: field: message (action)`` (the place as an
+    :class:`~newsfeed.errors.ArticleError` names it), for logs, whose level says the
+    severity; :meth:`line` adds the severity, as the command line lists problems.
     """
 
     path: str
@@ -123,8 +166,11 @@ class Problem:
     action: str
 
     def __str__(self) -> str:
-        where = f"{self.path}: {self.field}" if self.field else self.path
-        return f"{where}: {self.message} ({self.action})"
+        return f"{locate(self.path, self.field)}: {self.message} ({self.action})"
+
+    def line(self) -> str:
+        """``error: a.md: date: 'x' is not a date (skipped)``: the problem on one line."""
+        return f"{self.severity}: {self}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +185,17 @@ class PostKey:
     tags: tuple[str, ...]
     published: datetime
     guid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A post left out because its front matter says ``published: false``.
+
+    An outcome of reading a post, as a :class:`PostKey` is, not an error: the build
+    counts drafts (``BuildReport.drafts``) and reports nothing about them.
+    """
+
+    source: str
 
 
 class Selectable(Protocol):
@@ -171,7 +228,10 @@ class ArticleMeta:
     - ``link`` is an absolute ASCII URL; ``guid`` is unique within one load and
       stable across rebuilds, re-dating and re-titling.
     - ``front_image`` / ``front_thumbnail`` are the usable front-matter images.
-    - ``extra`` is the rest of the front matter, read-only.
+    - ``extra`` is the rest of the front matter, frozen all the way down (see
+      :func:`freeze`): a list there is a tuple, a mapping a :class:`FrozenDict`, so an
+      article cannot be changed through it and is hashable. Scalars are as read
+      (text from YAML; numbers, booleans and None too from JSON front matter).
     """
 
     source: str
@@ -189,6 +249,11 @@ class ArticleMeta:
     front_thumbnail: Image | None = None
     description: str = ""
     extra: FrozenDict = field(default_factory=FrozenDict)
+
+    def __post_init__(self) -> None:
+        # Holds for every instance, however made (cheap when ``extra`` is frozen already).
+        if not (isinstance(self.extra, FrozenDict) and self.extra._deep):
+            object.__setattr__(self, "extra", freeze_mapping(self.extra))
 
 
 @dataclass(frozen=True, slots=True)

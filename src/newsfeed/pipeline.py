@@ -53,9 +53,9 @@ from newsfeed.cache import (
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
-from newsfeed.files import PostFile, post_files
-from newsfeed.model import Article, BuildReport, Feed, PostKey, Problem
+from newsfeed.model import Article, BuildReport, Draft, Feed, PostKey, Problem
 from newsfeed.site import Site, Staged, open_site, stage
+from newsfeed.sources.files import PostFile, post_files
 
 __all__ = ["Progress", "publish", "select_and_finish"]
 
@@ -194,16 +194,14 @@ def _problem(exc: ArticleError, source: str) -> Problem:
 
 def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> tuple[PostRow, str]:
     """Phase one for one file: its cache row and the encoded outcome."""
-    from newsfeed.articles import Draft, key_from_raw  # imported when needed: see the module doc
-    from newsfeed.sources import read_meta
+    from newsfeed.articles import key_from_raw  # imported when needed: see the module doc
+    from newsfeed.sources.posts import read_meta
 
     digest = ""
     try:
         raw, digest = read_meta(file.path, root, config, source=file.source)
         key, found = key_from_raw(raw, config, now)
-        entry = encode_entry("ok", key, found)
-    except Draft:
-        entry = encode_entry("draft")
+        entry = encode_entry("draft") if isinstance(key, Draft) else encode_entry("ok", key, found)
     except ArticleError as exc:
         entry = encode_entry("error", None, [_problem(exc, file.source)])
     return (file.size, file.mtime_ns, digest, entry), entry
@@ -298,7 +296,7 @@ def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str 
     """Phase two for one selected post: the rest of its front matter and its cleaned
     body (encoded), or why it cannot be published."""
     from newsfeed.articles import clean, meta_from_key
-    from newsfeed.sources import read_post
+    from newsfeed.sources.posts import read_post
 
     try:
         raw = read_post(root / key.source, root, config, source=key.source)

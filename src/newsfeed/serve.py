@@ -168,7 +168,7 @@ def make_server(
     """
     root = Path(out_dir).resolve()
     if not root.is_dir():
-        raise SiteError(f"cannot serve {out_dir}: not a folder (build it first)")
+        raise SiteError(f"cannot serve {out_dir}: not a folder (build it first)", path=out_dir)
     handler = type("Handler", (_Handler,), {"root": root})
     try:
         return http.server.ThreadingHTTPServer((host, port), handler)

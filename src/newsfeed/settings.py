@@ -18,7 +18,6 @@ value came from (``newsfeed config`` prints both).
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import os
@@ -30,7 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, get_args, get_type_hints
 
-from newsfeed.config import Config
+from newsfeed.config import Config, unknown_key
 from newsfeed.errors import ConfigError
 from newsfeed.model import FrozenDict
 
@@ -105,7 +104,7 @@ def find_hexo_site(path: Path) -> HexoSite | None:
     config_file = path / HEXO_CONFIG
     if not config_file.is_file():
         return None
-    from newsfeed.sources import read_yaml_mapping  # YAML: only when there is a file
+    from newsfeed.sources.yaml_data import read_yaml_mapping  # YAML: only when there is a file
 
     data = read_yaml_mapping(config_file)
     source = _folder(data.get("source_dir"), "source")
@@ -274,9 +273,7 @@ def parse_value(key: str, text: str) -> object:
     """Text (an environment variable, a ``--set`` flag) typed for config key ``key``."""
     hints = get_type_hints(Config)
     if key not in hints:
-        close = difflib.get_close_matches(key, Config.keys(), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(key, f"unknown key{hint}", text)
+        raise unknown_key(key, text)
     hint = hints[key]
     args = get_args(hint)
     if type(None) in args:
@@ -326,18 +323,12 @@ def env_values(environ: Mapping[str, str]) -> tuple[dict[str, object], dict[str,
         try:
             values[key] = parse_value(key, environ[name])
         except ConfigError as exc:
-            raise ConfigError(name, _message(exc), environ[name]) from exc
+            raise ConfigError(name, exc.message, environ[name]) from exc
         origin[key] = f"environment {name}"
     return values, origin
 
 
 # ---------------------------------------------------------------------------- resolve
-
-
-def _message(exc: ConfigError) -> str:
-    text = str(exc)
-    prefix = f"{exc.key}: "
-    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def resolve(
@@ -363,7 +354,7 @@ def resolve(
 
     hexo = find_hexo_site(source) if source is not None else None
     if hexo is not None:
-        from newsfeed.sources import read_yaml_mapping  # YAML: only when there is a file
+        from newsfeed.sources.yaml_data import read_yaml_mapping  # YAML: only when there is a file
 
         data = read_yaml_mapping(hexo.config_file)
         found, where = hexo_values(data)
@@ -391,9 +382,7 @@ def resolve(
         known = Config.keys()
         for key, value in table.items():
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ConfigError(key, f"unknown key{hint} (in {label})", value)
+                raise unknown_key(key, value, label)
             values[key] = value
             origins[key] = label
         files.append(path)
@@ -412,7 +401,7 @@ def resolve(
     except ConfigError as exc:
         where_set = origins.get(exc.key)
         suffix = f" (set in {where_set})" if where_set else ""
-        raise ConfigError(exc.key, _message(exc) + suffix, exc.value) from exc
+        raise ConfigError(exc.key, exc.message + suffix, exc.value) from exc
     full = {key: origins.get(key, "default") for key in Config.keys()}  # noqa: SIM118
     return Settings(config, MappingProxyType(full), tuple(files), hexo, ignored)
 

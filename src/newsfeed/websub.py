@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
-from newsfeed.feeds import ARCHIVE_DIR
+from newsfeed.feeds import ARCHIVE_DIR, output_url
 
 __all__ = ["BATCH", "ping_hub", "topic_urls"]
 
@@ -50,7 +50,7 @@ def topic_urls(written: Iterable[str], config: Config) -> list[str]:
             and _MONTH.fullmatch(parts[-2])
         ):
             continue
-        urls.append(config.site_url + urllib.parse.quote(relpath))
+        urls.append(output_url(config.site_url, relpath))
     return sorted(set(urls))
 
 

@@ -27,10 +27,9 @@ import email.utils
 import math
 import re
 
-from newsfeed.errors import NewsfeedError
+from newsfeed.errors import DateValueError
 
 __all__ = [
-    "DateValueError",
     "check_plausible",
     "format_rfc2822",
     "format_rfc3339",
@@ -71,10 +70,6 @@ _GMT_BEFORE_OFFSET = re.compile(r"(?<![A-Za-z])(?:GMT|UTC|UT)\s*(?=[+-][0-9])", 
 
 # What email.utils is seen to raise on hostile text (ArithmeticError covers OverflowError).
 _PARSE_ERRORS = (ValueError, ArithmeticError, TypeError, IndexError, KeyError, AttributeError)
-
-
-class DateValueError(NewsfeedError, ValueError):
-    """A value cannot be read as a date, or the date it gives is implausible."""
 
 
 def parse_date(value: object, tz: _dt.tzinfo) -> _dt.datetime:

@@ -6,10 +6,10 @@ published as; a new format is added here, as a module of its own.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Sequence
 
 from newsfeed.config import Config
+from newsfeed.feeds import feed_folder, output_url
 from newsfeed.model import Article, Feed
 from newsfeed.render.history import archive_documents, prev_archive_link
 from newsfeed.render.jsonfeed import render_json_feed
@@ -30,7 +30,6 @@ __all__ = [
     "PAGE_NAME",
     "RSS_NAME",
     "feed_documents",
-    "feed_folder",
     "prepare",
     "site_documents",
 ]
@@ -47,11 +46,6 @@ def prepare() -> None:
     compile_templates()
 
 
-def feed_folder(feed: Feed[Article]) -> str:
-    """The feed's folder relative to OUT, with a trailing slash ("" for OUT itself)."""
-    return "".join(f"{segment}/" for segment in feed.path)
-
-
 def _hub_links(config: Config) -> tuple[tuple[str, str], ...]:
     return (("hub", config.hub),) if config.hub else ()
 
@@ -64,23 +58,19 @@ def feed_paths(feed: Feed[Article], config: Config) -> tuple[str, str]:
     """
     if feed.kind == "site":
         return config.site_rss_path, config.site_atom_path
-    folder = feed_folder(feed)
+    folder = feed_folder(feed.path)
     return folder + RSS_NAME, folder + ATOM_NAME
-
-
-def _url(config: Config, relpath: str) -> str:
-    return config.site_url + urllib.parse.quote(relpath, safe="/")
 
 
 def feed_urls(feed: Feed[Article], config: Config) -> tuple[str, str]:
     """The RSS and Atom URLs of ``feed`` (percent-encoded, ASCII)."""
     rss, atom = feed_paths(feed, config)
-    return _url(config, rss), _url(config, atom)
+    return output_url(config.site_url, rss), output_url(config.site_url, atom)
 
 
 def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
     """Every document of one feed, by output path relative to OUT."""
-    folder = feed_folder(feed)
+    folder = feed_folder(feed.path)
     related = _hub_links(config)
     rss_prev = prev_archive_link(feed, config, RSS_NAME)  # RFC 5005, with Config.archive
     atom_prev = prev_archive_link(feed, config, ATOM_NAME)
@@ -121,7 +111,7 @@ def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, 
     """
     documents = {OPML_NAME: render_opml(feeds, config, [feed_urls(f, config)[0] for f in feeds])}
     if config.pages:
-        opml_url = config.site_url + OPML_NAME
+        opml_url = output_url(config.site_url, OPML_NAME)
         urls = {id(f): _subscriptions(f, config) for f in feeds}
         documents[PAGE_NAME] = render_site_index(feeds, config, lambda f: urls[id(f)], opml_url)
     return documents

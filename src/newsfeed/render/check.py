@@ -23,6 +23,8 @@ from typing import Any
 
 from lxml import etree, html
 
+from newsfeed.feeds import output_url
+
 __all__ = ["Finding", "check_site", "feed_files", "infer_site_url"]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -56,10 +58,6 @@ def feed_files(out: Path) -> list[str]:
     return sorted(found)
 
 
-def _file_url(site_url: str, relpath: str) -> str:
-    return site_url + urllib.parse.quote(relpath, safe="/")
-
-
 def _self_link(root: Any) -> str | None:
     if root.tag == "rss":
         links = root.findall(f"channel/{ATOM}link")
@@ -85,7 +83,7 @@ def infer_site_url(out: Path) -> str | None:
         except (etree.XMLSyntaxError, OSError):
             continue
         href = _self_link(root)
-        tail = urllib.parse.quote(relpath, safe="/")
+        tail = output_url("", relpath)  # the file's URL path under site_url
         if href and href.endswith("/" + tail):
             return href[: -len(tail)]
     return None
@@ -251,6 +249,6 @@ def check_site(out: str | Path, site_url: str | None = None) -> list[Finding]:
         href = _self_link(root)
         if href is None:
             c.add(root, "no self link")
-        elif base and href != _file_url(base, relpath):
-            c.add(root, f"self link {href!r} is not this file's URL {_file_url(base, relpath)!r}")
+        elif base and href != output_url(base, relpath):
+            c.add(root, f"self link {href!r} is not this file's URL {output_url(base, relpath)!r}")
     return findings

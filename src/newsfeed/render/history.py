@@ -25,10 +25,10 @@ Archive documents carry no WebSub ``hub`` link: they are not subscribed to.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Callable, Mapping
 
 from newsfeed.config import Config
+from newsfeed.feeds import feed_folder, output_url
 from newsfeed.model import Article, Feed
 from newsfeed.render.rss_atom import FeedLinks
 
@@ -38,12 +38,8 @@ Renderer = Callable[[Feed[Article], Config, FeedLinks], bytes]
 Links = tuple[tuple[str, str], ...]
 
 
-def _folder(page: Feed[Article]) -> str:
-    return "".join(f"{segment}/" for segment in page.path)
-
-
 def _url(config: Config, page: Feed[Article], name: str) -> str:
-    return config.site_url + urllib.parse.quote(_folder(page) + name)
+    return output_url(config.site_url, feed_folder(page.path) + name)
 
 
 def prev_archive_link(feed: Feed[Article], config: Config, name: str) -> Links:
@@ -71,5 +67,5 @@ def archive_documents(
             # The newest archive's next document is the subscription document itself.
             related.append(("next-archive", _url(config, pages[i - 1], name) if i else current))
             links = FeedLinks(_url(config, page, name), tuple(related), archive=True)
-            documents[_folder(page) + name] = render(page, config, links)
+            documents[feed_folder(page.path) + name] = render(page, config, links)
     return documents

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from newsfeed.config import Config
+from newsfeed.feeds import item_categories
 from newsfeed.model import Article, Feed, Image
 from newsfeed.normalize.dates import format_rfc3339
 
@@ -26,11 +27,6 @@ def _attachment(image: Image) -> dict[str, object]:
     return attachment
 
 
-def _tags(article: Article) -> list[str]:
-    names = [" > ".join(path) for path in article.categories]
-    return list(dict.fromkeys([*names, *article.tags]))
-
-
 def _item(article: Article) -> dict[str, object]:
     item: dict[str, object] = {
         "id": article.guid,
@@ -44,7 +40,7 @@ def _item(article: Article) -> dict[str, object]:
     item["date_published"] = format_rfc3339(article.published)
     item["date_modified"] = format_rfc3339(article.updated)
     item["authors"] = [{"name": article.author}]
-    tags = _tags(article)
+    tags = item_categories(article)
     if tags:
         item["tags"] = tags
     attachments = [_attachment(image) for image in article.all_images]

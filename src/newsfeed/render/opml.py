@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from newsfeed.config import Config
+from newsfeed.feeds import feed_label
 from newsfeed.model import Article, Feed
 from newsfeed.normalize.dates import format_rfc2822
 
@@ -46,7 +47,7 @@ def _category(
     categories: Sequence[Feed[Article]],
     xml_url: dict[int, str],
 ) -> None:
-    name = feed.names[-1]
+    name = feed_label(feed)
     children = _children(categories, feed.names)
     if not children:
         _feed_outline(parent, feed, name, xml_url[id(feed)])
@@ -69,7 +70,7 @@ def render_opml(feeds: Sequence[Feed[Article]], config: Config, xml_urls: Sequen
     body = ET.SubElement(root, "body")
     for feed in feeds:
         if feed.kind == "site":
-            _feed_outline(body, feed, feed.title, xml_url[id(feed)])
+            _feed_outline(body, feed, feed_label(feed), xml_url[id(feed)])
     categories = [f for f in feeds if f.kind == "category"]
     if categories:
         folder = ET.SubElement(body, "outline", {"text": "Categories"})
@@ -79,7 +80,7 @@ def render_opml(feeds: Sequence[Feed[Article]], config: Config, xml_urls: Sequen
     if tags:
         folder = ET.SubElement(body, "outline", {"text": "Tags"})
         for feed in tags:
-            _feed_outline(folder, feed, f"#{feed.names[0]}", xml_url[id(feed)])
+            _feed_outline(folder, feed, feed_label(feed), xml_url[id(feed)])
     ET.indent(root, space=" ")
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data + b"\n"

@@ -26,6 +26,7 @@ import jinja2
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
+from newsfeed.feeds import feed_folder, feed_label
 from newsfeed.model import Article, Feed
 from newsfeed.normalize.dates import format_rfc3339
 
@@ -99,14 +100,7 @@ def _local_time(dt: datetime, tz: tzinfo) -> str:
 def _relative(source: tuple[str, ...], target: tuple[str, ...]) -> str:
     """The relative link from the page in folder ``source`` to the page of ``target``."""
     up = "../" * len(source)
-    down = "".join(urllib.parse.quote(s, safe="") + "/" for s in target)
-    return f"{up}{down}{PAGE_NAME}"
-
-
-def _label(feed: Feed[Article]) -> str:
-    if feed.kind == "tag":
-        return f"#{feed.names[0]}"
-    return feed.names[-1] if feed.names else feed.title
+    return f"{up}{urllib.parse.quote(feed_folder(target))}{PAGE_NAME}"
 
 
 def _items(feed: Feed[Article], config: Config) -> list[dict[str, object]]:
@@ -147,7 +141,7 @@ def render_feed_page(feed: Feed[Article], config: Config, urls: Subscriptions) -
         site_title=config.site_title,
         home=_relative(feed.path, ()),
         title=feed.title,
-        heading=_label(feed),
+        heading=feed_label(feed),
         description=feed.description,
         alternates=urls.alternates(feed.title),
         urls=urls,
@@ -162,7 +156,7 @@ def render_feed_page(feed: Feed[Article], config: Config, urls: Subscriptions) -
 def _node(feed: Feed[Article], config: Config, urls: Subscriptions) -> _Node:
     newest = feed.items[0] if feed.items else None
     return _Node(
-        name=_label(feed),
+        name=feed_label(feed),
         href=_relative((), feed.path),
         total=feed.total,
         newest_title=newest.title if newest else "",

@@ -24,6 +24,7 @@ from lxml import etree
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
+from newsfeed.feeds import item_categories
 from newsfeed.model import Article, Feed, Image
 
 __all__ = ["FeedLinks", "render_atom", "render_rss", "render_rss_atom"]
@@ -171,7 +172,7 @@ def _generator(feed: Feed[Article], config: Config) -> FeedGenerator:
         fe.published(article.published)
         fe.updated(article.updated)
         fe.author({"name": article.author})
-        for name in _category_names(article):
+        for name in item_categories(article):
             fe.category(term=name)
         # Off: items carry only the summary (hexo-generator-feed's `content: false`). An
         # empty body gives no content element at all rather than an empty one.
@@ -201,11 +202,6 @@ def _atom_id(guid: str) -> str:
     if _URI.fullmatch(guid):
         return guid
     return uuid.uuid5(uuid.NAMESPACE_URL, f"guid:{guid}").urn
-
-
-def _category_names(article: Article) -> list[str]:
-    names = [" > ".join(path) for path in article.categories]
-    return list(dict.fromkeys([*names, *article.tags]))
 
 
 def _epoch() -> Any:

@@ -1,6 +1,6 @@
 """Find the post files of a source folder: the standard library only.
 
-Kept apart from :mod:`newsfeed.sources` (which reads them, with YAML) so that a
+Kept apart from :mod:`newsfeed.sources.posts` (which reads them, with YAML) so that a
 rebuild where nothing changed, which only ``stat()``s the files, loads no parser.
 """
 
@@ -51,28 +51,12 @@ def post_files(source_dir: Path) -> list[PostFile]:
     Raises :class:`SourceError` when ``source_dir`` (or a folder in it) cannot be listed.
     """
     root = Path(source_dir)
-    if not root.exists():
-        raise SourceError(f"source folder {str(root)!r} does not exist")
-    if not root.is_dir():
-        raise SourceError(f"source folder {str(root)!r} is not a folder")
-    try:
-        real_root = root.resolve(strict=True)
-    except OSError as exc:
-        raise SourceError(f"source folder {str(root)!r} cannot be read: {exc}") from exc
-
-    def fail(exc: OSError) -> None:
-        where = exc.filename or root
-        raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
-
+    real_root = _real_root(root)
     found: list[PostFile] = []
     folders = [(str(root), "")]  # (path, relative path with a trailing slash)
     while folders:
         folder, relative = folders.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            fail(exc)
+        entries = _entries(folder, root)
         for entry in entries:
             name = entry.name
             if name.startswith("."):
@@ -98,6 +82,29 @@ def post_files(source_dir: Path) -> list[PostFile]:
             found.append(PostFile(relative + name, entry.path, info.st_size, info.st_mtime_ns))
     found.sort(key=lambda file: file.source)
     return found
+
+
+def _real_root(root: Path) -> Path:
+    """``root`` resolved, or the :class:`SourceError` that says why it cannot be read."""
+    if not root.exists():
+        raise SourceError(f"source folder {str(root)!r} does not exist")
+    if not root.is_dir():
+        raise SourceError(f"source folder {str(root)!r} is not a folder")
+    try:
+        return root.resolve(strict=True)
+    except OSError as exc:
+        raise SourceError(f"source folder {str(root)!r} cannot be read: {exc}") from exc
+
+
+def _entries(folder: str, root: Path) -> list[os.DirEntry[str]]:
+    """The entries of one folder under ``root``; :class:`SourceError` when it cannot be
+    listed."""
+    try:
+        with os.scandir(folder) as listing:
+            return list(listing)
+    except OSError as exc:
+        where = exc.filename or root
+        raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
 
 
 def _inside(path: Path, real_root: Path) -> bool:

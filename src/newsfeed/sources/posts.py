@@ -1,0 +1,167 @@
+"""Read post files (found by :mod:`newsfeed.sources.files`) into :class:`~newsfeed.model.RawPost`.
+
+The composition: the file's bytes (:mod:`~newsfeed.sources.read`), decoded, refused
+when blank or binary, cleaned; then the front matter split off and loaded by
+:class:`~newsfeed.sources.frontmatter.HexoHandler` (whose doc says which forms Hexo
+reads). Front matter that cannot be used becomes an :class:`ArticleError` with the
+file's path, here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from newsfeed.chars import is_blank
+from newsfeed.config import Config
+from newsfeed.errors import ArticleError
+from newsfeed.model import FrozenDict, RawPost
+from newsfeed.sources.frontmatter import (
+    MAX_FRONT_MATTER_CHARS,
+    HexoHandler,
+    NoFrontMatter,
+    NoSeparator,
+    Recovered,
+    Unclosed,
+)
+from newsfeed.sources.read import check_text, clean_text, decode_raw, read_bytes
+from newsfeed.sources.yaml_data import FrontMatterError
+
+__all__ = ["parse_post", "read_meta", "read_post"]
+
+# A line that may be a separator once cleaned (read_meta's candidate ends of front matter).
+_RAW_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|;{3,})", re.MULTILINE)
+_LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
+_MAX_PREFIX_TRIES = 4
+
+
+@lru_cache(maxsize=8)
+def _handler(max_chars: int) -> HexoHandler:
+    return HexoHandler(max_chars)
+
+
+def read_post(
+    path: str | Path, root: Path, config: Config, *, source: str | None = None
+) -> RawPost:
+    """Read one post file; ``source`` is its POSIX path relative to ``root`` (computed
+    unless given).
+
+    Raises :class:`ArticleError` (``field=""``) for a file that cannot be used at all:
+    unreadable, empty, larger than ``config.max_file_bytes``, or front matter that is not a
+    mapping, not closed, or too large/deep/aliased.
+    """
+    source, data, mtime = read_bytes(path, root, config, source)
+    text = clean_text(_text(data, source, config))
+    meta, body, recovered = _parse(text, source, _handler(config.max_front_matter_chars))
+    return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
+
+
+def read_meta(
+    path: str | Path, root: Path, config: Config, *, source: str | None = None
+) -> tuple[RawPost, str]:
+    """Read only the front matter of one post: the same ``meta`` as :func:`read_post`,
+    an empty ``body``, and a content hash of the file's bytes.
+
+    Cheap: the body is neither cleaned nor split off, only the first few KB of the
+    text are looked at when they hold the whole front matter. Raises like
+    :func:`read_post`.
+    """
+    source, data, mtime = read_bytes(path, root, config, source)
+    digest = hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
+    text = _text(data, source, config)
+    meta, _ = _front(text, source, _handler(config.max_front_matter_chars), _split_prefix)
+    raw = RawPost(
+        source=source,
+        meta=FrozenDict(meta),
+        body="",
+        mtime=mtime,
+        recovered=isinstance(meta, Recovered),
+    )
+    return raw, digest
+
+
+def _text(data: bytes, source: str, config: Config) -> str:
+    """The text of a post file's bytes, not yet cleaned; both phases refuse the same
+    files: blank ones (:func:`newsfeed.chars.is_blank`), then binary ones."""
+    text = decode_raw(data, config.encoding)
+    if is_blank(text):
+        # A crawler that died mid-write; publishing it would give an item with nothing in it.
+        raise ArticleError(source, "", "the file is empty")
+    check_text(text, source)
+    return text
+
+
+def _split_prefix(text: str, handler: HexoHandler) -> tuple[str, str] | None:
+    """:func:`_split` of the cleaned ``text``, cleaning only a prefix of it when that
+    holds the whole front matter (the body is then cut short).
+
+    Cleaning is character by character, so the cleaned prefix (cut after a line end) is
+    a prefix of the cleaned text; when its split needs no more text (it found the
+    closing line, or no front matter before a separator line), the first separator
+    lines are the same in the whole text, and so is the front matter. Candidate cuts
+    are the raw separator-like lines after the first line with anything in it (which
+    opens the front matter, if anything does, and never closes it), in order.
+    """
+    first = _LEADING_BLANK_LINES.match(text)
+    pos = text.find("\n", first.end() if first else 0) + 1
+    for _ in range(_MAX_PREFIX_TRIES):
+        hit = _RAW_SEPARATOR.search(text, pos) if pos else None
+        if hit is None:
+            break
+        cut = text.find("\n", hit.end())
+        if cut < 0:
+            break
+        try:
+            return handler.split(clean_text(text[: cut + 1]))
+        except (Unclosed, NoSeparator):  # the front matter may go on past the cut
+            pos = cut + 1
+        except NoFrontMatter:
+            return None
+    return _split(clean_text(text), handler)
+
+
+def _split(text: str, handler: HexoHandler) -> tuple[str, str] | None:
+    """``(front matter, body)`` of ``text``, None when it has no front matter."""
+    try:
+        return handler.split(text)
+    except NoFrontMatter:
+        return None
+
+
+def _front(
+    text: str,
+    source: str,
+    handler: HexoHandler,
+    split: Callable[[str, HexoHandler], tuple[str, str] | None],
+) -> tuple[dict[str, object], str]:
+    """``(meta, body)`` of ``text`` split by ``split`` and loaded by ``handler``; the
+    body is all of ``text`` when it has no front matter. Raises :class:`ArticleError`
+    for front matter that cannot be used."""
+    try:
+        parts = split(text, handler)
+        if parts is None:
+            return {}, text
+        return handler.load(parts[0]), parts[1]
+    except FrontMatterError as exc:
+        raise ArticleError(source, "", str(exc)) from exc
+
+
+def parse_post(
+    text: str, source: str = "<string>", *, max_front_matter_chars: int = MAX_FRONT_MATTER_CHARS
+) -> tuple[FrozenDict, str, bool]:
+    """Split ``text`` into ``(meta, body, recovered)``.
+
+    ``meta`` holds plain data (str, None, list, dict; every scalar a string, HTML
+    entities unescaped). ``recovered`` is true when the YAML was invalid and was read
+    line by line. Raises :class:`ArticleError` (``field=""``) for unusable front matter.
+    """
+    return _parse(clean_text(text), source, _handler(max_front_matter_chars))
+
+
+def _parse(text: str, source: str, handler: HexoHandler) -> tuple[FrozenDict, str, bool]:
+    """:func:`parse_post` of text cleaned already."""
+    meta, body = _front(text, source, handler, _split)
+    return FrozenDict(meta), body, isinstance(meta, Recovered)
