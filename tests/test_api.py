@@ -269,6 +269,13 @@ def test_load_config_names_bad_keys_and_missing_paths(clean_env: Path) -> None:
 # ------------------------------------------------------------------ argument types
 
 
+class BytesPath:
+    """An os.PathLike of bytes: a path, but not one newsfeed can use."""
+
+    def __fspath__(self) -> bytes:
+        return b"posts"
+
+
 def _feed() -> newsfeed.Feed[Article]:
     return build_feeds([], Config()).feeds[0]
 
@@ -276,6 +283,7 @@ def _feed() -> newsfeed.Feed[Article]:
 WRONG: list[tuple[str, Callable[[], object], str]] = [
     ("publish-source", lambda: publish(42, "out"), "source_dir must be a path"),  # type: ignore[arg-type]
     ("publish-out", lambda: publish(".", None), "out_dir must be a path"),  # type: ignore[arg-type]
+    ("publish-bytes", lambda: publish(BytesPath(), "o"), "source_dir must be a path"),  # type: ignore[arg-type]
     ("publish-config", lambda: publish(".", "o", {"limit": 1}), "config must be a newsfeed.Config"),  # type: ignore[arg-type]
     ("publish-progress", lambda: publish(".", "o", progress="bar"), "progress must be a function"),  # type: ignore[arg-type]
     ("publish-lock", lambda: publish(".", "o", lock_wait="5"), "lock_wait must be a number"),  # type: ignore[arg-type]

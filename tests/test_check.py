@@ -69,6 +69,23 @@ def test_rss_corruption_is_reported_with_file_and_line(
     assert all(f.line > 0 for f in findings if f.path == relpath)
 
 
+@pytest.mark.parametrize("name", ["rss.xml", "atom.xml"])
+@pytest.mark.parametrize("element", ["media:content", "media:thumbnail"])
+def test_bad_media_url_is_reported(site: Path, name: str, element: str) -> None:
+    """Feedly and Inoreader show item images from Media RSS: a relative or
+    protocol-relative media URL is a broken picture there, and check must say so."""
+    path = site / name
+    text = path.read_text(encoding="utf-8")
+    text, count = re.subn(f'(<{element} url=")https:', r"\1", text, count=1)
+    assert count == 1
+    path.write_text(text, encoding="utf-8")
+    line = text[: text.index(f'<{element} url="//')].count("\n") + 1
+    findings = [f for f in check_site(site, URL) if f.path == name]
+    assert [(f.line, f.message.split(":")[0]) for f in findings] == [
+        (line, "media url is protocol-relative")
+    ]
+
+
 def test_atom_missing_author_and_bad_self_link(site: Path) -> None:
     """An Atom feed without any author, or whose self link points elsewhere, is flagged."""
     path = site / "atom.xml"

@@ -11,15 +11,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import multiprocessing
 import os
+import pwd
 import random
 import select
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -409,23 +412,75 @@ def test_permission_denied_leaves_the_old_site_intact(
     assert not [p for p in out.rglob("*") if p.name.endswith(TMP_SUFFIX)]
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0,
-    reason="root ignores folder permissions; the simulated EACCES test covers this case",
-)
+#: One process (no worker pool): a build forked from a warmed-up process needs no file
+#: outside its workspace.
+ONE_PROCESS = dataclasses.replace(CONFIG, jobs=1)
+
+
+def _build_as(user: tuple[int, int] | None, src: str, out: str, report_fd: int) -> None:
+    """The forked build of the read-only folder test, as ``user`` when given. It first
+    builds once as itself, into a scratch folder, so that everything it imports lazily
+    is loaded before the user, who may not read the interpreter's own files, takes
+    over. Exit 3 on a SiteError, whose message goes to ``report_fd``."""
+    if user is not None:
+        warm = tempfile.mkdtemp(prefix="newsfeed-warm-")
+        publish(src, warm, ONE_PROCESS)
+        shutil.rmtree(warm)
+        os.setgroups([])
+        os.setgid(user[1])
+        os.setuid(user[0])
+    try:
+        publish(src, out, ONE_PROCESS)
+    except SiteError as exc:
+        os.write(report_fd, str(exc).encode())
+        os._exit(3)
+    os._exit(0)
+
+
+def unprivileged_user() -> tuple[int, int] | None:
+    """The (uid, gid) of ``nobody``, for a root process to drop privileges to, or None
+    when there is no such user."""
+    try:
+        entry = pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    return entry.pw_uid, entry.pw_gid
+
+
 def test_read_only_folder_leaves_the_old_site_intact(tmp_path: Path) -> None:
     """A real read-only category folder: SiteError, and the old site stays as it was."""
-    sites = two_versions(tmp_path, 30)
-    out = tmp_path / "out"
-    shutil.copytree(sites.old_out, out)
-    locked = out / "categories" / "c1"
-    locked.chmod(0o555)
+    user = unprivileged_user() if os.geteuid() == 0 else None  # root ignores permissions
+    if os.geteuid() == 0 and user is None:
+        pytest.skip("running as root without a user 'nobody' to drop privileges to")
+    sites = two_versions(tmp_path, 10)
+    # As ``nobody`` the build needs a workspace it can reach (tmp_path's parents are
+    # private to root) and that it owns.
+    work = Path(tempfile.mkdtemp(prefix="newsfeed-readonly-"))
     try:
-        with pytest.raises(SiteError, match="permission denied"):
-            publish(sites.src, out, CONFIG)
+        work.chmod(0o755)
+        src, out = work / "src", work / "out"
+        shutil.copytree(sites.src, src)
+        shutil.copytree(sites.old_out, out)
+        if user is not None:
+            for path in [work, *work.rglob("*")]:
+                os.chown(path, *user, follow_symlinks=False)
+        locked = out / "categories" / "c1"
+        locked.chmod(0o555)
+        read_fd, write_fd = os.pipe()
+        proc = multiprocessing.get_context("fork").Process(
+            target=_build_as, args=(user, str(src), str(out), write_fd)
+        )
+        proc.start()
+        os.close(write_fd)
+        proc.join(120)
+        message = os.read(read_fd, 4096).decode()
+        os.close(read_fd)
+        assert proc.exitcode == 3, (proc.exitcode, message)
+        assert "permission denied" in message, message
+        locked.chmod(0o755)
         assert site_files(out) == sites.old
     finally:
-        locked.chmod(0o755)
+        shutil.rmtree(work)
 
 
 def test_lock_is_released_after_a_failed_build(

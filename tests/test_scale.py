@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -85,6 +86,21 @@ def test_output_is_identical_with_and_without_the_cache(posts: Path, tmp_path: P
     for name in files(tmp_path / "cached"):
         (tmp_path / "cached" / name).unlink()
     report = build(posts, tmp_path / "cached")
+    assert report.written
+    assert files(tmp_path / "cached") == files(tmp_path / "plain")
+
+
+def test_every_front_matter_field_survives_the_cache(tmp_path: Path) -> None:
+    """A warm build would publish other summaries, dates or images than a cold one: the
+    corpus-shaped posts use description, excerpt, updated, permalink, images and extra
+    keys, which the generated corpus does not."""
+    source = tmp_path / "posts"
+    shutil.copytree(ROOT / "tests" / "data" / "posts", source)
+    build(source, tmp_path / "plain", cache=False, limit=0)
+    build(source, tmp_path / "cached", limit=0)
+    for name in files(tmp_path / "cached"):
+        (tmp_path / "cached" / name).unlink()
+    report = build(source, tmp_path / "cached", limit=0)  # every post from the cache
     assert report.written
     assert files(tmp_path / "cached") == files(tmp_path / "plain")
 
