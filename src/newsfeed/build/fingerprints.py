@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -51,13 +52,21 @@ Groups = dict[str, tuple[str, list[str]]]
 
 
 def _code_fingerprint() -> str:
-    """The newsfeed code (every file of the package) and its version."""
-    digest = hashlib.sha256(__version__.encode())
+    """The newsfeed code (every file of the package) and its version.
+
+    Computed on every build, warm ones too: one ``os.walk`` that never enters the
+    ``__pycache__`` folders (``Path.rglob`` lists and ``stat()``s their files)."""
     package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
+    files: list[str] = []
+    for top, folders, names in os.walk(package):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        prefix = Path(top).relative_to(package).as_posix()
+        prefix = "" if prefix == "." else prefix + "/"
+        files.extend(prefix + name for name in names if not name.endswith(".pyc"))
+    digest = hashlib.sha256(__version__.encode())
+    for relpath in sorted(files):
+        digest.update(relpath.encode() + b"\0")
+        digest.update((package / relpath).read_bytes())
     return digest.hexdigest()
 
 
