@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import newsfeed
 from newsfeed import Article, ArticleError, Config, load_article, load_articles
-from newsfeed.articles import _scalar, derived_guid, key_from_raw, meta_from_raw
+from newsfeed.articles import derived_guid, key_from_raw, meta_from_raw
+from newsfeed.articles.context import scalar
 from newsfeed.model import Draft, FrozenDict, RawPost
 
 SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
@@ -369,4 +370,4 @@ def test_derived_guid_is_the_uuid5_of_site_and_path(site: str, source: str) -> N
 )  # fmt: skip
 def test_scalar_is_one_clean_line(value: object, expected: str | None) -> None:
     """A title or name with a line break, a tab or a NUL would break feeds and readers' lists."""
-    assert _scalar(value) == expected
+    assert scalar(value) == expected

@@ -1,0 +1,139 @@
+"""The composition of the front-matter steps, per phase of a build:
+
+- :func:`key_from_raw` reads what decides whether and where a post is published
+  (draft, categories, tags, date, guid) into a :class:`PostKey`;
+- :func:`meta_from_key` interprets the rest of the front matter (title, updated,
+  link, author, front-matter images...); :func:`meta_from_raw` does both;
+- :func:`dedupe_guids` gives every post of a build a distinct guid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from newsfeed.articles.context import Context, guarded, scalar
+from newsfeed.articles.dating import date_of
+from newsfeed.articles.fields import (
+    IMAGE_KEYS,
+    KNOWN_KEYS,
+    author_of,
+    categories_of,
+    comments_of,
+    front_image,
+    is_draft,
+    report_wrong_shapes,
+    tags_of,
+    title_of,
+)
+from newsfeed.articles.links import guid_of, link_of
+from newsfeed.config import Config
+from newsfeed.model import ArticleMeta, Draft, PostKey, Problem, RawPost, freeze_mapping
+
+__all__ = ["dedupe_guids", "key_from_raw", "meta_from_key", "meta_from_raw"]
+
+K = TypeVar("K", PostKey, ArticleMeta)
+
+
+def key_from_raw(
+    raw: RawPost, config: Config, now: datetime | None = None
+) -> tuple[PostKey | Draft, list[Problem]]:
+    """Phase one of a post: what decides whether and where it is published (draft,
+    categories, tags, date, guid), with the problems of those fields. A draft is a
+    :class:`Draft` (with no problems); raises ArticleError. The rest waits for
+    :func:`meta_from_key`."""
+    if is_draft(raw):
+        return Draft(raw.source), []
+    ctx = Context(raw, config)
+    if raw.recovered:
+        ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
+    with guarded(raw.source):
+        categories = categories_of(raw, ctx)
+        tags = tags_of(raw, ctx)
+        published = date_of(raw, ctx, "date", now or datetime.now(UTC))
+        assert published is not None
+        key = PostKey(raw.source, categories, tags, published, guid_of(raw, ctx))
+    return key, ctx.problems
+
+
+def meta_from_key(
+    raw: RawPost, key: PostKey, config: Config, now: datetime | None = None
+) -> tuple[ArticleMeta, list[Problem]]:
+    """The rest of the front matter of a post whose :class:`PostKey` phase one read
+    (its guid possibly made unique by :func:`dedupe_guids`), with the problems of
+    those fields only. Raises ArticleError."""
+    ctx = Context(raw, config)
+    with guarded(raw.source):
+        report_wrong_shapes(raw, ctx)
+        title = title_of(raw, ctx)
+        published = key.published
+        updated = date_of(raw, ctx, "updated", now or datetime.now(UTC)) or published
+        updated = max(updated, published)
+        # The :id permalink token comes from the post's own guid, before any dedupe.
+        hint = hashlib.sha1(guid_of(raw, ctx).encode()).hexdigest()[:8]
+        link = link_of(raw, ctx, published, key.categories, hint)
+        extra = freeze_mapping({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
+        description = scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
+        meta = ArticleMeta(
+            source=raw.source,
+            slug=posixpath.splitext(posixpath.basename(raw.source))[0],
+            title=title,
+            categories=key.categories,
+            tags=key.tags,
+            author=author_of(raw, ctx),
+            published=published,
+            updated=updated,
+            link=link,
+            guid=key.guid,
+            comments=comments_of(raw),
+            front_image=front_image(raw, ctx, IMAGE_KEYS, link),
+            front_thumbnail=front_image(raw, ctx, ("thumbnail",), link),
+            description=description,
+            extra=extra,
+        )
+    return meta, ctx.problems
+
+
+def meta_from_raw(
+    raw: RawPost, config: Config, now: datetime | None = None
+) -> tuple[ArticleMeta | Draft, list[Problem]]:
+    """Interpret the whole front matter of ``raw``: :func:`key_from_raw` then
+    :func:`meta_from_key`. A draft is a :class:`Draft`; raises ArticleError."""
+    now = now or datetime.now(UTC)
+    key, problems = key_from_raw(raw, config, now)
+    if isinstance(key, Draft):
+        return key, problems
+    meta, more = meta_from_key(raw, key, config, now)
+    return meta, problems + more
+
+
+def dedupe_guids(metas: Sequence[K]) -> tuple[list[K], list[Problem]]:
+    """Give every article a distinct guid; later claimants (by source) get a suffix.
+
+    Both posts stay published and the clash is reported on the later one.
+    """
+    seen: dict[str, str] = {}
+    out: list[K] = []
+    problems: list[Problem] = []
+    for meta in sorted(metas, key=lambda m: m.source):
+        guid = meta.guid
+        if guid in seen:
+            suffix = hashlib.sha1(meta.source.encode()).hexdigest()[:12]
+            new = f"{guid}#{suffix}" if ":" in guid else f"{guid}-{suffix}"
+            problems.append(
+                Problem(
+                    meta.source,
+                    "guid",
+                    f"guid {guid!r} is also used by {seen[guid]}",
+                    "warning",
+                    f"published with guid {new!r}",
+                )
+            )
+            meta = replace(meta, guid=new)
+        seen[meta.guid] = meta.source
+        out.append(meta)
+    return out, problems
