@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,6 +56,7 @@ def read_post(
     source, data, mtime = read_bytes(path, root, config, source)
     text = clean_text(_text(data, source, config))
     meta, body, recovered = _parse(text, source, _handler(config.max_front_matter_chars))
+    _refuse_empty(meta, body, source)
     return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
 
 
@@ -72,7 +73,10 @@ def read_meta(
     source, data, mtime = read_bytes(path, root, config, source)
     digest = hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
     text = _text(data, source, config)
-    meta, _ = _front(text, source, _handler(config.max_front_matter_chars), _split_prefix)
+    handler = _handler(config.max_front_matter_chars)
+    meta, _ = _front(text, source, handler, _split_prefix)
+    if not meta:  # rare: only then is the whole body looked at (it may be cut short)
+        _refuse_empty(meta, _front(clean_text(text), source, handler, _split)[1], source)
     raw = RawPost(
         source=source,
         meta=FrozenDict(meta),
@@ -92,6 +96,13 @@ def _text(data: bytes, source: str, config: Config) -> str:
         raise ArticleError(source, "", "the file is empty")
     check_text(text, source)
     return text
+
+
+def _refuse_empty(meta: Mapping[str, object], body: str, source: str) -> None:
+    """Refuse a post of an empty front matter and a blank body (``---\\n---\\n``) as
+    :func:`_text` refuses a blank file: neither holds anything to publish."""
+    if not meta and is_blank(body):
+        raise ArticleError(source, "", "the file is empty")
 
 
 def _split_prefix(text: str, handler: HexoHandler) -> tuple[str, str] | None:
