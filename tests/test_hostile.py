@@ -26,7 +26,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from newsfeed import Article, Config
+from newsfeed import Article, Config, publish
 from newsfeed.articles import derived_guid
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
@@ -756,3 +756,82 @@ def test_c1_control_characters_never_reach_readers(tmp_path: Path) -> None:
     assert article.title == "abc" and "x\x85yz" in article.content
     entry = feedparser.parse((build.out / "rss.xml").read_bytes()).entries[0]
     assert entry.title == "abc"
+
+
+# ---------------------------------------------------------------- in worker processes
+
+#: Hostile posts built among enough neighbours that both phases run in worker processes:
+#: name -> (bytes, "skipped" / "published" / "either", the reason when skipped). "either"
+#: marks what other findings of issue 15 decide (#13 names, #14 long numbers).
+POOL_TRIGGERS: dict[str, tuple[bytes, str, str]] = {
+    # issue 15 #1: each of these killed the whole build from a worker
+    "del.md": (b"\x7f", "skipped", "the file is empty"),
+    "updated-4301-digits.md": (post(extra=f"updated: {'9' * 4301}\n").encode(), "either", ""),
+    os.fsdecode("你好.md".encode("gbk")): (post(extra="guid: abc\n").encode(), "either", ""),
+    # issue 15 #9: an empty front matter and no body is an empty file
+    "empty-front-matter.md": (b"---\n---\n", "skipped", "the file is empty"),
+    "empty-json-front-matter.md": (b";;;\n;;;\n", "skipped", "the file is empty"),
+    "empty-front-matter-blank-body.md": (
+        b"\n---\n---\n \t\n\x7f\r\n",
+        "skipped",
+        "the file is empty",
+    ),
+    # more of the same kind
+    "c1-controls-only.md": ("\x80\x9f\n\x7f".encode(), "skipped", "the file is empty"),
+    "nul-only.md": (b"\x00" * 64, "skipped", "the file is empty"),
+    "date-5000-digits.md": (post(date="9" * 5000).encode(), "either", ""),
+    "guid-lone-surrogate.md": (post(extra='guid: "\\ud800x"\n').encode(), "either", ""),
+    os.fsdecode(b"\xff\xfe-bad-utf8.md"): (post(extra="guid: xyz\n").encode(), "either", ""),
+    "empty-front-matter-with-body.md": (b"---\n---\n<p>only a body</p>\n", "published", ""),
+}
+
+
+def test_hostile_posts_in_worker_processes_never_lose_the_build(tmp_path: Path) -> None:
+    """Posts that once killed a worker (and so the whole build) are published or skipped
+    with a reason, and every neighbour is published."""
+    src = tmp_path / "src"
+    good = {f"n{i:03d}.md": post(title=f"neighbour {i}") for i in range(250)}
+    write_posts(src, {**good, **{name: data for name, (data, _, _) in POOL_TRIGGERS.items()}})
+    build = checked_build(tmp_path, src, Config(site_url=URL, limit=0, jobs=2))
+    published = {a.source for a in build.load.articles}
+    assert set(good) <= published
+    for name, (_, expect, reason) in POOL_TRIGGERS.items():
+        skipped = build.skipped(name)
+        if expect == "skipped":
+            assert skipped == reason, (name, skipped)
+        elif expect == "published":
+            assert skipped is None and name in published, (name, skipped)
+        else:
+            assert (name in published) != (skipped is not None), name
+
+
+def test_posts_rewritten_during_the_build_never_lose_it(tmp_path: Path) -> None:
+    """A crawler that rewrites, empties or deletes posts between the two phases (in
+    worker processes) costs those posts at most; every other one is published."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    good = {f"n{i:03d}.md": post(title=f"neighbour {i}") for i in range(250)}
+    write_posts(src, good)
+
+    def crawler() -> None:
+        (src / "n001.md").write_bytes(b"")
+        (src / "n002.md").write_bytes(b"\x7f\x00")
+        (src / "n003.md").unlink()
+        (src / "n004.md").unlink()
+        (src / "n004.md").mkdir()
+        (src / "n005.md").write_text(post(title="neighbour 5", body="<p>rewritten</p>"))
+        (src / "n006.md").write_text("---\ntitle: [unclosed\n---\nbody")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "read" and done == total:
+            crawler()
+
+    report = publish(src, out, Config(site_url=URL, limit=0, jobs=2), progress=progress)
+    reasons = {p.path: p.message for p in report.skipped}
+    assert report.read == 250 and report.published == 250 - len(reasons)
+    assert set(reasons) == {"n001.md", "n002.md", "n003.md", "n004.md"}, reasons
+    assert reasons["n001.md"] == reasons["n002.md"] == "the file is empty"
+    assert "cannot read" in reasons["n003.md"] and "cannot read" in reasons["n004.md"]
+    entries = feedparser.parse((out / "rss.xml").read_bytes()).entries
+    assert len(entries) == report.published
+    (rewritten,) = [e for e in entries if e.title == "neighbour 5"]
+    assert "rewritten" in rewritten.description

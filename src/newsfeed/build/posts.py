@@ -21,7 +21,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from newsfeed.build.pool import Progress, pool_map, pooled
+from newsfeed.build.pool import Progress, describe, pool_map, pooled
 from newsfeed.cache import (
     BuildCache,
     PostRow,
@@ -77,6 +77,13 @@ def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> Post
     return (file.size, file.mtime_ns, digest, entry)
 
 
+def _read_failed(file: PostFile, exc: BaseException) -> PostRow:
+    """Phase one's row for a file whose reading failed unexpectedly (a bug, no memory
+    left, a worker that died): the post is skipped and reported, the build goes on."""
+    problem = Problem(file.source, "", describe(exc), "error", "skipped")
+    return (file.size, file.mtime_ns, "", encode_entry("error", None, [problem]))
+
+
 def _preload() -> None:
     """Import the cleaning and rendering stages (bs4, lxml, nh3, feedgen, jinja2) here,
     while phase one's workers run and this process mostly waits for them: the workers
@@ -97,7 +104,7 @@ def _fresh_rows(
     """The rows of the files to read, in order; with a pool, the later stages are
     preloaded once it is running."""
     preload = pooled(len(todo), config)
-    for row in pool_map(read_one, todo, config, progress, "read"):
+    for row in pool_map(read_one, todo, config, progress, "read", _read_failed):
         if preload:
             _preload()
             preload = False
@@ -182,6 +189,12 @@ def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str 
         return exc
 
 
+def _finish_failed(key: PostKey, exc: BaseException) -> ArticleError:
+    """Phase two's outcome for a post whose cleaning failed unexpectedly (see
+    :func:`_read_failed`)."""
+    return ArticleError(key.source, "", describe(exc))
+
+
 @dataclass
 class Finished:
     """What phase two made: the articles by source, the problems, and a digest of
@@ -256,7 +269,7 @@ def finish_posts(
         if key.source in stored:
             taker.take(key, stored[key.source], cached=True)
     missing = [k for k in todo if k.source not in stored]
-    results = pool_map(finish_one, missing, config, progress, "clean")
+    results = pool_map(finish_one, missing, config, progress, "clean", _finish_failed)
     for key, outcome in zip(missing, results, strict=True):
         taker.take(key, outcome, cached=False)
     cache.save(bodies=taker.fresh)

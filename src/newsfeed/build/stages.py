@@ -51,7 +51,7 @@ from newsfeed.build.fingerprints import (
 from newsfeed.build.pool import Progress
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError
+from newsfeed.errors import ArticleError, SiteError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
@@ -215,6 +215,12 @@ def _render_feed(config: Config, out: Path, task: RenderTask) -> list[Staged]:
     return [stage(out, relpath, data) for relpath, data in documents.items()]
 
 
+def _render_failed(task: RenderTask, exc: BaseException) -> list[Staged]:
+    """A feed that cannot be rendered fails the build (the old site stays): it is a
+    bug in newsfeed, not a problem of one post."""
+    raise SiteError(f"cannot render {group_key(task)}: {pool.describe(exc)}") from exc
+
+
 def _nothing_changed(out: Path, saved: str, known: Known, lock_wait: float) -> BuildReport | None:
     """The report of a build where no source file changed, when every output file is
     as the last build left it (then nothing is read, rendered or written)."""
@@ -302,7 +308,7 @@ def _build(
         groups, tasks = skip_unchanged(site, feeds, known, base, finished)
         render = partial(_render_feed, config, site.root)
         rendered = pool.pool_map(
-            render, tasks, config, progress, "write", pool.RENDER_POOL_THRESHOLD
+            render, tasks, config, progress, "write", _render_failed, pool.RENDER_POOL_THRESHOLD
         )
         try:
             for task, documents in zip(tasks, rendered, strict=True):
