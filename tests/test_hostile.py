@@ -26,10 +26,11 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from newsfeed import Article, Config, publish
+from newsfeed import Article, Config, SiteError, publish
 from newsfeed.articles import derived_guid
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
+from newsfeed.site import LOCK_NAME, lock_out
 from sitecheck import URL, checked_build, write_posts
 from test_xss import VECTORS, _assert_safe
 
@@ -835,3 +836,16 @@ def test_posts_rewritten_during_the_build_never_lose_it(tmp_path: Path) -> None:
     assert len(entries) == report.published
     (rewritten,) = [e for e in entries if e.title == "neighbour 5"]
     assert "rewritten" in rewritten.description
+
+
+# ---------------------------------------------------------------- the cache (issue 15 #3)
+
+
+def test_a_build_waiting_for_the_lock_opens_no_cache(tmp_path: Path) -> None:
+    """While another build holds OUT, a second one touches nothing in it, the cache
+    included: the cache is opened only once OUT's lock is held."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, one(post()))
+    with lock_out(out), pytest.raises(SiteError, match="another build"):
+        publish(src, out, Config(site_url=URL), lock_wait=0)
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]

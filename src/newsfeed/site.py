@@ -42,7 +42,9 @@ __all__ = [
     "Staged",
     "atomic_write",
     "file_stats",
+    "lock_out",
     "open_site",
+    "site_session",
     "stage",
 ]
 
@@ -377,8 +379,10 @@ def _clean_temporaries(root: Path) -> None:
 
 
 @contextlib.contextmanager
-def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
-    """Lock ``out_dir`` for one build; on success, prune stale files and save the manifest.
+def lock_out(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Path]:
+    """Make ``out_dir`` and hold its exclusive lock; yields the folder (resolved when
+    it is a symbolic link). Everything a build does in OUT, the cache included, happens
+    while the lock is held.
 
     A second build on the same folder waits up to ``lock_wait`` seconds, then fails
     with :class:`SiteError`.
@@ -403,14 +407,29 @@ def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
                         f"another build is writing {root}; try again when it has finished"
                     ) from None
                 time.sleep(0.05)
-        _clean_temporaries(root)
-        site = Site(root, previous=_load_manifest(root))
-        try:
-            yield site
-            site.commit()
-        finally:
-            site.discard()
-        site.removed = site.remove_stale()
-        site.save_manifest()
+        yield root
     finally:
         os.close(lock_fd)
+
+
+@contextlib.contextmanager
+def site_session(root: Path) -> Iterator[Site]:
+    """One build's changes to ``root``, whose lock (:func:`lock_out`) the caller holds:
+    on success, commit them, prune stale files and save the manifest; on failure,
+    discard them (the old site stays)."""
+    _clean_temporaries(root)
+    site = Site(root, previous=_load_manifest(root))
+    try:
+        yield site
+        site.commit()
+    finally:
+        site.discard()
+    site.removed = site.remove_stale()
+    site.save_manifest()
+
+
+@contextlib.contextmanager
+def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
+    """Lock ``out_dir`` (:func:`lock_out`) for one :func:`site_session`."""
+    with lock_out(out_dir, lock_wait) as root, site_session(root) as site:
+        yield site

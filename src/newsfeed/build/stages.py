@@ -33,6 +33,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -40,6 +41,7 @@ from pathlib import Path
 from newsfeed.arguments import expect, expect_callable, expect_path
 from newsfeed.build import pool
 from newsfeed.build.fingerprints import (
+    Groups,
     Known,
     RenderTask,
     base_fingerprint,
@@ -55,7 +57,7 @@ from newsfeed.errors import ArticleError, SiteError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
-from newsfeed.site import Staged, open_site, stage
+from newsfeed.site import Site, Staged, lock_out, site_session, stage
 from newsfeed.sources.files import PostFile, post_files
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
@@ -221,7 +223,7 @@ def _render_failed(task: RenderTask, exc: BaseException) -> list[Staged]:
     raise SiteError(f"cannot render {group_key(task)}: {pool.describe(exc)}") from exc
 
 
-def _nothing_changed(out: Path, saved: str, known: Known, lock_wait: float) -> BuildReport | None:
+def _nothing_changed(out: Path, saved: str, known: Known) -> BuildReport | None:
     """The report of a build where no source file changed, when every output file is
     as the last build left it (then nothing is read, rendered or written)."""
     try:
@@ -231,11 +233,23 @@ def _nothing_changed(out: Path, saved: str, known: Known, lock_wait: float) -> B
     if not known or any(not files for _, files in known.values()):
         return None
     stats = {relpath: stat for _, files in known.values() for relpath, stat in files.items()}
-    with open_site(out, lock_wait=lock_wait) as site:
+    with site_session(out) as site:
         if site.keep_everything(stats):
             unchanged = tuple(site.unchanged)
             return dataclasses.replace(last, written=(), unchanged=unchanged, removed=())
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every step of one build is given: SRC, OUT (locked), the configuration and
+    its fingerprint, and the caller's progress callback."""
+
+    root: Path
+    out: Path
+    config: Config
+    base: str
+    progress: Progress | None
 
 
 def publish(
@@ -260,71 +274,98 @@ def publish(
     config = config or Config()
     files = post_files(root)
     base = base_fingerprint(config)
-    cache_path = Path(config.cache_path) if config.cache_path else out / CACHE_NAME
-    cache = BuildCache(cache_path if config.cache else None, base)
-    try:
-        key = state_key(files, base)
-        saved = cache.state()
-        if saved is not None and saved[0] == key:
-            report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
-            if report is not None:
-                return report
-        report, groups = _build(root, out, files, config, cache, base, progress, lock_wait)
-        state = json.dumps(report_data(report, root, out), ensure_ascii=False)
-        cache.save(feeds=groups, state=(key, state))
-        return report
-    finally:
-        cache.close()
+    # OUT is locked before anything in it, the cache included, is opened.
+    with lock_out(out, lock_wait) as locked:
+        cache_path = Path(config.cache_path) if config.cache_path else locked / CACHE_NAME
+        cache = BuildCache(cache_path if config.cache else None, base)
+        try:
+            return _publish(_Run(root, locked, config, base, progress), files, cache)
+        finally:
+            cache.close()
 
 
-def _build(
-    root: Path,
-    out: Path,
-    files: Sequence[PostFile],
-    config: Config,
-    cache: BuildCache,
-    base: str,
-    progress: Progress | None,
-    lock_wait: float,
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]]]:
-    """Both phases, then render what changed; the report, and the document groups
-    to remember (see :func:`recorded_groups`)."""
+def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildReport:
+    """:func:`publish` with OUT locked and the cache open."""
+    key = state_key(files, run.base)
+    saved = cache.state()
+    if saved is not None and saved[0] == key:
+        report = _nothing_changed(run.out, saved[1], cache.feeds())
+        if report is not None:
+            return report
+    report, groups = _build(run, files, cache)
+    state = json.dumps(report_data(report, run.root, run.out), ensure_ascii=False)
+    cache.save(feeds=groups, state=(key, state))
+    return report
+
+
+@dataclass
+class _Outcome:
+    """What the phases made of the posts: the feeds, the problems, the counts, and the
+    finished articles with their fingerprints."""
+
+    feeds: list[Feed[Article]]
+    problems: list[Problem]
+    read: int
+    published: int
+    drafts: int
+    finished: dict[str, tuple[Article, str]]
+
+
+def _phases(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> _Outcome:
+    """Phases one and two (see the module doc)."""
     from newsfeed.build.posts import read_keys  # not needed when nothing changed
 
-    known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
-    scan = read_keys(root, files, config, cache, progress, now)
+    scan = read_keys(run.root, files, run.config, cache, run.progress, now)
     feeds, more, published, finished = select_and_finish(
-        root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
+        run.root, scan.keys, run.config, run.progress, cache=cache, digests=scan.digests, now=now
     )
     scan.keys.clear()  # phase one's keys are not needed any more
     problems = _by_place(scan.problems + more)
-    with open_site(out, lock_wait=lock_wait) as site:
-        if config.probe_images:  # enclosure sizes of the images that reach a feed
+    return _Outcome(feeds, problems, scan.read, published, scan.drafts, finished)
+
+
+def _build(
+    run: _Run, files: Sequence[PostFile], cache: BuildCache
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]]]:
+    """Both phases, then render what changed; the report, and the document groups
+    to remember (see :func:`recorded_groups`)."""
+    known = cache.feeds()
+    done = _phases(run, files, cache)
+    with site_session(run.out) as site:
+        if run.config.probe_images:  # enclosure sizes of the images that reach a feed
             from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
 
-            feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
-            problems = _by_place(problems + probed)
-        groups, tasks = skip_unchanged(site, feeds, known, base, finished)
-        render = partial(_render_feed, config, site.root)
-        rendered = pool.pool_map(
-            render, tasks, config, progress, "write", _render_failed, pool.RENDER_POOL_THRESHOLD
-        )
-        try:
-            for task, documents in zip(tasks, rendered, strict=True):
-                for staged in documents:
-                    site.adopt(staged)
-                    groups[group_key(task)][1].append(staged.relpath)
-        finally:
-            rendered.close()  # the workers are done before the site commits or discards
-    _log_problems(problems)
+            store = ProbeStore(site.root / PROBES_NAME)
+            done.feeds, probed = probe_feeds(done.feeds, run.config, store)
+            done.problems = _by_place(done.problems + probed)
+        groups = _render(run, site, done, known)
+    _log_problems(done.problems)
     report = BuildReport(
-        read=scan.read,
-        published=published,
-        drafts=scan.drafts,
-        problems=tuple(problems),
+        read=done.read,
+        published=done.published,
+        drafts=done.drafts,
+        problems=tuple(done.problems),
         written=tuple(site.written),
         unchanged=tuple(site.unchanged),
         removed=tuple(site.removed),
     )
     return report, recorded_groups(site.root, groups)
+
+
+def _render(run: _Run, site: Site, done: _Outcome, known: Known) -> Groups:
+    """Render the feeds (and site documents) that changed into ``site``; every document
+    group with its fingerprint and files."""
+    groups, tasks = skip_unchanged(site, done.feeds, known, run.base, done.finished)
+    render = partial(_render_feed, run.config, site.root)
+    rendered = pool.pool_map(
+        render, tasks, run.config, run.progress, "write", _render_failed, pool.RENDER_POOL_THRESHOLD
+    )
+    try:
+        for task, documents in zip(tasks, rendered, strict=True):
+            for staged in documents:
+                site.adopt(staged)
+                groups[group_key(task)][1].append(staged.relpath)
+    finally:
+        rendered.close()  # the workers are done before the site commits or discards
+    return groups
