@@ -219,7 +219,10 @@ def _render_feed(config: Config, out: Path, task: RenderTask) -> list[Staged]:
 
 def _render_failed(task: RenderTask, exc: BaseException) -> list[Staged]:
     """A feed that cannot be rendered fails the build (the old site stays): it is a
-    bug in newsfeed, not a problem of one post."""
+    bug in newsfeed, not a problem of one post. A SiteError (a full disk...) is raised
+    as it is."""
+    if isinstance(exc, SiteError):
+        raise exc
     raise SiteError(f"cannot render {group_key(task)}: {pool.describe(exc)}") from exc
 
 
