@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import pwd
 import random
+import resource
 import select
 import shutil
 import signal
@@ -410,6 +411,43 @@ def test_permission_denied_leaves_the_old_site_intact(
     monkeypatch.undo()
     assert site_files(out) == sites.old
     assert not [p for p in out.rglob("*") if p.name.endswith(TMP_SUFFIX)]
+
+
+def _build_on_a_small_disk(limit: int, src: str, out: str) -> None:
+    """The forked build of the full-disk cache test: no file may grow past ``limit``
+    bytes (RLIMIT_FSIZE: writes past it fail as on a full disk)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a dead process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+    try:
+        publish(src, out, dataclasses.replace(CONFIG, jobs=1))
+    except SiteError:
+        os._exit(3)
+    os._exit(0)
+
+
+@pytest.mark.parametrize("limit", [8_000, 30_000, 70_000])
+def test_a_full_disk_leaves_no_cache_journal_behind(tmp_path: Path, limit: int) -> None:
+    """When the disk fills up, the cache's WAL and shared-memory files do not stay on
+    it (the space is what the disk lacks); the site is old or new, and the next build
+    repairs everything."""
+    sites = two_versions(tmp_path, 60)
+    out = tmp_path / "out"
+    shutil.copytree(sites.old_out, out)
+    for leftover in out.glob(".newsfeed-cache*"):
+        leftover.unlink()  # a first build: the cache is made on the full disk
+    proc = multiprocessing.get_context("fork").Process(
+        target=_build_on_a_small_disk, args=(limit, str(sites.src), str(out))
+    )
+    proc.start()
+    proc.join(120)
+    assert proc.exitcode in (0, 3)
+    assert site_files(out) == (sites.new if proc.exitcode == 0 else sites.old)
+    assert sorted(p.name for p in out.glob(".newsfeed-cache*")) in (
+        [],
+        [".newsfeed-cache.sqlite"],
+    )
+    publish(sites.src, out, CONFIG)
+    assert site_files(out) == sites.new
 
 
 #: One process (no worker pool): a build forked from a warmed-up process needs no file

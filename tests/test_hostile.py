@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import os
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from lxml import etree
 
 from newsfeed import Article, Config, SiteError, publish
 from newsfeed.articles import derived_guid
+from newsfeed.cache import CACHE_NAME
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
 from newsfeed.site import LOCK_NAME, lock_out
@@ -849,3 +853,115 @@ def test_a_build_waiting_for_the_lock_opens_no_cache(tmp_path: Path) -> None:
     with lock_out(out), pytest.raises(SiteError, match="another build"):
         publish(src, out, Config(site_url=URL), lock_wait=0)
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+
+
+def _foreign_database(path: Path) -> bytes:
+    """Another application's SQLite database (rollback journal, its own application id)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA application_id = 1234")
+    db.execute("CREATE TABLE accounts (name TEXT, balance INTEGER)")
+    db.execute("INSERT INTO accounts VALUES ('alice', 100)")
+    db.commit()
+    db.close()
+    return path.read_bytes()
+
+
+def _cache_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, plant: Callable[[Path], None]
+) -> str:
+    """Build once with ``plant(cache path)`` done first; assert the feeds are those of a
+    build without any cache; return the cache warnings."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {f"p{i}.md": post(title=f"t{i}") for i in range(3)})
+    publish(src, tmp_path / "ref", Config(site_url=URL, cache=False))
+    out.mkdir()
+    plant(out / CACHE_NAME)
+    with caplog.at_level(logging.WARNING, logger="newsfeed"):
+        publish(src, out, Config(site_url=URL))
+    for name in ("rss.xml", "atom.xml", "feed.json", "index.html"):
+        assert (out / name).read_bytes() == (tmp_path / "ref" / name).read_bytes()
+    return "\n".join(r.getMessage() for r in caplog.records if "build cache" in r.getMessage())
+
+
+def test_a_symlinked_cache_creates_no_database_elsewhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A link planted at the cache's path never makes newsfeed create a file where it
+    points: the build goes on without the cache and says why."""
+    target = tmp_path / "elsewhere" / "planted.sqlite"
+    target.parent.mkdir()
+    warnings = _cache_build(tmp_path, caplog, lambda cache: cache.symlink_to(target))
+    assert "is a symbolic link" in warnings and "left alone" in warnings
+    assert list(target.parent.iterdir()) == []
+    assert (tmp_path / "out" / CACHE_NAME).readlink() == target
+
+
+def test_a_symlinked_cache_never_changes_the_database_it_points_to(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another application's database behind a planted link keeps every byte and gets
+    no WAL or other companion file."""
+    target = tmp_path / "app" / "data.sqlite"
+    before = _foreign_database(target)
+    warnings = _cache_build(tmp_path, caplog, lambda cache: cache.symlink_to(target))
+    assert "is a symbolic link" in warnings
+    assert target.read_bytes() == before and sorted(target.parent.iterdir()) == [target]
+
+
+def test_a_foreign_database_at_the_cache_path_is_left_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real SQLite database of another application at the cache's path is recognised
+    by its header before it is opened: never switched to WAL, rebuilt or deleted."""
+    saved: list[bytes] = []
+    warnings = _cache_build(tmp_path, caplog, lambda cache: saved.append(_foreign_database(cache)))
+    assert "SQLite database of another application" in warnings
+    cache = tmp_path / "out" / CACHE_NAME
+    assert cache.read_bytes() == saved[0]
+    assert not [p for p in cache.parent.iterdir() if p.name.startswith(f"{CACHE_NAME}-")]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "wal-link", "shm-fifo"])
+def test_a_cache_path_that_is_not_a_file_is_refused_without_waiting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """A FIFO or a folder at the cache's path, or a link or FIFO where SQLite keeps its
+    WAL and shared memory, is reported and left alone; the build never blocks on it."""
+    target = tmp_path / "victim"
+
+    def plant(cache: Path) -> None:
+        if kind == "fifo":
+            os.mkfifo(cache)
+        elif kind == "folder":
+            cache.mkdir()
+        elif kind == "wal-link":
+            Path(f"{cache}-wal").symlink_to(target)
+        else:
+            os.mkfifo(f"{cache}-shm")
+
+    warnings = _cache_build(tmp_path, caplog, plant)
+    expected = "is a symbolic link" if kind == "wal-link" else "is not a regular file"
+    assert expected in warnings and "building without it" in warnings, warnings
+    assert not target.exists()
+
+
+def test_a_cache_of_an_older_newsfeed_is_still_recognised_and_rebuilt(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Caches written before the application id (0 in the header) are told from other
+    databases by their own table, and rebuilt, not refused forever."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, one(post()))
+    publish(src, out, Config(site_url=URL))
+    db = sqlite3.connect(out / CACHE_NAME)
+    db.execute("PRAGMA application_id = 0")
+    db.execute("UPDATE info SET value = '3' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    assert (out / CACHE_NAME).read_bytes()[68:72] == bytes(4)
+    with caplog.at_level(logging.WARNING, logger="newsfeed"):
+        publish(src, out, Config(site_url=URL))
+    assert "has schema version '3'" in caplog.text
+    header = (out / CACHE_NAME).read_bytes()[:100]
+    assert header[68:72] == b"nfsc"
