@@ -965,3 +965,41 @@ def test_a_cache_of_an_older_newsfeed_is_still_recognised_and_rebuilt(
     assert "has schema version '3'" in caplog.text
     header = (out / CACHE_NAME).read_bytes()[:100]
     assert header[68:72] == b"nfsc"
+
+
+@pytest.mark.parametrize(
+    ("old", "forged"),
+    [
+        ("<p>", "<script>alert(1)</script><p onclick='alert(2)'>"),
+        ("https://example.com/", "javascript:alert(1)//"),
+        ("<p>", "<iframe src='https://evil.example/'></iframe><p>"),
+    ],
+)
+def test_markup_forged_in_a_cache_row_never_reaches_the_output(
+    tmp_path: Path, old: str, forged: str
+) -> None:
+    """A cache someone else can write (a shared cache_path) cannot inject a script, a
+    handler, an iframe or a javascript: URL: a cached body that is not what newsfeed
+    writes is cleaned again from its post."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    body = "<p>text <img src='https://example.com/a.jpg'></p>\n"
+    write_posts(src, {f"p{i}.md": post(title=f"t{i}", body=body) for i in range(3)})
+    publish(src, tmp_path / "ref", Config(site_url=URL, cache=False))
+    publish(src, out, Config(site_url=URL))
+    db = sqlite3.connect(out / CACHE_NAME)
+    rows = db.execute("SELECT source, post FROM bodies").fetchall()
+    assert len(rows) == 3 and all(old in row for _, row in rows)
+    for source, row in rows:
+        db.execute(
+            "UPDATE bodies SET post = ? WHERE source = ?", (row.replace(old, forged), source)
+        )
+    db.execute("DELETE FROM feeds")  # every document is rendered again
+    db.execute("DELETE FROM state")
+    db.commit()
+    db.close()
+    publish(src, out, Config(site_url=URL))
+    for path in (tmp_path / "ref").rglob("*"):
+        if path.is_file() and not path.name.startswith("."):
+            data = (out / path.relative_to(tmp_path / "ref")).read_bytes()
+            assert data == path.read_bytes(), path
+            assert b"alert(" not in data and b"evil.example" not in data
