@@ -34,7 +34,7 @@ from newsfeed.articles import derived_guid
 from newsfeed.cache import CACHE_NAME
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
-from newsfeed.site import LOCK_NAME, lock_out
+from newsfeed.site import LOCK_NAME, MANIFEST_NAME, lock_out
 from sitecheck import URL, checked_build, write_posts
 from test_xss import VECTORS, _assert_safe
 
@@ -1003,3 +1003,30 @@ def test_markup_forged_in_a_cache_row_never_reaches_the_output(
             data = (out / path.relative_to(tmp_path / "ref")).read_bytes()
             assert data == path.read_bytes(), path
             assert b"alert(" not in data and b"evil.example" not in data
+
+
+# ---------------------------------------------------------------- the output folder (issue 15)
+
+
+def test_stale_files_another_program_rewrote_are_left_alone(tmp_path: Path) -> None:
+    """Build with pages, let `hexo generate` rewrite some of them, build without pages:
+    Hexo's pages stay as Hexo wrote them (reported, dropped from the manifest); the
+    pages nobody touched are removed."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"a.md": post(extra="categories: [news]\ntags: [t]\n")})
+    publish(src, out, Config(site_url=URL))
+    hexo = {"index.html": b"<html>Hexo's home</html>", "categories/news/index.html": b"Hexo"}
+    for relpath, data in hexo.items():
+        (out / relpath).write_bytes(data)
+    report = publish(src, out, Config(site_url=URL, pages=False))
+    assert {(p.path, p.severity) for p in report.problems} == {
+        (str(out.resolve() / relpath), "warning") for relpath in hexo
+    }
+    assert all("changed by another program" in p.message for p in report.problems)
+    for relpath, data in hexo.items():
+        assert (out / relpath).read_bytes() == data
+    assert report.removed == ("tags/t/index.html",)  # the page nobody touched
+    manifest = json.loads((out / MANIFEST_NAME).read_text("utf-8"))["files"]
+    assert not [name for name in manifest if name.endswith(".html")]
+    again = publish(src, out, Config(site_url=URL, pages=False))
+    assert again.problems == () and again.removed == ()

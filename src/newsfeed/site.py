@@ -11,8 +11,11 @@
   them) and adopted by the build (:meth:`Site.adopt`), so their bytes never travel
   between processes.
 - A file whose bytes did not change is not touched (its mtime stays).
-- A manifest in OUT lists the files newsfeed wrote; files of feeds that
-  disappeared are removed, and only those: nothing else in OUT is ever deleted.
+- A manifest in OUT lists the files newsfeed wrote, with their hashes; files of
+  feeds that disappeared are removed, and only those, and only while they still
+  hold what newsfeed wrote: a file another program has changed since is left alone
+  (:attr:`Site.left`, reported) and dropped from the manifest. A path this build
+  writes again is overwritten whoever changed it last: it is newsfeed's output.
 - An exclusive lock on OUT keeps two builds from interleaving.
 - No path is followed through a symbolic link, and no name can leave OUT.
 """
@@ -135,6 +138,7 @@ class Site:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # stale, but changed by someone else
     staged: dict[Path, Path] = field(default_factory=dict)  # target -> its temporary file
     # Staged files are flushed to disk in the background while the build goes on.
     _flushing: list[Future[None]] = field(default_factory=list, init=False, repr=False)
@@ -235,7 +239,8 @@ class Site:
         return False
 
     def remove_stale(self) -> list[str]:
-        """Remove files this tool wrote before that are not part of the site any more."""
+        """Remove files this tool wrote before that are not part of the site any more,
+        when they still hold what it wrote (the others go to :attr:`left`)."""
         removed = []
         for relpath in sorted(set(self.previous) - set(self.current)):
             try:
@@ -247,6 +252,9 @@ class Site:
                 continue
             try:
                 if path.is_symlink() or not path.is_file():
+                    continue
+                if _digest(path) != self.previous[relpath]:
+                    self.left.append(relpath)
                     continue
                 path.unlink()
             except FileNotFoundError:
@@ -277,6 +285,18 @@ class Site:
         target = self.root / MANIFEST_NAME
         if not _same_bytes(target, data):
             atomic_write(target, data)
+
+
+def _digest(path: Path) -> str:
+    """The SHA-256 of a regular file (never through a link, never waiting on a FIFO)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+    finally:
+        os.close(fd)
+    return digest.hexdigest()
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

@@ -65,6 +65,9 @@ __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_f
 log = logging.getLogger("newsfeed")
 
 _CONFIG = "a newsfeed.Config or None"
+#: What is said of an old output file another program changed (see ``site.Site.left``).
+_CHANGED = "changed by another program since newsfeed wrote it"
+_LEFT = "left alone; newsfeed no longer writes or removes it"
 _PROGRESS = "a function progress(stage, done, total)"
 
 
@@ -296,7 +299,11 @@ def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildRe
         if report is not None:
             return report
     report, groups = _build(run, files, cache)
-    state = json.dumps(report_data(report, run.root, run.out), ensure_ascii=False)
+    # What the build did to OUT (written, removed, left alone) is not what a build that
+    # changes nothing will have done: the saved report keeps the posts' problems only.
+    posts_only = tuple(p for p in report.problems if p.action != _LEFT)
+    saved_report = dataclasses.replace(report, problems=posts_only)
+    state = json.dumps(report_data(saved_report, run.root, run.out), ensure_ascii=False)
     cache.save(feeds=groups, state=(key, state))
     return report
 
@@ -343,6 +350,9 @@ def _build(
             done.feeds, probed = probe_feeds(done.feeds, run.config, store)
             done.problems = _by_place(done.problems + probed)
         groups = _render(run, site, done, known)
+    done.problems += [
+        Problem(str(site.root / relpath), "", _CHANGED, "warning", _LEFT) for relpath in site.left
+    ]
     _log_problems(done.problems)
     report = BuildReport(
         read=done.read,
