@@ -1030,3 +1030,27 @@ def test_stale_files_another_program_rewrote_are_left_alone(tmp_path: Path) -> N
     assert not [name for name in manifest if name.endswith(".html")]
     again = publish(src, out, Config(site_url=URL, pages=False))
     assert again.problems == () and again.removed == ()
+
+
+def test_a_file_newsfeed_did_not_write_is_never_overwritten(tmp_path: Path) -> None:
+    """Where another program's file stands at one of newsfeed's paths (Hexo's own
+    atom.xml), it is reported and left as it is, build after build, until it is
+    deleted; the rest of the site is written."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, one(post()))
+    out.mkdir()
+    (out / "atom.xml").write_bytes(b"<feed>hexo-generator-feed</feed>")
+    for _ in range(2):
+        report = publish(src, out, Config(site_url=URL))
+        (problem,) = report.problems
+        assert (problem.path, problem.message) == (
+            str(out.resolve() / "atom.xml"),
+            "not written by newsfeed",
+        )
+        assert problem.action.startswith("left alone, not updated")
+        assert (out / "atom.xml").read_bytes() == b"<feed>hexo-generator-feed</feed>"
+        assert (out / "rss.xml").is_file() and "atom.xml" not in report.written
+    (out / "atom.xml").unlink()
+    report = publish(src, out, Config(site_url=URL))
+    assert report.problems == () and report.written == ("atom.xml",)
+    assert b"hexo-generator-feed" not in (out / "atom.xml").read_bytes()

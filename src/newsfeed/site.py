@@ -11,11 +11,14 @@
   them) and adopted by the build (:meth:`Site.adopt`), so their bytes never travel
   between processes.
 - A file whose bytes did not change is not touched (its mtime stays).
-- A manifest in OUT lists the files newsfeed wrote, with their hashes; files of
-  feeds that disappeared are removed, and only those, and only while they still
-  hold what newsfeed wrote: a file another program has changed since is left alone
-  (:attr:`Site.left`, reported) and dropped from the manifest. A path this build
-  writes again is overwritten whoever changed it last: it is newsfeed's output.
+- A manifest in OUT lists the files newsfeed wrote, with their hashes; only those
+  are ever replaced or removed. A file newsfeed did not write that stands where a
+  document goes is left alone and reported (:attr:`Site.left`): delete it for
+  newsfeed to write its own. A file of the manifest is newsfeed's output: written
+  again when its document is (a damaged or edited copy is put right), and removed
+  when its feed disappeared, but only while it still holds what newsfeed wrote; one
+  another program has changed since (Hexo writing its own ``index.html``) is left
+  alone, reported, and leaves the manifest.
 - An exclusive lock on OUT keeps two builds from interleaving.
 - No path is followed through a symbolic link, and no name can leave OUT.
 """
@@ -38,8 +41,11 @@ from pathlib import Path
 from newsfeed.errors import SiteError
 
 __all__ = [
+    "CHANGED",
+    "LEFT_ALONE",
     "LOCK_NAME",
     "MANIFEST_NAME",
+    "NOT_OURS",
     "TMP_SUFFIX",
     "Site",
     "Staged",
@@ -57,6 +63,11 @@ MANIFEST_NAME = ".newsfeed-manifest.json"
 LOCK_NAME = ".newsfeed.lock"
 TMP_SUFFIX = ".newsfeed-tmp"
 FILE_MODE = 0o644
+#: Why a file in OUT was left alone (:attr:`Site.left`), and the start of what was done.
+NOT_OURS = "not written by newsfeed"
+CHANGED = "changed by another program since newsfeed wrote it"
+LEFT_ALONE = "left alone"
+_DELETE_IT = "delete it to let newsfeed write it"
 
 
 def _check_relpath(relpath: str) -> tuple[str, ...]:
@@ -101,13 +112,15 @@ def _target(root: Path, relpath: str) -> Path:
 class Staged:
     """A document :func:`stage` wrote beside its target, for :meth:`Site.adopt`.
 
-    ``tmp`` is None when the target already holds exactly these bytes.
+    ``tmp`` is None when the target already holds exactly these bytes; ``replaces``
+    says whether the target exists (with other bytes).
     """
 
     relpath: str
     digest: str
     target: Path
     tmp: Path | None
+    replaces: bool = False
 
 
 def stage(root: Path, relpath: str, data: bytes) -> Staged:
@@ -125,7 +138,8 @@ def stage(root: Path, relpath: str, data: bytes) -> Staged:
         raise SiteError(_describe(exc, root / relpath)) from exc
     if _same_bytes(target, data):
         return Staged(relpath, digest, target, None)
-    return Staged(relpath, digest, target, _write_temp(target, data, flush=False))
+    replaces = target.exists()
+    return Staged(relpath, digest, target, _write_temp(target, data, flush=False), replaces)
 
 
 @dataclass
@@ -138,7 +152,9 @@ class Site:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)  # stale, but changed by someone else
+    # Files left alone (not newsfeed's, or changed by another program): why, and what
+    # was done, by path.
+    left: dict[str, tuple[str, str]] = field(default_factory=dict)
     staged: dict[Path, Path] = field(default_factory=dict)  # target -> its temporary file
     # Staged files are flushed to disk in the background while the build goes on.
     _flushing: list[Future[None]] = field(default_factory=list, init=False, repr=False)
@@ -151,10 +167,16 @@ class Site:
         Raises :class:`SiteError` when another document of this build (staged or kept)
         already claims its path: two outputs of one file are a bug, not an overwrite.
         """
-        if staged.relpath in self.current:
+        if staged.relpath in self.current or staged.relpath in self.left:
             raise SiteError(
                 f"two documents of this build claim {staged.relpath!r}", path=staged.target
             )
+        ours = staged.relpath in self.previous
+        if staged.tmp is not None and staged.replaces and not ours:
+            with contextlib.suppress(OSError):
+                staged.tmp.unlink()
+            self.left[staged.relpath] = (NOT_OURS, f"{LEFT_ALONE}, not updated ({_DELETE_IT})")
+            return False
         self.current[staged.relpath] = staged.digest
         if staged.tmp is None:
             self.unchanged.append(staged.relpath)
@@ -242,7 +264,7 @@ class Site:
         """Remove files this tool wrote before that are not part of the site any more,
         when they still hold what it wrote (the others go to :attr:`left`)."""
         removed = []
-        for relpath in sorted(set(self.previous) - set(self.current)):
+        for relpath in sorted(set(self.previous) - set(self.current) - set(self.left)):
             try:
                 parts = _check_relpath(relpath)
             except SiteError:
@@ -254,7 +276,7 @@ class Site:
                 if path.is_symlink() or not path.is_file():
                     continue
                 if _digest(path) != self.previous[relpath]:
-                    self.left.append(relpath)
+                    self.left[relpath] = (CHANGED, f"{LEFT_ALONE} (newsfeed no longer writes it)")
                     continue
                 path.unlink()
             except FileNotFoundError:

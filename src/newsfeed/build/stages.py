@@ -57,7 +57,7 @@ from newsfeed.errors import ArticleError, SiteError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
-from newsfeed.site import Site, Staged, lock_out, site_session, stage
+from newsfeed.site import LEFT_ALONE, Site, Staged, lock_out, site_session, stage
 from newsfeed.sources.files import PostFile, post_files
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
@@ -65,9 +65,6 @@ __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_f
 log = logging.getLogger("newsfeed")
 
 _CONFIG = "a newsfeed.Config or None"
-#: What is said of an old output file another program changed (see ``site.Site.left``).
-_CHANGED = "changed by another program since newsfeed wrote it"
-_LEFT = "left alone; newsfeed no longer writes or removes it"
 _PROGRESS = "a function progress(stage, done, total)"
 
 
@@ -301,7 +298,7 @@ def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildRe
     report, groups = _build(run, files, cache)
     # What the build did to OUT (written, removed, left alone) is not what a build that
     # changes nothing will have done: the saved report keeps the posts' problems only.
-    posts_only = tuple(p for p in report.problems if p.action != _LEFT)
+    posts_only = tuple(p for p in report.problems if not p.action.startswith(LEFT_ALONE))
     saved_report = dataclasses.replace(report, problems=posts_only)
     state = json.dumps(report_data(saved_report, run.root, run.out), ensure_ascii=False)
     cache.save(feeds=groups, state=(key, state))
@@ -351,7 +348,8 @@ def _build(
             done.problems = _by_place(done.problems + probed)
         groups = _render(run, site, done, known)
     done.problems += [
-        Problem(str(site.root / relpath), "", _CHANGED, "warning", _LEFT) for relpath in site.left
+        Problem(str(site.root / relpath), "", why, "warning", action)
+        for relpath, (why, action) in sorted(site.left.items())
     ]
     _log_problems(done.problems)
     report = BuildReport(
