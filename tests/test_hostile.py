@@ -35,7 +35,7 @@ from newsfeed.cache import CACHE_NAME
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
 from newsfeed.site import LOCK_NAME, MANIFEST_NAME, lock_out
-from sitecheck import URL, checked_build, write_posts
+from sitecheck import URL, checked_build, snapshot, write_posts
 from test_xss import VECTORS, _assert_safe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1054,3 +1054,30 @@ def test_a_file_newsfeed_did_not_write_is_never_overwritten(tmp_path: Path) -> N
     report = publish(src, out, Config(site_url=URL))
     assert report.problems == () and report.written == ("atom.xml",)
     assert b"hexo-generator-feed" not in (out / "atom.xml").read_bytes()
+
+
+def test_out_equal_to_src_is_refused_and_no_post_is_touched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`newsfeed build posts -o posts` would write the site index over a post named
+    index.html: it is refused in one line, exit 2, and the folder stays as it was."""
+    src = tmp_path / "posts"
+    write_posts(src, {"index.html": post(title="a post named index"), "b.md": post()})
+    before = snapshot(src)
+    code = main(["build", str(src), "-o", str(src / "." / "sub" / ".."), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "is the source folder" in err, err
+    assert snapshot(src) == before
+
+
+def test_out_inside_src_is_never_read_as_posts(tmp_path: Path) -> None:
+    """With OUT inside SRC, newsfeed's own pages are not read back as posts on the
+    next build (they were: 41 of 50 items titled "index")."""
+    src = tmp_path / "src"
+    write_posts(src, {f"p{i}.md": post(title=f"story {i}", extra="tags: [t]\n") for i in range(5)})
+    out = src / "public"
+    first = publish(src, out, Config(site_url=URL, limit=0))
+    second = publish(src, out, Config(site_url=URL, limit=0))
+    assert first.read == second.read == second.published == 5
+    titles = [e.title for e in feedparser.parse((out / "rss.xml").read_bytes()).entries]
+    assert sorted(titles) == [f"story {i}" for i in range(5)]

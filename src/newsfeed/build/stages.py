@@ -53,7 +53,7 @@ from newsfeed.build.fingerprints import (
 from newsfeed.build.pool import Progress
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError, SiteError
+from newsfeed.errors import ArticleError, SiteError, SourceError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
@@ -275,7 +275,7 @@ def publish(
     expect_callable("progress", progress, _PROGRESS)
     expect("lock_wait", lock_wait, (int, float), "a number of seconds")
     config = config or Config()
-    files = post_files(root)
+    files = _outside_out(root, out, post_files(root))
     base = base_fingerprint(config)
     # OUT is locked before anything in it, the cache included, is opened.
     with lock_out(out, lock_wait) as locked:
@@ -285,6 +285,22 @@ def publish(
             return _publish(_Run(root, locked, config, base, progress), files, cache)
         finally:
             cache.close()
+
+
+def _outside_out(root: Path, out: Path, files: list[PostFile]) -> list[PostFile]:
+    """The post files that are not inside OUT (newsfeed's own pages are no posts);
+    SourceError when OUT is SRC itself (its pages would overwrite posts)."""
+    real_root, real_out = root.resolve(), out.resolve()
+    if real_out == real_root:
+        raise SourceError(
+            f"the output folder {str(out)!r} is the source folder: newsfeed would write its "
+            "feeds and pages among the posts; choose another output folder",
+            path=out,
+        )
+    if not real_out.is_relative_to(real_root):
+        return files
+    inside = real_out.relative_to(real_root).as_posix() + "/"
+    return [file for file in files if not file.source.startswith(inside)]
 
 
 def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildReport:
