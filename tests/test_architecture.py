@@ -63,6 +63,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.render.opml": 7,
     "newsfeed.render.pages": 7,
     "newsfeed.render.archive": 7,
+    "newsfeed.atomic": 8,
     "newsfeed.site": 8,
     "newsfeed.cache": 8,
     "newsfeed.codec": 8,
@@ -82,6 +83,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.serve": 11,
     "newsfeed.watch": 11,
     "newsfeed.cli": 11,
+    "newsfeed.terminal": 11,
     "newsfeed.__main__": 11,
     # the public API re-exports from every layer
     "newsfeed": 12,

@@ -1081,3 +1081,157 @@ def test_out_inside_src_is_never_read_as_posts(tmp_path: Path) -> None:
     assert first.read == second.read == second.published == 5
     titles = [e.title for e in feedparser.parse((out / "rss.xml").read_bytes()).entries]
     assert sorted(titles) == [f"story {i}" for i in range(5)]
+
+
+# ---------------------------------------------------------------- a site never wiped (issue 15 #6)
+
+
+def _site(out: Path) -> dict[str, bytes]:
+    """The published files of OUT (not the lock, the cache or the manifest)."""
+    return {k: v for k, v in snapshot(out).items() if not k.startswith(".newsfeed")}
+
+
+def _many_categories(src: Path, count: int = 30) -> None:
+    write_posts(src, {f"p{i}.md": post(extra=f"categories: [c{i}]\n") for i in range(count)})
+
+
+@pytest.mark.parametrize("empty", ["no file", "only drafts", "only broken posts"])
+def test_a_source_with_nothing_to_publish_never_wipes_the_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], empty: str
+) -> None:
+    """An emptied, unmounted or broken source folder stops the build (exit 1, one line
+    that says why and how to go ahead) instead of publishing an empty site."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    _many_categories(src)
+    assert main(["build", str(src), "-o", str(out), "-q"]) == 0
+    before = _site(out)
+    for path in src.iterdir():
+        if empty == "no file":
+            path.unlink()
+        elif empty == "only drafts":
+            path.write_text(post(extra="published: false\n"))
+        else:
+            path.write_bytes(b"\x00\x7f")
+    capsys.readouterr()
+    assert main(["build", str(src), "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "no post to publish" in err[-1] and "--allow-shrink" in err[-1], err
+    assert _site(out) == before
+    assert main(["build", str(src), "-o", str(out), "-q", "--allow-shrink"]) == 0
+    assert not (out / "categories").exists() and (out / "rss.xml").is_file()
+
+
+def test_a_first_build_of_an_empty_folder_writes_no_site(tmp_path: Path) -> None:
+    """Even into an empty OUT (a fresh CI checkout whose posts are missing), an empty
+    build is refused: deployed, it would wipe the live site."""
+    (tmp_path / "src").mkdir()
+    with pytest.raises(SiteError, match="no post to publish"):
+        publish(tmp_path / "src", tmp_path / "out", Config(site_url=URL))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [CACHE_NAME, LOCK_NAME]
+    report = publish(tmp_path / "src", tmp_path / "out", Config(site_url=URL), allow_shrink=True)
+    assert report.published == 0 and "rss.xml" in report.written
+
+
+def test_a_build_that_would_remove_most_of_the_site_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pointed at the wrong folder (one post where there were thirty categories), the
+    build stops before removing most feeds; --allow-shrink lets it go ahead."""
+    src, wrong, out = tmp_path / "src", tmp_path / "wrong", tmp_path / "out"
+    _many_categories(src)
+    write_posts(wrong, one(post()))
+    publish(src, out, Config(site_url=URL))
+    before = _site(out)
+    with pytest.raises(SiteError, match=r"would remove 1[0-9]{2} of the 1[0-9]{2} files"):
+        publish(wrong, out, Config(site_url=URL))
+    assert _site(out) == before
+    assert main(["build", str(wrong), "-o", str(out), "-q"]) == 1
+    assert "--allow-shrink" in capsys.readouterr().err
+    assert _site(out) == before
+    report = publish(wrong, out, Config(site_url=URL), allow_shrink=True)
+    assert report.published == 1 and len(report.removed) > 100
+
+
+def test_moving_every_feed_or_dropping_a_few_is_not_a_wipe(tmp_path: Path) -> None:
+    """The guard is about a shrinking site: feeds that move (another category_dir) or a
+    few categories that go need no flag."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    _many_categories(src)
+    publish(src, out, Config(site_url=URL))
+    moved = publish(src, out, Config(site_url=URL, category_dir="sections"))
+    assert len(moved.removed) > 100
+    for name in ["p0.md", "p1.md", "p2.md"]:
+        (src / name).unlink()
+    fewer = publish(src, out, Config(site_url=URL, category_dir="sections"))
+    assert len(fewer.removed) == 12 and fewer.published == 27
+
+
+def test_a_hexo_folder_without_posts_is_an_error_not_a_posts_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`newsfeed build site` where site has _config.yml but no source/_posts (not
+    generated yet, a typo in source_dir) says so, exit 2; nothing goes to ./public."""
+    site = tmp_path / "site"
+    write_posts(site, {"_config.yml": "title: My blog\nurl: https://example.com\n"})
+    write_posts(site, {"source/about/index.md": post()})
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(site), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "_config.yml but no source/_posts" in err, err
+    assert not (tmp_path / "public").exists()
+
+
+# ---------------------------------------------------------------- --strict (issue 15 #22)
+
+
+def test_strict_with_a_problem_writes_nothing_and_says_why_even_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under --strict a problem leaves the old site exactly as it was (bytes and times),
+    prints why in one line even with -q, exits 1, and the report says "ok": false."""
+    src, out, report = tmp_path / "src", tmp_path / "out", tmp_path / "report.json"
+    write_posts(src, {"good.md": post(extra="categories: [a]\n")})
+    assert main(["build", str(src), "-o", str(out), "-q", "--strict"]) == 0
+    times = {name: (out / name).stat().st_mtime_ns for name in _site(out)}
+    before = _site(out)
+    write_posts(src, {"new.md": post(title="new", extra="categories: [b]\n")})
+    write_posts(src, {"bad.md": b"\x00"})
+    capsys.readouterr()
+    args = ["build", str(src), "-o", str(out), "-q", "--strict", "--report", str(report)]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert lines[-1] == (
+        f"newsfeed: error: --strict: 1 problem, so nothing was written ({out} is as it was)"
+    )
+    assert _site(out) == before  # the cache may have learnt the new posts, no more
+    assert {name: (out / name).stat().st_mtime_ns for name in before} == times
+    data = json.loads(report.read_text("utf-8"))
+    assert data["ok"] is False and data["error"] == lines[-1].removeprefix("newsfeed: error: ")
+    assert [p["path"] for p in data["problems"]] == ["bad.md"] and data["written"] == 0
+    # Without --strict the same sources publish, the refused build left no trace.
+    assert main(["build", str(src), "-o", str(out), "-q"]) == 0
+    assert (out / "categories" / "b" / "rss.xml").is_file()
+
+
+def test_strict_without_problems_succeeds(tmp_path: Path) -> None:
+    """--strict on clean posts is an ordinary build: exit 0 and "ok": true."""
+    src, out, report = tmp_path / "src", tmp_path / "out", tmp_path / "report.json"
+    write_posts(src, one(post()))
+    args = ["build", str(src), "-o", str(out), "-q", "--strict", "--report", str(report)]
+    assert main(args) == 0
+    data = json.loads(report.read_text("utf-8"))
+    assert data["ok"] is True and data["error"] is None and data["written"] > 0
+
+
+def test_strict_publish_in_the_library_writes_nothing(tmp_path: Path) -> None:
+    """publish(strict=True) with a problem returns the problems and writes no file."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"good.md": post(), "bad.md": b"\x00"})
+    report = publish(src, out, Config(site_url=URL), strict=True)
+    assert [p.path for p in report.problems] == ["bad.md"] and report.published == 1
+    assert (report.written, report.unchanged, report.removed) == ((), (), ())
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".newsfeed-cache")] == [
+        LOCK_NAME
+    ]

@@ -1,7 +1,9 @@
 """The ``newsfeed`` command. Shows reports; never a traceback unless ``--debug``.
 
-Exit codes: 0 done (also with reported problems), 1 problems under ``--strict`` or
-a failed build, 2 a usage or configuration error.
+Exit codes: 0 done (also with reported problems), 1 problems under ``--strict`` (then
+nothing is written), a failed build, or a build refused because it would publish no
+post or remove most of the site (``--allow-shrink`` lets it), 2 a usage or
+configuration error (OUT equal to SRC, a Hexo site without posts...).
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from newsfeed._version import __version__
-from newsfeed.build.stages import Progress, publish
+from newsfeed.build.stages import publish
 from newsfeed.config import Config
 from newsfeed.errors import ConfigError, NewsfeedError, SourceError
 from newsfeed.model import BuildReport
 from newsfeed.report import report_data, write_report
-from newsfeed.settings import Settings, parse_value, resolve
+from newsfeed.settings import HEXO_CONFIG, Settings, parse_value, resolve
+from newsfeed.terminal import progress_bar, setup_logging
 
 log = logging.getLogger("newsfeed")
 
@@ -38,7 +40,29 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="newsfeed", description="Publish Hexo news posts as feeds.")
     parser.add_argument("--version", action="version", version=f"newsfeed {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    build = sub.add_parser("build", help="build the feeds of a folder of posts")
+    _build_parser(sub.add_parser("build", help="build the feeds of a folder of posts"))
+    serve = sub.add_parser("serve", help="preview an output folder on this machine over HTTP")
+    serve.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument("--debug", action="store_true", help="log every request, show tracebacks")
+    config = sub.add_parser("config", help="show the effective configuration and its sources")
+    config.add_argument("source", type=Path, nargs="?", default=Path(), help="site or posts")
+    config.add_argument("--site-url", help="URL the output folder is served at")
+    config.add_argument("--limit", type=int, help="items per feed (0: all)")
+    config.add_argument("--timezone", help="time zone of dates without an offset")
+    config.add_argument("--debug", action="store_true", help="show tracebacks")
+    _config_flags(config)
+    check = sub.add_parser("check", help="re-validate a built site without writing")
+    check.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
+    check.add_argument("--site-url", help="URL OUT is served at (default: from its feeds)")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    check.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def _build_parser(build: argparse.ArgumentParser) -> None:
+    """The flags of ``newsfeed build``."""
     build.add_argument("source", type=Path, help="a Hexo site (with _config.yml) or posts folder")
     build.add_argument(
         "-o", "--out", type=Path, help="output folder (default: SITE/public or ./public)"
@@ -48,7 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--site-url", help="URL the output folder is served at")
     build.add_argument("--limit", type=int, help="items per feed (0: all)")
     build.add_argument("--timezone", help="time zone of dates without an offset")
-    build.add_argument("--strict", action="store_true", help="exit 1 when any post has a problem")
+    build.add_argument("--strict", action="store_true", help="any problem: write nothing, exit 1")
+    build.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even when no post is left or most published files would go",
+    )
     build.add_argument(
         "--report", type=Path, metavar="FILE", help="also write a JSON report of every problem"
     )
@@ -78,43 +107,16 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="ignore and do not update the build cache (OUT/.newsfeed-cache.sqlite)",
     )
-    serve = sub.add_parser("serve", help="preview an output folder on this machine over HTTP")
-    serve.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
-    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
-    serve.add_argument("--debug", action="store_true", help="log every request, show tracebacks")
-    config = sub.add_parser("config", help="show the effective configuration and its sources")
-    config.add_argument("source", type=Path, nargs="?", default=Path(), help="site or posts")
-    config.add_argument("--site-url", help="URL the output folder is served at")
-    config.add_argument("--limit", type=int, help="items per feed (0: all)")
-    config.add_argument("--timezone", help="time zone of dates without an offset")
-    config.add_argument("--debug", action="store_true", help="show tracebacks")
-    _config_flags(config)
-    check = sub.add_parser("check", help="re-validate a built site without writing")
-    check.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
-    check.add_argument("--site-url", help="URL OUT is served at (default: from its feeds)")
-    check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    check.add_argument("--debug", action="store_true", help="show tracebacks")
-    return parser
+
+
+#: The configuration keys that have a flag of their own (named as the key).
+_FLAG_KEYS = ("site_url", "limit", "timezone", "hub", "archive", "probe_images", "jobs", "cache")
 
 
 def _flags(args: argparse.Namespace) -> dict[str, object]:
     """Configuration values given as flags (absent flags of a subcommand count as unset)."""
     given = vars(args)
-    return {
-        key: given.get(name)
-        for key, name in (
-            ("site_url", "site_url"),
-            ("limit", "limit"),
-            ("timezone", "timezone"),
-            ("hub", "hub"),
-            ("archive", "archive"),
-            ("probe_images", "probe_images"),
-            ("jobs", "jobs"),
-            ("cache", "cache"),
-        )
-        if given.get(name) is not None
-    }
+    return {key: given[key] for key in _FLAG_KEYS if given.get(key) is not None}
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -140,41 +142,6 @@ def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
         print(f"newsfeed: WebSub ping failed: {failure}", file=sys.stderr)
     if not failures and not quiet:
         print(f"pinged {config.hub} with {len(topics)} changed feeds")
-
-
-_STAGES = {"read": "reading front matter", "clean": "cleaning bodies", "write": "rendering feeds"}
-
-
-def _progress(quiet: bool) -> Progress | None:
-    """A rich progress bar on stderr, only on a terminal and never with ``--quiet``."""
-    if quiet or not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
-    from rich.progress import Progress as Bars
-
-    bars = Bars(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def show(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            if not tasks:
-                bars.start()
-            tasks[stage] = bars.add_task(_STAGES.get(stage, stage), total=total)
-        bars.update(tasks[stage], completed=done, total=total)
-        if done >= total:  # a finished stage leaves the screen
-            bars.remove_task(tasks.pop(stage))
-            if not tasks:
-                bars.stop()
-
-    return show
 
 
 def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) -> None:
@@ -262,6 +229,12 @@ def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
         flags[key.strip()] = parse_value(key.strip(), text)
     site = vars(args).setdefault("site", args.source)  # SOURCE as given (a Hexo site?)
     settings = resolve(site, flags=flags, config_file=vars(args).get("config"))
+    if settings.hexo is None and args.command == "build" and (site / HEXO_CONFIG).is_file():
+        raise SourceError(
+            f"{site} has a {HEXO_CONFIG} but no source/_posts folder: give a Hexo site "
+            "with its posts, or the folder of the posts itself",
+            path=site,
+        )
     if settings.hexo is not None and args.command == "build":
         log.info("Hexo site %s: posts in %s", settings.hexo.root, settings.hexo.posts_dir)
         args.source = settings.hexo.posts_dir
@@ -269,46 +242,6 @@ def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
     if vars(args).get("out", ...) is None:
         args.out = Path("public")
     return settings
-
-
-_LOG_HANDLER: logging.Handler | None = None
-
-
-def _not_a_problem(record: logging.LogRecord) -> bool:
-    """Post problems are logged by the library and shown by the report: not twice."""
-    return not hasattr(record, "problem")
-
-
-def _setup_logging(args: argparse.Namespace) -> None:
-    """``--debug``: everything, with tracebacks; ``-v``: info; ``-q``: errors only."""
-    global _LOG_HANDLER
-    options = vars(args)
-    debug = bool(options.get("debug"))
-    if debug:
-        level = logging.DEBUG
-    elif options.get("verbose"):
-        level = logging.INFO
-    elif options.get("quiet"):
-        level = logging.ERROR
-    else:
-        level = logging.WARNING
-    handler: logging.Handler
-    if sys.stderr.isatty():
-        from rich.logging import RichHandler
-
-        handler = RichHandler(show_time=False, show_path=debug, markup=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-    else:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("newsfeed: %(levelname)s: %(message)s"))
-    if not debug:
-        handler.addFilter(_not_a_problem)
-    logger = logging.getLogger("newsfeed")
-    if _LOG_HANDLER is not None:
-        logger.removeHandler(_LOG_HANDLER)
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    _LOG_HANDLER = handler
 
 
 def _toml(value: object) -> str:
@@ -373,7 +306,7 @@ def _watch(args: argparse.Namespace) -> int:
     def rebuild(changed: set[str]) -> None:
         try:
             config = _settings(args, _flags(args)).config  # config files may have changed
-            report = publish(source, out, config, progress=_progress(args.quiet))
+            report = _publish(args, source, out, config)
         except NewsfeedError as exc:
             print(f"newsfeed: error: {exc} (still watching)", file=sys.stderr)
             return
@@ -403,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    _setup_logging(args)
+    setup_logging(vars(args))
     if args.command == "serve":
         return _serve(args)
     if args.command in ("config", "check"):
@@ -417,7 +350,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_USAGE
     try:
         config = _config(args)
-        report = publish(args.source, args.out, config, progress=_progress(args.quiet))
+        report = _publish(args, args.source, args.out, config)
     except (ConfigError, SourceError) as exc:
         if args.debug:
             raise
@@ -432,12 +365,35 @@ def _main(argv: Sequence[str] | None) -> int:
         _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     _print_report(report, args.out, args.verbose, args.quiet)
-    if not _save_report(args, report, None):
+    failure = _strict_failure(report, args.out) if args.strict else None
+    if failure:
+        print(f"newsfeed: error: {failure}", file=sys.stderr)  # even with -q
+    if not _save_report(args, report, failure):
         return EXIT_PROBLEMS
     if args.ping:
         _ping(report, config, args.quiet)
     if args.watch:
         return _watch(args)
-    if args.strict and report.problems:
-        return EXIT_PROBLEMS
-    return EXIT_OK
+    return EXIT_PROBLEMS if failure else EXIT_OK
+
+
+def _publish(args: argparse.Namespace, source: Path, out: Path, config: Config) -> BuildReport:
+    """:func:`publish` with the build's flags."""
+    return publish(
+        source,
+        out,
+        config,
+        progress=progress_bar(args.quiet),
+        allow_shrink=args.allow_shrink,
+        strict=args.strict,
+    )
+
+
+def _strict_failure(report: BuildReport, out: Path) -> str | None:
+    """Why a ``--strict`` build failed, or None when it did not."""
+    if not report.problems:
+        return None
+    count = f"{len(report.problems)} problem{'s' if len(report.problems) > 1 else ''}"
+    if report.written or report.unchanged or report.removed:  # a build that changed nothing
+        return f"--strict: {count}"
+    return f"--strict: {count}, so nothing was written ({out} is as it was)"

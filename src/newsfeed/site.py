@@ -26,18 +26,28 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsfeed.atomic import (
+    FILE_MODE,
+    TMP_SUFFIX,
+    atomic_write,
+    describe,
+    digest,
+    file_stats,
+    flush,
+    same_bytes,
+    write_temp,
+)
 from newsfeed.errors import SiteError
 
 __all__ = [
@@ -45,6 +55,8 @@ __all__ = [
     "LEFT_ALONE",
     "LOCK_NAME",
     "MANIFEST_NAME",
+    "MIN_GUARDED",
+    "MIN_KEPT_SHARE",
     "NOT_OURS",
     "TMP_SUFFIX",
     "Site",
@@ -61,8 +73,14 @@ log = logging.getLogger("newsfeed")
 
 MANIFEST_NAME = ".newsfeed-manifest.json"
 LOCK_NAME = ".newsfeed.lock"
-TMP_SUFFIX = ".newsfeed-tmp"
-FILE_MODE = 0o644
+#: Files flushed at once: the file system commits concurrent flushes together.
+_FLUSH_THREADS = 8
+#: A build must leave at least this share of the files of the last one (see
+#: :meth:`Site.guard_removal`; rsync's --max-delete is a count, Hugo removes nothing
+#: unless asked with --cleanDestinationDir)...
+MIN_KEPT_SHARE = 0.5
+#: ...unless it removes this many files or fewer (small sites change shape often).
+MIN_GUARDED = 20
 #: Why a file in OUT was left alone (:attr:`Site.left`), and the start of what was done.
 NOT_OURS = "not written by newsfeed"
 CHANGED = "changed by another program since newsfeed wrote it"
@@ -81,14 +99,6 @@ def _check_relpath(relpath: str) -> tuple[str, ...]:
     ):
         raise SiteError(f"refusing to write unsafe output path {relpath!r}")
     return parts
-
-
-def _describe(exc: OSError, path: Path) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"no space left on the device while writing {path}"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"permission denied writing {path}"
-    return f"cannot write {path}: {exc.strerror or exc}"
 
 
 def _target(root: Path, relpath: str) -> Path:
@@ -129,17 +139,17 @@ def stage(root: Path, relpath: str, data: bytes) -> Staged:
     stage; a staged file is renamed into place only once the build adopts it and
     commits (the temporary files of a build that dies are removed by the next one).
     Raises :class:`SiteError`."""
-    digest = hashlib.sha256(data).hexdigest()
+    hashed = hashlib.sha256(data).hexdigest()
     try:
         target = _target(root, relpath)
     except OSError as exc:
         if isinstance(exc, SiteError):
             raise
-        raise SiteError(_describe(exc, root / relpath)) from exc
-    if _same_bytes(target, data):
-        return Staged(relpath, digest, target, None)
+        raise SiteError(describe(exc, root / relpath)) from exc
+    if same_bytes(target, data):
+        return Staged(relpath, hashed, target, None)
     replaces = target.exists()
-    return Staged(relpath, digest, target, _write_temp(target, data, flush=False), replaces)
+    return Staged(relpath, hashed, target, write_temp(target, data, flush=False), replaces)
 
 
 @dataclass
@@ -184,7 +194,7 @@ class Site:
         self.staged[staged.target] = staged.tmp
         if self._flusher is None:
             self._flusher = ThreadPoolExecutor(_FLUSH_THREADS, "newsfeed-flush")
-        self._flushing.append(self._flusher.submit(_flush, staged.target, staged.tmp))
+        self._flushing.append(self._flusher.submit(flush, staged.target, staged.tmp))
         self.written.append(staged.relpath)
         return True
 
@@ -207,7 +217,7 @@ class Site:
             try:
                 tmp.replace(target)
             except OSError as exc:
-                raise SiteError(_describe(exc, target)) from exc
+                raise SiteError(describe(exc, target)) from exc
             del self.staged[target]
         self._committed = True
 
@@ -260,6 +270,21 @@ class Site:
         self.current = dict(self.previous)
         return False
 
+    def guard_removal(self) -> None:
+        """Refuse (SiteError) a build that would shrink the site to less than half of
+        the files of the last one (:data:`MIN_KEPT_SHARE`) by removing more than
+        :data:`MIN_GUARDED` files: a wrong or half-empty source folder must not
+        unpublish a site. (Feeds that move, when ``category_dir`` changes, leave it as
+        large.) Call it before the site commits; ``allow_shrink`` skips it."""
+        going = len(set(self.previous) - set(self.current) - set(self.left))
+        if going > MIN_GUARDED and len(self.current) < MIN_KEPT_SHARE * len(self.previous):
+            raise SiteError(
+                f"this build would remove {going} of the {len(self.previous)} files newsfeed "
+                f"published in {self.root} and write {len(self.current)}: refusing (is the "
+                "source folder right? allow it with --allow-shrink)",
+                path=self.root,
+            )
+
     def remove_stale(self) -> list[str]:
         """Remove files this tool wrote before that are not part of the site any more,
         when they still hold what it wrote (the others go to :attr:`left`)."""
@@ -275,14 +300,14 @@ class Site:
             try:
                 if path.is_symlink() or not path.is_file():
                     continue
-                if _digest(path) != self.previous[relpath]:
+                if digest(path) != self.previous[relpath]:
                     self.left[relpath] = (CHANGED, f"{LEFT_ALONE} (newsfeed no longer writes it)")
                     continue
                 path.unlink()
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                raise SiteError(_describe(exc, path)) from exc
+                raise SiteError(describe(exc, path)) from exc
             removed.append(relpath)
             self._prune(path.parent)
         return removed
@@ -305,95 +330,8 @@ class Site:
             + b"\n"
         )
         target = self.root / MANIFEST_NAME
-        if not _same_bytes(target, data):
+        if not same_bytes(target, data):
             atomic_write(target, data)
-
-
-def _digest(path: Path) -> str:
-    """The SHA-256 of a regular file (never through a link, never waiting on a FIFO)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        digest = hashlib.sha256()
-        while chunk := os.read(fd, 1 << 20):
-            digest.update(chunk)
-    finally:
-        os.close(fd)
-    return digest.hexdigest()
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:
-        return False
-
-
-def file_stats(root: Path, relpaths: Iterable[str]) -> dict[str, list[int]] | None:
-    """``[st_size, st_mtime_ns]`` of each file, by path relative to ``root``; None
-    when one of them cannot be ``stat()``ed."""
-    stats: dict[str, list[int]] = {}
-    for relpath in relpaths:
-        try:
-            info = (root / relpath).stat()
-        except OSError:
-            return None
-        stats[relpath] = [info.st_size, info.st_mtime_ns]
-    return stats
-
-
-def atomic_write(target: Path, data: bytes) -> None:
-    """Replace ``target`` with ``data`` atomically: a reader sees the old or the new
-    bytes, never a part; the temporary file carries the suffix a killed build's
-    clean-up removes. Raises :class:`SiteError`."""
-    tmp = _write_temp(target, data)
-    try:
-        tmp.replace(target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise SiteError(_describe(exc, target)) from exc
-
-
-def _write_temp(target: Path, data: bytes, *, flush: bool = True) -> Path:
-    """Write ``data`` to a temporary file beside ``target`` (flushed to disk unless
-    ``flush`` is false: then :func:`_flush` must flush it before it is renamed)."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if flush:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        tmp.chmod(FILE_MODE)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise SiteError(_describe(exc, target)) from exc
-    return tmp
-
-
-#: Files flushed at once: the file system commits concurrent flushes together.
-_FLUSH_THREADS = 8
-
-
-def _flush(target: Path, tmp: Path) -> None:
-    """``fsync`` the temporary file of ``target``: a crash after the renames must not
-    leave a renamed file empty. Raises :class:`SiteError` (a full disk can show only
-    here)."""
-    try:
-        fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise SiteError(_describe(exc, target)) from exc
 
 
 def _load_manifest(root: Path) -> dict[str, str]:
@@ -436,7 +374,7 @@ def lock_out(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Path]:
         root.mkdir(parents=True, exist_ok=True)
         lock_fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
     except OSError as exc:
-        raise SiteError(_describe(exc, root)) from exc
+        raise SiteError(describe(exc, root)) from exc
     try:
         deadline = time.monotonic() + lock_wait
         while True:

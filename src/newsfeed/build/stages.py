@@ -253,6 +253,8 @@ class _Run:
     config: Config
     base: str
     progress: Progress | None
+    allow_shrink: bool = False
+    strict: bool = False
 
 
 def publish(
@@ -262,18 +264,29 @@ def publish(
     *,
     progress: Progress | None = None,
     lock_wait: float = 10.0,
+    allow_shrink: bool = False,
+    strict: bool = False,
 ) -> BuildReport:
     """Load every post under ``source_dir`` and write its feeds into ``out_dir``.
 
     Bad posts are reported in the returned :class:`BuildReport`, never raised.
-    Raises :class:`SourceError` when the source folder is unusable and
-    :class:`SiteError` when the output folder cannot be written safely.
+    Raises :class:`SourceError` when the source folder is unusable (or is
+    ``out_dir`` itself) and :class:`SiteError` when the output folder cannot be
+    written safely. A build that would publish no post, or remove more than half of
+    the files the last build published, is a :class:`SiteError` too (a wrong or
+    empty source folder must not unpublish a site), unless ``allow_shrink``.
+
+    With ``strict``, a build with any problem writes nothing (the site in
+    ``out_dir`` stays as it was): the report lists the problems and no file
+    (``written``, ``unchanged`` and ``removed`` are empty).
     """
     root = expect_path("source_dir", source_dir)
     out = expect_path("out_dir", out_dir)
     expect("config", config, (Config, type(None)), _CONFIG)
     expect_callable("progress", progress, _PROGRESS)
     expect("lock_wait", lock_wait, (int, float), "a number of seconds")
+    expect("allow_shrink", allow_shrink, bool, "True or False")
+    expect("strict", strict, bool, "True or False")
     config = config or Config()
     files = _outside_out(root, out, post_files(root))
     base = base_fingerprint(config)
@@ -282,7 +295,8 @@ def publish(
         cache_path = Path(config.cache_path) if config.cache_path else locked / CACHE_NAME
         cache = BuildCache(cache_path if config.cache else None, base)
         try:
-            return _publish(_Run(root, locked, config, base, progress), files, cache)
+            run = _Run(root, locked, config, base, progress, allow_shrink, strict)
+            return _publish(run, files, cache)
         finally:
             cache.close()
 
@@ -312,6 +326,8 @@ def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildRe
         if report is not None:
             return report
     report, groups = _build(run, files, cache)
+    if groups is None:  # nothing was written: the last build is still the one on record
+        return report
     # What the build did to OUT (written, removed, left alone) is not what a build that
     # changes nothing will have done: the saved report keeps the posts' problems only.
     posts_only = tuple(p for p in report.problems if not p.action.startswith(LEFT_ALONE))
@@ -348,36 +364,64 @@ def _phases(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> _Outcome
     return _Outcome(feeds, problems, scan.read, published, scan.drafts, finished)
 
 
+class _Refused(Exception):
+    """Under ``strict``, a problem: the build writes nothing (internal)."""
+
+
 def _build(
     run: _Run, files: Sequence[PostFile], cache: BuildCache
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]]]:
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]] | None]:
     """Both phases, then render what changed; the report, and the document groups
-    to remember (see :func:`recorded_groups`)."""
+    to remember (see :func:`recorded_groups`), None when nothing was written."""
     known = cache.feeds()
     done = _phases(run, files, cache)
-    with site_session(run.out) as site:
-        if run.config.probe_images:  # enclosure sizes of the images that reach a feed
-            from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
+    try:
+        _refuse(run, done)
+        with site_session(run.out) as site:
+            if run.config.probe_images:  # enclosure sizes of the images that reach a feed
+                from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network
 
-            store = ProbeStore(site.root / PROBES_NAME)
-            done.feeds, probed = probe_feeds(done.feeds, run.config, store)
-            done.problems = _by_place(done.problems + probed)
-        groups = _render(run, site, done, known)
+                store = ProbeStore(site.root / PROBES_NAME)
+                done.feeds, probed = probe_feeds(done.feeds, run.config, store)
+                done.problems = _by_place(done.problems + probed)
+                _refuse(run, done)
+            groups = _render(run, site, done, known)
+            if not run.allow_shrink:
+                site.guard_removal()
+    except _Refused:
+        return _report(done, None), None
     done.problems += [
         Problem(str(site.root / relpath), "", why, "warning", action)
         for relpath, (why, action) in sorted(site.left.items())
     ]
+    return _report(done, site), recorded_groups(site.root, groups)
+
+
+def _refuse(run: _Run, done: _Outcome) -> None:
+    """Stop a build that must write nothing: under ``strict`` a problem (_Refused),
+    and without ``allow_shrink`` a build that publishes no post (SiteError)."""
+    if run.strict and done.problems:
+        raise _Refused
+    if done.published == 0 and not run.allow_shrink:
+        raise SiteError(
+            f"no post to publish in {run.root} ({done.read} files read): refusing to "
+            f"replace the site in {run.out} with an empty one (allow it with --allow-shrink)",
+            path=run.root,
+        )
+
+
+def _report(done: _Outcome, site: Site | None) -> BuildReport:
+    """The report of a build; without ``site``, of one that wrote nothing."""
     _log_problems(done.problems)
-    report = BuildReport(
+    return BuildReport(
         read=done.read,
         published=done.published,
         drafts=done.drafts,
         problems=tuple(done.problems),
-        written=tuple(site.written),
-        unchanged=tuple(site.unchanged),
-        removed=tuple(site.removed),
+        written=tuple(site.written) if site else (),
+        unchanged=tuple(site.unchanged) if site else (),
+        removed=tuple(site.removed) if site else (),
     )
-    return report, recorded_groups(site.root, groups)
 
 
 def _render(run: _Run, site: Site, done: _Outcome, known: Known) -> Groups:
