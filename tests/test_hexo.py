@@ -153,12 +153,23 @@ def test_feed_block_defaults_and_mapping() -> None:
         }
     )
     assert values == {
-        "limit": 0,
-        "summary_length": 140,
-        "icon": "icon.png",
-        "site_rss_path": "rss2.xml",
+        # every Hexo site
+        "pages": False,
+        "item_id": "permalink",
+        "hexo_hidden": True,
+        "updated_option": "mtime",
+        # its keys
         "permalink_defaults": {"lang": "en"},
         "language": "zh-CN",
+        # the plugin's, given or its defaults (index.js)
+        "formats": ["rss"],
+        "limit": 0,
+        "content": True,
+        "summary_length": 140,
+        "order_by": "-date",
+        "autodiscovery": True,
+        "icon": "icon.png",
+        "site_rss_path": "rss2.xml",
     }
     assert origin["limit"] == "feed.limit"
     assert hexo_values({"feed": {}})[0]["limit"] == 20  # the plugin's default
@@ -200,7 +211,9 @@ def test_layering_precedence_and_provenance(tmp_path: Path) -> None:
     assert config.limit == 9 and origins["limit"] == "environment NEWSFEED_LIMIT"
     assert config.embed_hosts == ("a.example", "b.example")
     assert config.timezone == "UTC" and origins["timezone"] == "command line (--timezone)"
-    assert origins["summary_length"] == "default"
+    assert origins["summary_length"] == "_config.yml (feed.content_limit (the plugin's default))"
+    assert origins["archive"] == "default"
+    assert origins["item_id"] == "Hexo site: ids as hexo-generator-feed writes them"
 
 
 def test_pyproject_table_in_current_directory(tmp_path: Path) -> None:

@@ -19,9 +19,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsfeed.errors import ConfigError
 from newsfeed.model import FrozenDict
 
-__all__ = ["Config", "key_summary", "reference_markdown", "unknown_key"]
+__all__ = [
+    "FORMAT_NAMES",
+    "ORDER_FIELDS",
+    "Config",
+    "key_summary",
+    "reference_markdown",
+    "unknown_key",
+]
 
 DatePolicy = Literal["mtime", "skip"]
+ItemId = Literal["uuid", "permalink"]
+UpdatedOption = Literal["mtime", "date", "empty"]
+
+#: The feed formats newsfeed writes (``Config.formats``).
+FORMAT_NAMES = ("rss", "atom", "json")
+#: The fields a feed can be ordered by (``Config.order_by``, Hexo's ``order_by``).
+ORDER_FIELDS = ("date", "updated", "title")
 
 SINA_QR = r"^https?://n\.sinaimg\.cn/finance/cece9e13/20200514/343233024\.png$"
 
@@ -93,6 +107,63 @@ class Config:
         "Path of the site-wide Atom 1.0 feed in the output folder (hexo-generator-feed's "
         "default is `atom.xml` too).",
         default="atom.xml",
+    )
+    formats: tuple[str, ...] = _doc(
+        "Which feed formats are written for every feed, site-wide and per category or "
+        "tag: `rss` (RSS 2.0), `atom` (Atom 1.0), `json` (JSON Feed 1.1). In Hexo site "
+        "mode hexo-generator-feed's `feed.type` decides (`atom`, `rss2` or both).",
+        default=FORMAT_NAMES,
+    )
+    item_id: ItemId = _doc(
+        "What item ids (Atom `id`, RSS `guid`) are made of: `uuid` derives a stable "
+        "`urn:uuid:` from the site and the post's path (a front-matter `guid` or `id` "
+        "wins); `permalink` uses the post's permalink exactly as hexo-generator-feed "
+        "writes it, and the site feed's Atom id is `site_url`, so that moving from the "
+        "plugin announces nothing new. Hexo site mode's default is `permalink`.",
+        default="uuid",
+    )
+    order_by: str = _doc(
+        "Order of the items of every feed (Hexo `feed.order_by`): `date`, `updated` or "
+        "`title`, with a leading `-` for descending (`-date`: newest first).",
+        default="-date",
+    )
+    future: bool = _doc(
+        "Publish posts dated in the future (Hexo `future`). When off, such a post is "
+        "reported as scheduled and published by the first build after its date.",
+        default=True,
+    )
+    updated_option: UpdatedOption = _doc(
+        "The `updated` date of a post without one in its front matter (Hexo "
+        "`updated_option`): `mtime` is the file's modification time (Hexo's default), "
+        "`date` and `empty` its publication date (the plugin writes the date for both).",
+        default="date",
+    )
+    autodiscovery: bool = _doc(
+        'In Hexo site mode, add a `<link rel="alternate">` for each site-wide feed to '
+        "the `<head>` of every HTML page Hexo wrote that lacks one (hexo-generator-feed "
+        "`autodiscovery`). Run `newsfeed build` after `hexo generate`.",
+        default=False,
+    )
+    hexo_hidden: bool = _doc(
+        "Skip every post whose path has a segment starting with `_` or `.` (Hexo's rule for "
+        "`source/_posts`); when off only names starting with `.` are skipped. On in Hexo "
+        "site mode.",
+        default=False,
+    )
+    hexo_ignore: tuple[str, ...] = _doc(
+        "Glob patterns (Hexo `ignore`, `**` for any folders) matched against each post "
+        "file's absolute path and its folders'; matching files are not posts.",
+        default=(),
+    )
+    skip_render: tuple[str, ...] = _doc(
+        "Glob patterns (Hexo `skip_render`) relative to Hexo's source folder; a post "
+        "matches as `_posts/<path>` and is then not a post.",
+        default=(),
+    )
+    site_subtitle: str | None = _doc(
+        "Subtitle of the site-wide Atom feed (Hexo `subtitle`); by default "
+        "`site_description`, which stays the RSS channel description.",
+        default=None,
     )
     pages: bool = _doc(
         "Write HTML pages (`index.html` per feed folder and the site index). Off in Hexo "
@@ -252,10 +323,22 @@ class Config:
             parts = value.split("/")
             if "\\" in value or any(p in ("", ".", "..") for p in parts):
                 raise ConfigError(name, "must be a relative file path such as 'atom.xml'", value)
+        self._check_feed_choices()
         if self.site_rss_path == self.site_atom_path:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path
             )
+
+    def _check_feed_choices(self) -> None:
+        if not self.formats or len(set(self.formats)) != len(self.formats):
+            raise ConfigError("formats", "must name each format once, at least one", self.formats)
+        for name in self.formats:
+            if name not in FORMAT_NAMES:
+                allowed = ", ".join(map(repr, FORMAT_NAMES))
+                raise ConfigError("formats", f"{name!r} is not one of {allowed}", self.formats)
+        if self.order_by.lstrip("-") not in ORDER_FIELDS:
+            allowed = ", ".join(f"{s}{f}" for f in ORDER_FIELDS for s in ("", "-"))
+            raise ConfigError("order_by", f"must be one of {allowed}", self.order_by)
 
     @property
     def tz(self) -> ZoneInfo:
