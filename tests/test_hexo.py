@@ -81,9 +81,11 @@ def test_build_site_replaces_hexo_generator_feed_at_its_own_path(tmp_path: Path)
     assert [e.title for e in parsed.entries] == ["Story 3", "Story 2"]  # feed.limit
     assert parsed.entries[0].link == "https://example.org/blog/2024/03/post-3/"
     assert parsed.feed.title == "My Hexo News"
-    # Per-category feeds sit beside Hexo's category pages (category_dir + category_map slug).
-    assert (public / "cats" / "finance" / "Market-News" / "rss.xml").is_file()
+    # Per-category feeds sit beside Hexo's category pages (category_dir + category_map slug),
+    # in the formats of feed.type: Atom only.
+    assert (public / "cats" / "finance" / "Market-News" / "atom.xml").is_file()
     assert (public / "tags" / "Daily" / "atom.xml").is_file()
+    assert not list(public.rglob("rss.xml")) and not list(public.rglob("feed.json"))
 
 
 def test_hexo_pages_are_never_overwritten(tmp_path: Path) -> None:
