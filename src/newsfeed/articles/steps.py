@@ -105,8 +105,8 @@ def meta_from_key(
             link=link,
             guid=key.guid,
             comments=comments_of(raw),
-            front_image=front_image(raw, ctx, IMAGE_KEYS, link),
-            front_thumbnail=front_image(raw, ctx, ("thumbnail",), link),
+            front_image=front_image(raw, ctx, IMAGE_KEYS),
+            front_thumbnail=front_image(raw, ctx, ("thumbnail",)),
             description=description,
             extra=extra,
         )
