@@ -125,6 +125,22 @@ def _config(args: argparse.Namespace) -> Config:
     return config
 
 
+def _autodiscover(public: Path, config: Config, verbose: bool, quiet: bool) -> None:
+    """Hexo site mode: the feeds' autodiscovery tags in the pages Hexo wrote (as
+    hexo-generator-feed's ``autodiscovery``); pages it cannot use are shown."""
+    from newsfeed.hexo.autodiscovery import inject_autodiscovery
+
+    if not public.is_dir():
+        return
+    done = inject_autodiscovery(public, config)
+    for name, why in done.unusable:
+        print(f"warning: {name}: autodiscovery: {why} (left as it is)", file=sys.stderr)
+    if verbose and not quiet:
+        print(
+            f"autodiscovery: {len(done.changed)} pages given feed links, {len(done.kept)} had them"
+        )
+
+
 def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
     """WebSub: tell the hub about the changed feeds; a failure is shown, never fatal."""
     from newsfeed.websub import ping_hub, topic_urls
@@ -262,6 +278,7 @@ def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
         flags[key.strip()] = parse_value(key.strip(), text)
     site = vars(args).setdefault("site", args.source)  # SOURCE as given (a Hexo site?)
     settings = resolve(site, flags=flags, config_file=vars(args).get("config"))
+    vars(args)["hexo_site"] = settings.hexo
     if settings.hexo is not None and args.command == "build":
         log.info("Hexo site %s: posts in %s", settings.hexo.root, settings.hexo.posts_dir)
         args.source = settings.hexo.posts_dir
@@ -432,6 +449,8 @@ def _main(argv: Sequence[str] | None) -> int:
         _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     _print_report(report, args.out, args.verbose, args.quiet)
+    if vars(args).get("hexo_site") is not None and config.autodiscovery:
+        _autodiscover(args.out, config, args.verbose, args.quiet)
     if not _save_report(args, report, None):
         return EXIT_PROBLEMS
     if args.ping:
