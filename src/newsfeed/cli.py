@@ -125,22 +125,6 @@ def _config(args: argparse.Namespace) -> Config:
     return config
 
 
-def _autodiscover(public: Path, config: Config, verbose: bool, quiet: bool) -> None:
-    """Hexo site mode: the feeds' autodiscovery tags in the pages Hexo wrote (as
-    hexo-generator-feed's ``autodiscovery``); pages it cannot use are shown."""
-    from newsfeed.hexo.autodiscovery import inject_autodiscovery
-
-    if not public.is_dir():
-        return
-    done = inject_autodiscovery(public, config)
-    for name, why in done.unusable:
-        print(f"warning: {name}: autodiscovery: {why} (left as it is)", file=sys.stderr)
-    if verbose and not quiet:
-        print(
-            f"autodiscovery: {len(done.changed)} pages given feed links, {len(done.kept)} had them"
-        )
-
-
 def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
     """WebSub: tell the hub about the changed feeds; a failure is shown, never fatal."""
     from newsfeed.websub import ping_hub, topic_urls
@@ -450,7 +434,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_PROBLEMS
     _print_report(report, args.out, args.verbose, args.quiet)
     if vars(args).get("hexo_site") is not None and config.autodiscovery:
-        _autodiscover(args.out, config, args.verbose, args.quiet)
+        from newsfeed.hexo.autodiscovery import announce  # Hexo site mode only
+
+        announce(args.out, config, verbose=args.verbose and not args.quiet)
     if not _save_report(args, report, None):
         return EXIT_PROBLEMS
     if args.ping:

@@ -109,22 +109,18 @@ class Config:
         default="atom.xml",
     )
     formats: tuple[str, ...] = _doc(
-        "Which feed formats are written for every feed, site-wide and per category or "
-        "tag: `rss` (RSS 2.0), `atom` (Atom 1.0), `json` (JSON Feed 1.1). In Hexo site "
-        "mode hexo-generator-feed's `feed.type` decides (`atom`, `rss2` or both).",
+        "Feed formats written for every feed: `rss`, `atom`, `json` (JSON Feed 1.1); "
+        "in Hexo site mode from the plugin's `feed.type`.",
         default=FORMAT_NAMES,
     )
     item_id: ItemId = _doc(
-        "What item ids (Atom `id`, RSS `guid`) are made of: `uuid` derives a stable "
-        "`urn:uuid:` from the site and the post's path (a front-matter `guid` or `id` "
-        "wins); `permalink` uses the post's permalink exactly as hexo-generator-feed "
-        "writes it, and the site feed's Atom id is `site_url`, so that moving from the "
-        "plugin announces nothing new. Hexo site mode's default is `permalink`.",
+        "Item ids (Atom `id`, RSS `guid`): `uuid` from the site and the post's path (a "
+        "front-matter `guid`/`id` wins); `permalink` as hexo-generator-feed (feed id: "
+        "the page URL), the default in Hexo site mode: migrating announces nothing new.",
         default="uuid",
     )
     order_by: str = _doc(
-        "Order of the items of every feed (Hexo `feed.order_by`): `date`, `updated` or "
-        "`title`, with a leading `-` for descending (`-date`: newest first).",
+        "Item order (Hexo `feed.order_by`): `date`, `updated`, `title`; `-` descends.",
         default="-date",
     )
     future: bool = _doc(
@@ -139,25 +135,21 @@ class Config:
         default="date",
     )
     autodiscovery: bool = _doc(
-        'In Hexo site mode, add a `<link rel="alternate">` for each site-wide feed to '
-        "the `<head>` of every HTML page Hexo wrote that lacks one (hexo-generator-feed "
-        "`autodiscovery`). Run `newsfeed build` after `hexo generate`.",
+        'Hexo site mode: add the site feeds\' `<link rel="alternate">` to every page '
+        "Hexo wrote that lacks one (plugin `autodiscovery`; build after `hexo generate`).",
         default=False,
     )
     hexo_hidden: bool = _doc(
-        "Skip every post whose path has a segment starting with `_` or `.` (Hexo's rule for "
-        "`source/_posts`); when off only names starting with `.` are skipped. On in Hexo "
-        "site mode.",
+        "Skip posts with a path segment starting with `_` or `.` (Hexo's rule); off: only "
+        "`.`. On in Hexo site mode.",
         default=False,
     )
     hexo_ignore: tuple[str, ...] = _doc(
-        "Glob patterns (Hexo `ignore`, `**` for any folders) matched against each post "
-        "file's absolute path and its folders'; matching files are not posts.",
+        "Glob patterns (Hexo `ignore`) on each file's and folder's absolute path: no posts.",
         default=(),
     )
     skip_render: tuple[str, ...] = _doc(
-        "Glob patterns (Hexo `skip_render`) relative to Hexo's source folder; a post "
-        "matches as `_posts/<path>` and is then not a post.",
+        "Glob patterns (Hexo `skip_render`); a post matches as `_posts/<path>`: no post.",
         default=(),
     )
     site_subtitle: str | None = _doc(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import sys
 import tempfile
 import urllib.parse
 from dataclasses import dataclass, field
@@ -28,7 +29,13 @@ from pathlib import Path
 
 from newsfeed.config import Config
 
-__all__ = ["Autodiscovery", "autodiscovery_tags", "inject_autodiscovery", "with_autodiscovery"]
+__all__ = [
+    "Autodiscovery",
+    "announce",
+    "autodiscovery_tags",
+    "inject_autodiscovery",
+    "with_autodiscovery",
+]
 
 _MEDIA = {
     "atom": "application/atom+xml",
@@ -127,3 +134,15 @@ def inject_autodiscovery(public: Path, config: Config) -> Autodiscovery:
                 continue
             result.changed.append(name)
     return result
+
+
+def announce(public: Path, config: Config, *, verbose: bool) -> Autodiscovery:
+    """``newsfeed build`` of a Hexo site: :func:`inject_autodiscovery` into ``public``,
+    each page it could not use shown on stderr (a warning, never fatal)."""
+    done = inject_autodiscovery(public, config) if public.is_dir() else Autodiscovery()
+    for name, why in done.unusable:
+        print(f"warning: {name}: autodiscovery: {why} (left as it is)", file=sys.stderr)
+    if verbose:
+        changed, kept = len(done.changed), len(done.kept)
+        print(f"autodiscovery: {changed} pages given feed links, {kept} had them")
+    return done
