@@ -340,10 +340,12 @@ def resolve(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     config_file: Path | None = None,
+    flag_names: Mapping[str, str] | None = None,
 ) -> Settings:
     """The effective configuration for building ``source`` (a Hexo site or a posts folder).
 
-    ``flags`` are command-line values (None means "not given"). Raises
+    ``flags`` are command-line values (None means "not given"); ``flag_names`` says how
+    a key was given when that was not its own flag (``--set content=false``). Raises
     :class:`ConfigError` naming the key, the value, what is allowed and where the
     value was set.
     """
@@ -396,12 +398,14 @@ def resolve(
     for key, value in (flags or {}).items():
         if value is not None:
             values[key] = value
-            origins[key] = f"command line ({_flag(key)})"
+            origins[key] = f"command line ({(flag_names or {}).get(key) or _flag(key)})"
 
     try:
         config = Config.from_mapping(values)
     except ConfigError as exc:
         where_set = origins.get(exc.key)
+        # "command line (--limit)" reads "set in command line, --limit": no nested brackets
+        where_set = where_set.replace(" (", ", ").removesuffix(")") if where_set else None
         suffix = f" (set in {where_set})" if where_set else ""
         raise ConfigError(exc.key, exc.message + suffix, exc.value) from exc
     full = {key: origins.get(key, "default") for key in Config.keys()}  # noqa: SIM118
