@@ -7,7 +7,9 @@
   documents of a feed whose fingerprint and files are unchanged are kept, not
   rendered again (:func:`skip_unchanged`).
 - The *state key* covers the path, size and mtime of every post file: when it is
-  the last build's, no post changed and the build may keep the whole site.
+  the last build's, no post changed and the build may keep the whole site; unless a
+  post held back by ``future: false`` has come due since (:func:`due_mark`,
+  :func:`still_valid`).
 
 Standard library only: a rebuild where nothing changed computes these and nothing more.
 """
@@ -18,11 +20,12 @@ import dataclasses
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
-from newsfeed.model import Article, Feed
+from newsfeed.model import Article, Feed, PostKey
 from newsfeed.site import Site, file_stats
 from newsfeed.sources.files import PostFile
 
@@ -32,10 +35,12 @@ __all__ = [
     "Known",
     "RenderTask",
     "base_fingerprint",
+    "due_mark",
     "group_key",
     "recorded_groups",
     "skip_unchanged",
     "state_key",
+    "still_valid",
 ]
 
 #: Config keys that change how a build runs, not what it writes.
@@ -179,3 +184,21 @@ def recorded_groups(root: Path, groups: Groups) -> list[tuple[str, str, dict[str
         if stats is not None:
             saved.append((key, fp, stats))
     return saved
+
+
+def still_valid(saved: str, key: str) -> bool:
+    """Whether the last build's state (its key, then ``@`` and the time the first
+    scheduled post is due, if any) still describes this build: nothing changed, and
+    no post held back by ``future: false`` has come due since."""
+    recorded, _, due = saved.partition("@")
+    if recorded != key:
+        return False
+    return not due or datetime.now(UTC) < datetime.fromisoformat(due)
+
+
+def due_mark(keys: Sequence[PostKey], config: Config, now: datetime) -> str:
+    """``@`` and when the first post held back by ``future: false`` is due ("" for none)."""
+    from newsfeed.feeds import scheduled  # not needed when nothing changed
+
+    later = scheduled(keys, config, now)[1]
+    return f"@{min(k.published for k in later).isoformat()}" if later else ""

@@ -45,20 +45,22 @@ from newsfeed.build.fingerprints import (
     Known,
     RenderTask,
     base_fingerprint,
+    due_mark,
     group_key,
     recorded_groups,
     skip_unchanged,
     state_key,
+    still_valid,
 )
 from newsfeed.build.pool import Progress
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SiteError, SourceError
-from newsfeed.feeds import plan_feeds, with_items
+from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
 from newsfeed.site import LEFT_ALONE, Site, Staged, lock_out, site_session, stage
-from newsfeed.sources.files import PostFile, post_files
+from newsfeed.sources.files import PostFile, PostRules, post_files
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
@@ -105,7 +107,7 @@ def select_and_finish(
     failed: set[str] = set()
     while True:
         usable = [k for k in keys if k.source not in failed]
-        plans, layout = plan_feeds(usable, config)
+        plans, layout = plan_feeds(usable, config, now)
         # RFC 5005 archive documents (Config.archive) need their items finished too.
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {k.source: k for page in pages for k in page.items}
@@ -119,7 +121,8 @@ def select_and_finish(
         failed.update(p.path for p in done.problems if p.severity == "error")
     feeds = [with_items(plan, finished) for plan in plans]
     known = {source: (article, prints[source]) for source, article in finished.items()}
-    return feeds, problems + layout, len(usable), known
+    held_back = len(scheduled(usable, config, now)[1])  # future: false
+    return feeds, problems + layout, len(usable) - held_back, known
 
 
 # ---------------------------------------------------------------------- loading
@@ -160,7 +163,9 @@ def load_articles(
     expect("config", config, (Config, type(None)), _CONFIG)
     expect("strict", strict, bool, "True or False")
     expect_callable("progress", progress, _PROGRESS)
-    result = _load(root, post_files(root), config or Config(), progress)
+    result = _load(
+        root, post_files(root, PostRules.of(config or Config())), config or Config(), progress
+    )
     if strict and result.problems:
         raise ExceptionGroup(
             f"{len(result.problems)} problem(s) in {root}",
@@ -288,7 +293,7 @@ def publish(
     expect("allow_shrink", allow_shrink, bool, "True or False")
     expect("strict", strict, bool, "True or False")
     config = config or Config()
-    files = _outside_out(root, out, post_files(root))
+    files = _outside_out(root, out, post_files(root, PostRules.of(config)))
     base = base_fingerprint(config)
     # OUT is locked before anything in it, the cache included, is opened.
     with lock_out(out, lock_wait) as locked:
@@ -321,11 +326,11 @@ def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildRe
     """:func:`publish` with OUT locked and the cache open."""
     key = state_key(files, run.base)
     saved = cache.state()
-    if saved is not None and saved[0] == key:
+    if saved is not None and still_valid(saved[0], key):
         report = _nothing_changed(run.out, saved[1], cache.feeds())
         if report is not None:
             return report
-    report, groups = _build(run, files, cache)
+    report, groups, due = _build(run, files, cache)
     if groups is None:  # nothing was written: the last build is still the one on record
         return report
     # What the build did to OUT (written, removed, left alone) is not what a build that
@@ -333,7 +338,7 @@ def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildRe
     posts_only = tuple(p for p in report.problems if not p.action.startswith(LEFT_ALONE))
     saved_report = dataclasses.replace(report, problems=posts_only)
     state = json.dumps(report_data(saved_report, run.root, run.out), ensure_ascii=False)
-    cache.save(feeds=groups, state=(key, state))
+    cache.save(feeds=groups, state=(key + due, state))
     return report
 
 
@@ -348,6 +353,7 @@ class _Outcome:
     published: int
     drafts: int
     finished: dict[str, tuple[Article, str]]
+    due: str = ""  # when a post held back by ``future: false`` is due (see due_mark)
 
 
 def _phases(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> _Outcome:
@@ -356,12 +362,13 @@ def _phases(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> _Outcome
 
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     scan = read_keys(run.root, files, run.config, cache, run.progress, now)
+    due = due_mark(scan.keys, run.config, now)
     feeds, more, published, finished = select_and_finish(
         run.root, scan.keys, run.config, run.progress, cache=cache, digests=scan.digests, now=now
     )
     scan.keys.clear()  # phase one's keys are not needed any more
     problems = _by_place(scan.problems + more)
-    return _Outcome(feeds, problems, scan.read, published, scan.drafts, finished)
+    return _Outcome(feeds, problems, scan.read, published, scan.drafts, finished, due)
 
 
 class _Refused(Exception):
@@ -370,9 +377,10 @@ class _Refused(Exception):
 
 def _build(
     run: _Run, files: Sequence[PostFile], cache: BuildCache
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]] | None]:
-    """Both phases, then render what changed; the report, and the document groups
-    to remember (see :func:`recorded_groups`), None when nothing was written."""
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]] | None, str]:
+    """Both phases, then render what changed; the report, the document groups to
+    remember (see :func:`recorded_groups`; None when nothing was written) and when a
+    scheduled post is due (:func:`due_mark`)."""
     known = cache.feeds()
     done = _phases(run, files, cache)
     try:
@@ -389,12 +397,12 @@ def _build(
             if not run.allow_shrink:
                 site.guard_removal()
     except _Refused:
-        return _report(done, None), None
+        return _report(done, None), None, done.due
     done.problems += [
         Problem(str(site.root / relpath), "", why, "warning", action)
         for relpath, (why, action) in sorted(site.left.items())
     ]
-    return _report(done, site), recorded_groups(site.root, groups)
+    return _report(done, site), recorded_groups(site.root, groups), done.due
 
 
 def _refuse(run: _Run, done: _Outcome) -> None:
