@@ -125,9 +125,9 @@ def test_two_phase_build_equals_cleaning_every_post(
     completed: list[str] = []
     real_clean, real_meta = articles.clean, articles.meta_from_key
 
-    def counting(meta: Any, body: str, config: newsfeed.Config) -> Any:
+    def counting(meta: Any, *args: Any) -> Any:
         cleaned.append(meta.source)
-        return real_clean(meta, body, config)
+        return real_clean(meta, *args)
 
     def counting_meta(raw: Any, *args: Any) -> Any:
         completed.append(raw.source)

@@ -177,7 +177,8 @@ def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str 
     try:
         raw = read_post(root / key.source, root, config, source=key.source)
         meta, found = meta_from_key(raw, key, config, now)
-        return encode_post(meta, found, clean(meta, raw.body, config))
+        body, more = clean(meta, raw, config, root)
+        return encode_post(meta, found + more, body)
     except ArticleError as exc:
         return exc
 
