@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Any, get_args, get_type_hints
 
 from newsfeed.arguments import expect_path
-from newsfeed.config import Config, unknown_key
+from newsfeed.config import MARKED_DEFAULTS, Config, unknown_key
 from newsfeed.errors import ConfigError, SourceError
 from newsfeed.model import FrozenDict
 
@@ -72,6 +72,10 @@ HEXO_KEYS = (
     "source_dir",
     "public_dir",
     "feed",
+    # Markdown bodies (hexo-renderer-marked's block, post assets, include_code)
+    "marked",
+    "post_asset_folder",
+    "code_dir",
 )
 #: hexo-generator-feed's defaults, applied when ``_config.yml`` has a ``feed:`` block.
 HEXO_FEED_LIMIT = 20
@@ -211,6 +215,7 @@ def hexo_values(data: Mapping[str, object]) -> tuple[dict[str, object], dict[str
     for key in ("category_map", "tag_map"):
         put(key, _string_map(data.get(key)), key)
 
+    _markdown_values(data, put)
     feed = data.get("feed")
     if isinstance(feed, dict):
         limit = feed.get("limit", HEXO_FEED_LIMIT)
@@ -226,6 +231,24 @@ def hexo_values(data: Mapping[str, object]) -> tuple[dict[str, object], dict[str
         for key, path in _feed_paths(feed).items():
             put(key, path, "feed.type + feed.path")
     return values, origin
+
+
+def _markdown_values(data: Mapping[str, object], put: Any) -> None:
+    """The keys of Markdown rendering: hexo-renderer-marked's ``marked:`` block (the
+    options it documents; others are its own business), ``post_asset_folder``,
+    ``code_dir``, and hexo-generator-feed's ``content_limit_delim`` (a space is a
+    delimiter, so it is not stripped)."""
+    marked = data.get("marked")
+    if isinstance(marked, dict):
+        known = {str(k): v for k, v in marked.items() if k in MARKED_DEFAULTS and v is not None}
+        put("markdown", known or None, "marked")
+    if isinstance(data.get("post_asset_folder"), bool):
+        put("post_asset_folder", data["post_asset_folder"], "post_asset_folder")
+    put("code_dir", _text(data.get("code_dir")), "code_dir")
+    feed = data.get("feed")
+    delimiter = feed.get("content_limit_delim") if isinstance(feed, dict) else None
+    if isinstance(delimiter, str) and delimiter:
+        put("summary_delimiter", delimiter, "feed.content_limit_delim")
 
 
 # ---------------------------------------------------------------------------- TOML
