@@ -363,7 +363,7 @@ def test_a_warm_build_loads_no_html_or_feed_library(posts: Path, tmp_path: Path)
         f"r = newsfeed.publish({str(posts)!r}, {str(out)!r}, c)\n"
         "assert r.written == (), r.written\n"
         "heavy = ('bs4', 'feedgen', 'lxml', 'yaml', 'frontmatter', 'nh3', 'dateutil',\n"
-        "         'charset_normalizer', 'newsfeed.articles', 'newsfeed.render',\n"
+        "         'charset_normalizer', 'markdown_it', 'newsfeed.articles', 'newsfeed.render',\n"
         "         'newsfeed.build.posts', 'multiprocessing')\n"
         "reading = [m for m in sys.modules if m.startswith('newsfeed.sources.')]\n"
         "print(sorted([m for m in heavy if m in sys.modules] + reading))\n"
