@@ -203,6 +203,17 @@ def test_asset_symlink_out_of_the_folder_is_refused(assets: Path, tmp_path: Path
     assert result.assets == ()
 
 
+def test_asset_folder_linked_out_of_the_source_is_refused(tmp_path: Path) -> None:
+    """An asset folder that is a link to a folder elsewhere publishes nothing from it."""
+    source, elsewhere = tmp_path / "src", tmp_path / "elsewhere"
+    (source / "2021").mkdir(parents=True)
+    elsewhere.mkdir()
+    (elsewhere / "passwd").write_text("secret", "utf-8")
+    os.symlink(elsewhere, source / "2021" / "hello")
+    result = md("{% asset_link passwd %}", root=source, post_asset_folder=True)
+    assert result.assets == () and "passwd" in messages(result)
+
+
 # ---------------------------------------------------------------- include_code
 
 
@@ -233,6 +244,16 @@ def test_include_code_never_reads_outside_code_dir(site: Path, path: str) -> Non
     result = md(f"{{% include_code {path} %}}", root=site)
     assert "secret" not in result.html and "<pre>" not in result.html
     assert "include_code" in messages(result)
+
+
+def test_include_code_dir_linked_out_of_the_source_is_refused(tmp_path: Path) -> None:
+    """A code_dir that is a link to a folder outside the source shows nothing."""
+    (tmp_path / "site" / "_posts").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "key.txt").write_text("secret", "utf-8")
+    os.symlink(tmp_path / "outside", tmp_path / "site" / "code")
+    result = md("{% include_code key.txt %}", root=tmp_path / "site" / "_posts", code_dir="code")
+    assert "secret" not in result.html and "include_code" in messages(result)
 
 
 def test_include_code_without_a_source_folder(site: Path) -> None:

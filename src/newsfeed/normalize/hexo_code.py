@@ -138,12 +138,12 @@ def _read_code(post: Post, path: str) -> str | None:
     """The text of ``path`` in ``code_dir``, or None (reported) when it is not a visible
     file there, is too large, or there is no source folder to read from."""
     parts = path.split("/")
-    folder = None
+    site = folder = None
     if post.root is not None:
         site = post.root.parent if post.root.name == "_posts" else post.root
         folder = site / post.code_dir
     hidden = any(part in ("", ".", "..") or part.startswith((".", "_")) for part in parts)
-    if folder is None or hidden or not inside(folder / path, folder):
+    if site is None or folder is None or hidden or not inside(folder / path, folder, site):
         post.warn(f"include_code: {path!r} is not a file in {post.code_dir!r}", "left it out")
         return None
     try:

@@ -69,7 +69,7 @@ def lookup_asset(post: Post, slug: str) -> Asset | None:
     if name in post.assets:
         return post.assets[name]
     folder = posixpath.splitext(post.source)[0]
-    if post.root is None or not inside(post.root / folder / name, post.root / folder):
+    if post.root is None or not inside(post.root / folder / name, post.root / folder, post.root):
         return None
     link = urllib.parse.urlsplit(post.link)
     base = re.sub(r"\.html?$", "", link.path).rstrip("/") + "/"
@@ -79,9 +79,11 @@ def lookup_asset(post: Post, slug: str) -> Asset | None:
     return asset
 
 
-def inside(path: Path, folder: Path) -> bool:
-    """``path`` is a regular file inside ``folder`` once every link is resolved."""
+def inside(path: Path, *folders: Path) -> bool:
+    """``path`` is a regular file inside each of ``folders`` once every link is resolved
+    (a linked folder that leads out of the source folder does not count)."""
     try:
-        return path.is_file() and path.resolve(strict=True).is_relative_to(folder.resolve())
+        real = path.resolve(strict=True)
+        return path.is_file() and all(real.is_relative_to(f.resolve()) for f in folders)
     except (OSError, RuntimeError):
         return False
