@@ -52,11 +52,11 @@ from newsfeed.build.pool import Progress
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
-from newsfeed.feeds import plan_feeds, with_items
+from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
 from newsfeed.site import Staged, open_site, stage
-from newsfeed.sources.files import PostFile, post_files
+from newsfeed.sources.files import PostFile, PostRules, post_files
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
@@ -103,7 +103,7 @@ def select_and_finish(
     failed: set[str] = set()
     while True:
         usable = [k for k in keys if k.source not in failed]
-        plans, layout = plan_feeds(usable, config)
+        plans, layout = plan_feeds(usable, config, now)
         # RFC 5005 archive documents (Config.archive) need their items finished too.
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {k.source: k for page in pages for k in page.items}
@@ -117,7 +117,8 @@ def select_and_finish(
         failed.update(p.path for p in done.problems if p.severity == "error")
     feeds = [with_items(plan, finished) for plan in plans]
     known = {source: (article, prints[source]) for source, article in finished.items()}
-    return feeds, problems + layout, len(usable), known
+    held_back = len(scheduled(usable, config, now)[1])  # future: false
+    return feeds, problems + layout, len(usable) - held_back, known
 
 
 # ---------------------------------------------------------------------- loading
@@ -158,7 +159,9 @@ def load_articles(
     expect("config", config, (Config, type(None)), _CONFIG)
     expect("strict", strict, bool, "True or False")
     expect_callable("progress", progress, _PROGRESS)
-    result = _load(root, post_files(root), config or Config(), progress)
+    result = _load(
+        root, post_files(root, PostRules.of(config or Config())), config or Config(), progress
+    )
     if strict and result.problems:
         raise ExceptionGroup(
             f"{len(result.problems)} problem(s) in {root}",
@@ -252,23 +255,39 @@ def publish(
     expect_callable("progress", progress, _PROGRESS)
     expect("lock_wait", lock_wait, (int, float), "a number of seconds")
     config = config or Config()
-    files = post_files(root)
+    files = post_files(root, PostRules.of(config))
     base = base_fingerprint(config)
     cache_path = Path(config.cache_path) if config.cache_path else out / CACHE_NAME
     cache = BuildCache(cache_path if config.cache else None, base)
     try:
         key = state_key(files, base)
         saved = cache.state()
-        if saved is not None and saved[0] == key:
+        if saved is not None and _still_valid(saved[0], key):
             report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
             if report is not None:
                 return report
-        report, groups = _build(root, out, files, config, cache, base, progress, lock_wait)
+        report, groups, due = _build(root, out, files, config, cache, base, progress, lock_wait)
         state = json.dumps(report_data(report, root, out), ensure_ascii=False)
-        cache.save(feeds=groups, state=(key, state))
+        cache.save(feeds=groups, state=(key + due, state))
         return report
     finally:
         cache.close()
+
+
+def _still_valid(saved: str, key: str) -> bool:
+    """Whether the last build's state (its key, then ``@`` and the time the first
+    scheduled post is due, if any) still describes this build: nothing changed, and
+    no post held back by ``future: false`` has come due since."""
+    recorded, _, due = saved.partition("@")
+    if recorded != key:
+        return False
+    return not due or datetime.now(UTC) < datetime.fromisoformat(due)
+
+
+def _due(keys: Sequence[PostKey], config: Config, now: datetime) -> str:
+    """``@`` and when the first post held back by ``future: false`` is due ("" for none)."""
+    later = scheduled(keys, config, now)[1]
+    return f"@{min(k.published for k in later).isoformat()}" if later else ""
 
 
 def _build(
@@ -280,14 +299,16 @@ def _build(
     base: str,
     progress: Progress | None,
     lock_wait: float,
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]]]:
-    """Both phases, then render what changed; the report, and the document groups
-    to remember (see :func:`recorded_groups`)."""
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], str]:
+    """Both phases, then render what changed; the report, the document groups to
+    remember (see :func:`recorded_groups`) and when a scheduled post is due
+    (:func:`_due`)."""
     from newsfeed.build.posts import read_keys  # not needed when nothing changed
 
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     scan = read_keys(root, files, config, cache, progress, now)
+    due = _due(scan.keys, config, now)
     feeds, more, published, finished = select_and_finish(
         root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
     )
@@ -321,4 +342,4 @@ def _build(
         unchanged=tuple(site.unchanged),
         removed=tuple(site.removed),
     )
-    return report, recorded_groups(site.root, groups)
+    return report, recorded_groups(site.root, groups), due
