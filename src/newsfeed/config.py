@@ -17,11 +17,11 @@ from typing import Any, Literal, get_args, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsfeed.errors import ConfigError
-from newsfeed.model import FrozenDict, freeze_mapping
+from newsfeed.marked import MARKED_DEFAULTS, check_markdown
+from newsfeed.model import FrozenDict
 
 __all__ = [
     "FORMAT_NAMES",
-    "MARKED_DEFAULTS",
     "ORDER_FIELDS",
     "Config",
     "key_summary",
@@ -47,34 +47,6 @@ DEFAULT_IMAGE_DENY: tuple[str, ...] = (
 )
 DEFAULT_UNWRAP: tuple[str, ...] = ("https://cors.zfour.workers.dev/?",)
 DEFAULT_BOILERPLATE: tuple[str, ...] = (".appendQr_wrap", "div.video-2017")
-
-
-#: hexo-renderer-marked's options (the ``marked:`` block of ``_config.yml``, its README)
-#: and their defaults (its ``index.js``); ``quotes`` unset means “”‘’.
-MARKED_DEFAULTS: Mapping[str, object] = FrozenDict(
-    {
-        "gfm": True,
-        "pedantic": False,
-        "breaks": True,
-        "smartLists": True,
-        "smartypants": True,
-        "quotes": "",
-        "modifyAnchors": 0,
-        "autolink": True,
-        "mangle": True,
-        "sanitizeUrl": False,
-        "dompurify": False,
-        "headerIds": True,
-        "anchorAlias": False,
-        "lazyload": False,
-        "figcaption": False,
-        "prependRoot": True,
-        "postAsset": False,
-        "external_link": FrozenDict({"enable": False, "exclude": (), "nofollow": False}),
-        "disableNunjucks": False,
-        "descriptionLists": True,
-    }
-)
 
 
 def _doc(text: str, **kw: Any) -> Any:
@@ -236,35 +208,28 @@ class Config:
         default=(),
     )
     summary_length: int = _doc(
-        "Maximum length in characters of a summary cut from the text (hexo-generator-feed "
-        "`content_limit`); a front-matter `description`, `intro` or `excerpt`, or the text "
-        "before `<!-- more -->`, is used whole.",
+        "Longest summary cut from the text (hexo-generator-feed `content_limit`); a "
+        "front-matter summary or the text before `<!-- more -->` is used whole.",
         default=200,
     )
     summary_delimiter: str = _doc(
-        "Cut a summary made from the text at the last occurrence of this text within "
-        "`summary_length` (hexo-generator-feed `content_limit_delim`, e.g. `' '` or `'。'`); "
-        "empty: at a word boundary.",
+        "Cut such a summary before the last occurrence of this text within "
+        "`summary_length` (hexo-generator-feed `content_limit_delim`); empty: at a word.",
         default="",
     )
     markdown: FrozenDict = _doc(
-        "Options of Markdown rendering: hexo-renderer-marked's `marked:` block of "
-        "`_config.yml` (`gfm`, `breaks`, `smartypants`, `quotes`, `autolink`, `prependRoot`, "
-        "`postAsset`, `figcaption`, `descriptionLists`, `disableNunjucks`...; the cookbook "
-        "says which change the output). Unset options keep hexo-renderer-marked's defaults.",
+        "hexo-renderer-marked's options (`marked:` in `_config.yml`: `gfm`, `breaks`, "
+        "`smartypants`...; the cookbook says which change the output).",
         default_factory=FrozenDict,
     )
     post_asset_folder: bool = _doc(
-        "Each post has an asset folder named like its file (`hello.md` -> `hello/`) whose "
-        "files `{% asset_img %}`, `{% asset_link %}`, `{% asset_path %}` and (with "
-        "`markdown.postAsset`) Markdown images link, under the article's URL (Hexo "
-        "`post_asset_folder`).",
+        "Each post's asset folder is named like its file (`hello.md` -> `hello/`), "
+        "linked under the article's URL (Hexo `post_asset_folder`).",
         default=False,
     )
     code_dir: str = _doc(
-        "Folder of the files `{% include_code %}` shows, relative to the site's source "
-        "folder (the folder holding `_posts`, else the source folder itself); no file "
-        "outside it is ever read (Hexo `code_dir`).",
+        "The only folder `{% include_code %}` reads, under the folder holding `_posts` "
+        "(else the source folder) (Hexo `code_dir`).",
         default="downloads/code",
     )
     encoding: str | None = _doc(
@@ -311,7 +276,7 @@ class Config:
             value = _thaw(getattr(self, f.name))
             object.__setattr__(self, f.name, value)
             if f.name == "markdown":
-                object.__setattr__(self, f.name, _check_markdown(value))
+                object.__setattr__(self, f.name, check_markdown(value))
             else:
                 _check_type(f.name, value, hints[f.name])
         url = urllib.parse.urlsplit(self.site_url)
@@ -436,34 +401,6 @@ def _thaw(value: object) -> object:
     if isinstance(value, Mapping) and not isinstance(value, FrozenDict):
         return FrozenDict({str(k): v for k, v in value.items()})
     return value
-
-
-def _check_markdown(value: object) -> FrozenDict:
-    """The ``markdown`` key: known hexo-renderer-marked options, each of its type."""
-    if not isinstance(value, Mapping):
-        raise ConfigError("markdown", f"must be a mapping of options, got {value!r}", value)
-    for name, option in value.items():
-        if name not in MARKED_DEFAULTS:
-            close = difflib.get_close_matches(str(name), MARKED_DEFAULTS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError("markdown", f"unknown option {name!r}{hint}", value)
-        default = MARKED_DEFAULTS[name]
-        kinds: tuple[type, ...] = (Mapping,) if isinstance(default, Mapping) else (type(default),)
-        if name == "dompurify":
-            kinds = (bool, Mapping)
-        wrong = isinstance(option, bool) and bool not in kinds
-        if wrong or not isinstance(option, kinds):
-            expected = " or ".join(_KIND_NAMES[kind] for kind in kinds)
-            raise ConfigError(f"markdown.{name}", f"must be {expected}, got {option!r}", option)
-    return freeze_mapping(value)
-
-
-_KIND_NAMES: dict[type, str] = {
-    bool: "true or false",
-    str: "text",
-    int: "a number",
-    Mapping: "a mapping",
-}
 
 
 def _check_type(key: str, value: object, hint: Any) -> None:

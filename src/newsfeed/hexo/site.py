@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsfeed.config import MARKED_DEFAULTS, Config
+from newsfeed.config import Config
 from newsfeed.hexo.plugin import feed_values, text
+from newsfeed.marked import MARKED_DEFAULTS
 
 __all__ = [
     "HEXO_CONFIG",
