@@ -89,6 +89,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.serve": 11,
     "newsfeed.watch": 11,
     "newsfeed.cli": 11,
+    "newsfeed.cli_parser": 11,
     "newsfeed.__main__": 11,
     # the public API re-exports from every layer
     "newsfeed": 12,

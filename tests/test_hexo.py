@@ -283,7 +283,7 @@ def test_config_command_prints_values_and_sources_as_toml(tmp_path: Path) -> Non
     assert parsed["site_url"] == "https://example.org/blog/"
     assert parsed["limit"] == 3
     assert parsed["category_map"] == {"金融": "finance"}
-    assert "# command line (--limit)" in result.stdout
+    assert "# command line (--set limit=3)" in result.stdout
     assert "# _config.yml (url + root)" in result.stdout
 
 

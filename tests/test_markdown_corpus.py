@@ -2,9 +2,10 @@
 before Markdown rendering: the same visible text, the same images, in order.
 
 ``tests/data/visible-baseline.json`` is what readers saw then, per article of the seed,
-of tests/data/posts and of the real corpus (../shared/corpus/real): it was written once
-by ``tests/data/visible_baseline.py`` run on the code before Markdown rendering (its
-docstring says how), never by the code under test.
+of tests/data/posts, of the repository's own corpus (tests/data/corpus) and of the real
+corpus (../shared/corpus/real): it was written once by ``tests/data/visible_baseline.py``
+run on the code before Markdown rendering (its docstring says how), never by the code
+under test.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import OWN_CORPUS
 from newsfeed import Config, load_articles
 from newsfeed.normalize.text import html_to_text
 
@@ -41,8 +43,8 @@ def _expected(name: str) -> dict[str, dict[str, object]]:
 def test_the_baseline_covers_every_kind_of_post() -> None:
     """The comparison is over real posts: the seed, the shaped posts and the corpus."""
     names = {key.split("/", 1)[0] for key in BASELINE}
-    assert names == {"seeds", "posts", "corpus"}
-    assert sum(key.endswith(".md") for key in BASELINE) >= 30
+    assert names == {"seeds", "posts", "corpus", "own"}
+    assert sum(key.endswith(".md") for key in BASELINE) >= 45
 
 
 def test_seed_and_shaped_posts_show_what_they_showed(seeds_dir: Path) -> None:
@@ -52,10 +54,11 @@ def test_seed_and_shaped_posts_show_what_they_showed(seeds_dir: Path) -> None:
 
 
 def test_real_crawled_posts_show_what_they_showed(corpus_dir: Path) -> None:
-    """Every real crawled .md post (indented HTML, comments, styles, boilerplate) reads
-    the same as a Markdown post as it did as HTML: text and images."""
-    seen = _seen("corpus", corpus_dir)
-    expected = _expected("corpus")
+    """Every crawled .md post (indented HTML, comments, styles, boilerplate) reads the
+    same as a Markdown post as it did as HTML: text and images."""
+    name = "own" if corpus_dir == OWN_CORPUS else "corpus"
+    seen = _seen(name, corpus_dir)
+    expected = _expected(name)
     assert sorted(seen) == sorted(expected)
     for key, value in expected.items():
         assert seen[key]["images"] == value["images"], key
