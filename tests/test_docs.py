@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from newsfeed import __version__
-from newsfeed.config import Config, reference_markdown
+from newsfeed.config import Config
+from newsfeed.config_docs import reference_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_configuration_reference_matches_the_code() -> None:
     """docs/configuration.md lists every key with its real default; regenerate it when this fails:
-    python -m newsfeed.config > docs/configuration.md"""
+    python -m newsfeed.config_docs > docs/configuration.md"""
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert text == reference_markdown()
 
@@ -39,7 +40,7 @@ def test_changelog_has_the_current_version() -> None:
 
 def test_readme_lists_every_config_key() -> None:
     """The README's list of keys is the code's; regenerate it with config.key_summary()."""
-    from newsfeed.config import key_summary
+    from newsfeed.config_docs import key_summary
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     start = text.index("<!-- config-keys:start -->\n") + len("<!-- config-keys:start -->\n")

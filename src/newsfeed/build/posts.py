@@ -87,11 +87,12 @@ def _read_failed(file: PostFile, exc: BaseException) -> PostRow:
 
 
 def _preload() -> None:
-    """Import the cleaning and rendering stages (bs4, lxml, nh3, feedgen, jinja2) here,
-    while phase one's workers run and this process mostly waits for them: the workers
-    of phase two and of rendering, forked later, then find them loaded instead of
-    each importing them again (about 0.25 s of CPU per worker)."""
-    import newsfeed.normalize.html  # noqa: F401
+    """Import the cleaning and rendering stages (bs4, lxml, nh3, markdown-it-py, feedgen,
+    jinja2) here, while phase one's workers run and this process mostly waits for them:
+    the workers of phase two and of rendering, forked later, then find them loaded
+    instead of each importing them again (about 0.25 s of CPU per worker)."""
+    import newsfeed.normalize.html
+    import newsfeed.normalize.markdown  # noqa: F401
     from newsfeed.render import prepare
 
     prepare()  # and compile the page templates
@@ -186,7 +187,8 @@ def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str 
     try:
         raw = read_post(root / key.source, root, config, source=key.source)
         meta, found = meta_from_key(raw, key, config, now)
-        return encode_post(meta, found, clean(meta, raw.body, config))
+        body, more = clean(meta, raw, config, root)
+        return encode_post(meta, found + more, body)
     except ArticleError as exc:
         return exc
 
@@ -211,16 +213,18 @@ class Finished:
 
 def _as_written(meta: ArticleMeta, body: Body, config: Config) -> bool:
     """Whether a cached phase-two outcome holds what phase two writes: sanitized HTML
-    (the sanitizer leaves it as it is) and http(s) links. A cache is a file someone
-    else may write (a shared ``cache_path``): a row that fails is done again, so no
-    markup or URL reaches a feed from the cache alone (about 40 us a body)."""
+    (the sanitizer leaves the content and the excerpt as they are) and http(s) links.
+    A cache is a file someone else may write (a shared ``cache_path``): a row that
+    fails is done again, so no markup or URL reaches a feed from the cache alone
+    (about 40 us a body)."""
     from newsfeed.normalize.sanitize import sanitize  # nh3: only when bodies are read
 
     urls = [meta.link, *(i.url for i in (meta.front_image, meta.front_thumbnail) if i)]
-    urls += [image.url for image in body.images]
+    urls += [image.url for image in body.images] + [asset.url for asset in body.assets]
     if not all(url.startswith(("https://", "http://")) for url in urls):
         return False
-    return sanitize(body.content, iframe_hosts=config.embed_hosts) == body.content
+    hosts = config.embed_hosts
+    return all(sanitize(html, iframe_hosts=hosts) == html for html in (body.content, body.excerpt))
 
 
 @dataclass
