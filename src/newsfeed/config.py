@@ -22,6 +22,7 @@ from newsfeed.model import FrozenDict
 __all__ = ["Config", "key_summary", "reference_markdown", "unknown_key"]
 
 DatePolicy = Literal["mtime", "skip"]
+LinkTo = Literal["page", "source"]
 
 SINA_QR = r"^https?://n\.sinaimg\.cn/finance/cece9e13/20200514/343233024\.png$"
 
@@ -98,6 +99,19 @@ class Config:
         "Write HTML pages (`index.html` per feed folder and the site index). Off in Hexo "
         "site mode, where those paths are Hexo's own pages.",
         default=True,
+    )
+    source_url_keys: tuple[str, ...] = _doc(
+        "Front-matter keys that hold the URL of the original of a crawled article (often "
+        "`link`, `url` or `source`), tried in order; the first absolute http(s) URL is the "
+        'original: RSS and Atom items carry it as `link rel="via"`, JSON Feed items as '
+        "`external_url`.",
+        default=(),
+    )
+    link_to: LinkTo = _doc(
+        "What an item's link (RSS `link`, Atom `alternate`, JSON Feed `url`) points at: "
+        "`page`, the article's permalink, or `source`, the original article "
+        "when the post names one (see `source_url_keys`), as RSSHub's feeds do.",
+        default="page",
     )
     icon: str | None = _doc(
         "Feed icon (Atom `icon`, RSS `image`): an absolute URL or a path under `site_url` "
@@ -195,6 +209,7 @@ class Config:
             object.__setattr__(self, "site_url", self.site_url + "/")
         self._check_values()
         self._check_paths()
+        self._check_names()
 
     def _check_values(self) -> None:
         try:
@@ -256,6 +271,11 @@ class Config:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path
             )
+
+    def _check_names(self) -> None:
+        for key in self.source_url_keys:
+            if not key.strip():
+                raise ConfigError("source_url_keys", "must name front-matter keys", key)
 
     @property
     def tz(self) -> ZoneInfo:
