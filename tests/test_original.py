@@ -88,7 +88,8 @@ def _item_xml(path: Path, title: str) -> bytes:
 
 
 def test_link_to_source_makes_the_original_the_item_link(site: Path, tmp_path: Path) -> None:
-    """As RSSHub's feeds do: the item opens the original."""
+    """As RSSHub's feeds do: the item opens the original, and the site's pages still open
+    the article's own page."""
     out = tmp_path / "out"
     build(site, out, link_to="source")
     assert entries(out) == {
@@ -98,6 +99,11 @@ def test_link_to_source_makes_the_original_the_item_link(site: Path, tmp_path: P
     rss = feedparser.parse((out / "rss.xml").read_bytes())
     (own,) = [e for e in rss.entries if e.title == "自己的文章"]
     assert own.link == URL + "2021/07/13/own/"  # no original: its page
+    # The site's pages still open the article's own page, which links to the original.
+    index = (out / "index.html").read_text("utf-8")
+    assert 'href="2021/07/13/crawled/index.html"' in index
+    page = (out / "2021/07/13/crawled/index.html").read_text("utf-8")
+    assert f'<a href="{ORIGINAL_URI}">xn--r8jz45g.jp</a>' in page
 
 
 def test_the_original_is_off_by_default(site: Path, tmp_path: Path) -> None:

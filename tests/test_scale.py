@@ -17,6 +17,7 @@ import pytest
 
 import newsfeed
 from newsfeed import articles
+from newsfeed.build import pages as build_pages
 from newsfeed.build import pool, stages
 from newsfeed.cache import CACHE_NAME, SCHEMA_VERSION
 from newsfeed.errors import ArticleError
@@ -166,6 +167,7 @@ def test_nothing_changed_reads_no_post_and_writes_nothing(
     monkeypatch.setattr(reading, "read_meta", forbidden)
     monkeypatch.setattr(reading, "read_post", forbidden)
     monkeypatch.setattr(stages, "_render_feed", forbidden)
+    monkeypatch.setattr(build_pages, "render_page", forbidden)
     again = build(posts, out)
     assert again.written == () and again.removed == ()
     assert set(again.unchanged) == set(first.written)
@@ -382,6 +384,7 @@ def test_progress_reaches_the_end_of_every_stage(
     if pooled:
         monkeypatch.setattr(pool, "POOL_THRESHOLD", 1)
         monkeypatch.setattr(pool, "RENDER_POOL_THRESHOLD", 1)
+        monkeypatch.setattr(build_pages, "PAGE_POOL_THRESHOLD", 1)
     calls: dict[str, list[tuple[int, int]]] = {}
     config = newsfeed.Config.from_mapping({"jobs": 2 if pooled else 1}, base=CONFIG)
     newsfeed.publish(
@@ -390,7 +393,7 @@ def test_progress_reaches_the_end_of_every_stage(
         config,
         progress=lambda s, d, t: calls.setdefault(s, []).append((d, t)),
     )
-    assert set(calls) == {"read", "clean", "write"}
+    assert set(calls) == {"read", "clean", "write", "pages"}
     for stage, seen in calls.items():
         done, total = seen[-1]
         assert done == total > 0, stage

@@ -142,7 +142,12 @@ def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
         print(f"pinged {config.hub} with {len(topics)} changed feeds")
 
 
-_STAGES = {"read": "reading front matter", "clean": "cleaning bodies", "write": "rendering feeds"}
+_STAGES = {
+    "read": "reading front matter",
+    "clean": "cleaning bodies",
+    "write": "rendering feeds",
+    "pages": "writing article pages",
+}
 
 
 def _progress(quiet: bool) -> Progress | None:

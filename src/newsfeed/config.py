@@ -96,20 +96,21 @@ class Config:
         default="atom.xml",
     )
     pages: bool = _doc(
-        "Write HTML pages (`index.html` per feed folder and the site index). Off in Hexo "
-        "site mode, where those paths are Hexo's own pages.",
+        "Write HTML pages: `index.html` per feed folder, the site index, and each article's "
+        "own page at its permalink (with the post assets it links). Off in Hexo site mode, "
+        "where those paths are Hexo's own pages.",
         default=True,
     )
     source_url_keys: tuple[str, ...] = _doc(
         "Front-matter keys that hold the URL of the original of a crawled article (often "
         "`link`, `url` or `source`), tried in order; the first absolute http(s) URL is the "
-        'original: RSS and Atom items carry it as `link rel="via"`, JSON Feed items as '
-        "`external_url`.",
+        "original: the article's page links to it, RSS and Atom items carry it as "
+        '`link rel="via"`, JSON Feed items as `external_url`.',
         default=(),
     )
     link_to: LinkTo = _doc(
         "What an item's link (RSS `link`, Atom `alternate`, JSON Feed `url`) points at: "
-        "`page`, the article's permalink, or `source`, the original article "
+        "`page`, the article's own page at its permalink, or `source`, the original article "
         "when the post names one (see `source_url_keys`), as RSSHub's feeds do.",
         default="page",
     )
@@ -162,7 +163,8 @@ class Config:
         "Encoding of the post files; by default UTF-8, else detected.", default=None
     )
     max_file_bytes: int = _doc(
-        "Posts larger than this are reported and skipped.", default=20 * 1024 * 1024
+        "Posts (and post assets) larger than this many bytes are reported and skipped.",
+        default=20 * 1024 * 1024,
     )
     max_front_matter_chars: int = _doc(
         "Posts whose front matter is longer than this (in characters) are reported and skipped.",

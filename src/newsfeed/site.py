@@ -13,6 +13,9 @@
 - A file whose bytes did not change is not touched (its mtime stays).
 - A manifest in OUT lists the files newsfeed wrote; files of feeds that
   disappeared are removed, and only those: nothing else in OUT is ever deleted.
+  It also records the post each article page (and post asset) belongs to, with the
+  digest of the post file it was made from (``posts``): the build keeps such a file
+  while its post is published and unchanged, even when no feed lists it any more.
 - An exclusive lock on OUT keeps two builds from interleaving.
 - No path is followed through a symbolic link, and no name can leave OUT.
 """
@@ -130,6 +133,9 @@ class Site:
     root: Path
     previous: dict[str, str] = field(default_factory=dict)
     current: dict[str, str] = field(default_factory=dict)
+    # The post (source, file digest) each file of an article belongs to, by path.
+    previous_posts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    posts: dict[str, tuple[str, str]] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -139,8 +145,9 @@ class Site:
     _flusher: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _committed: bool = field(default=False, init=False, repr=False)
 
-    def adopt(self, staged: Staged) -> bool:
+    def adopt(self, staged: Staged, post: tuple[str, str] | None = None) -> bool:
         """Make a staged document part of this build; return True when it is new bytes.
+        ``post`` is the post (source, file digest) an article's file belongs to.
 
         Raises :class:`SiteError` when another document of this build (staged or kept)
         already claims its path: two outputs of one file are a bug, not an overwrite.
@@ -150,6 +157,8 @@ class Site:
                 f"two documents of this build claim {staged.relpath!r}", path=staged.target
             )
         self.current[staged.relpath] = staged.digest
+        if post is not None:
+            self.posts[staged.relpath] = post
         if staged.tmp is None:
             self.unchanged.append(staged.relpath)
             return False
@@ -202,6 +211,8 @@ class Site:
         if relpath in self.previous:
             self.current[relpath] = self.previous[relpath]
             self.unchanged.append(relpath)
+            if relpath in self.previous_posts:
+                self.posts[relpath] = self.previous_posts[relpath]
 
     def keep_if_unchanged(self, stats: Mapping[str, list[int]]) -> bool:
         """Keep the files ``stats`` lists, all or none, without rewriting them.
@@ -230,6 +241,7 @@ class Site:
         if set(stats) == set(self.previous) and self.keep_if_unchanged(stats):
             return True
         self.current = dict(self.previous)
+        self.posts = dict(self.previous_posts)
         return False
 
     def remove_stale(self) -> list[str]:
@@ -264,14 +276,13 @@ class Site:
             folder = folder.parent
 
     def save_manifest(self) -> None:
-        data = (
-            json.dumps(
-                {"version": 1, "files": dict(sorted(self.current.items()))},
-                indent=1,
-                ensure_ascii=False,
-            ).encode()
-            + b"\n"
-        )
+        manifest: dict[str, object] = {"version": 1, "files": dict(sorted(self.current.items()))}
+        posts = {
+            path: list(self.posts[path]) for path in sorted(self.posts) if path in self.current
+        }
+        if posts:
+            manifest["posts"] = posts
+        data = json.dumps(manifest, indent=1, ensure_ascii=False).encode() + b"\n"
         target = self.root / MANIFEST_NAME
         if not _same_bytes(target, data):
             atomic_write(target, data)
@@ -352,17 +363,24 @@ def _flush(target: Path, tmp: Path) -> None:
         raise SiteError(_describe(exc, target)) from exc
 
 
-def _load_manifest(root: Path) -> dict[str, str]:
+def _load_manifest(root: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """The files of the manifest with their digests, and the post each article's
+    file belongs to (see :attr:`Site.posts`)."""
     try:
         data = json.loads((root / MANIFEST_NAME).read_text("utf-8"))
         files = data["files"]
         if data.get("version") == 1 and isinstance(files, dict):
-            return {str(k): str(v) for k, v in files.items()}
+            posts = data.get("posts", {})
+            return {str(k): str(v) for k, v in files.items()}, {
+                str(k): (str(v[0]), str(v[1]))
+                for k, v in (posts.items() if isinstance(posts, dict) else ())
+                if isinstance(v, list) and len(v) == 2
+            }
     except FileNotFoundError:
-        return {}
+        return {}, {}
     except (OSError, ValueError, KeyError, TypeError):
         log.warning("ignoring unreadable manifest in %s", root)
-    return {}
+    return {}, {}
 
 
 def _clean_temporaries(root: Path) -> None:
@@ -404,7 +422,8 @@ def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
                     ) from None
                 time.sleep(0.05)
         _clean_temporaries(root)
-        site = Site(root, previous=_load_manifest(root))
+        previous, previous_posts = _load_manifest(root)
+        site = Site(root, previous=previous, previous_posts=previous_posts)
         try:
             yield site
             site.commit()

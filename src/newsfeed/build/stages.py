@@ -32,22 +32,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsfeed.arguments import expect, expect_callable, expect_path
 from newsfeed.build import pool
 from newsfeed.build.fingerprints import (
+    FeedTask,
+    Groups,
     Known,
-    RenderTask,
     base_fingerprint,
     group_key,
     recorded_groups,
     skip_unchanged,
     state_key,
 )
+from newsfeed.build.pages import posts_to_refresh, publish_pages
 from newsfeed.build.pool import Progress
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
@@ -55,8 +58,11 @@ from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
-from newsfeed.site import Staged, open_site, stage
+from newsfeed.site import Site, Staged, open_site, stage
 from newsfeed.sources.files import PostFile, post_files
+
+if TYPE_CHECKING:  # a warm build does not import the phases
+    from newsfeed.build.posts import Scan
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
@@ -86,8 +92,10 @@ def select_and_finish(
     cache: BuildCache | None = None,
     digests: dict[str, str] | None = None,
     now: datetime | None = None,
+    also: Collection[str] = (),
 ) -> tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]:
-    """Plan the feeds, finish their items, and re-plan if a selected post fails.
+    """Plan the feeds, finish their items (and the posts ``also`` names), and re-plan
+    if one of them fails.
 
     Returns the feeds, the problems, how many posts were published, and per finished
     post its article and a fingerprint of it.
@@ -107,6 +115,7 @@ def select_and_finish(
         # RFC 5005 archive documents (Config.archive) need their items finished too.
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {k.source: k for page in pages for k in page.items}
+        wanted.update((k.source, k) for k in usable if k.source in also)
         missing = [k for s, k in sorted(wanted.items()) if s not in finished]
         done = finish_posts(root, missing, config, progress, cache, digests, now)
         finished.update(done.articles)
@@ -202,7 +211,7 @@ def load_article(
 # ---------------------------------------------------------------------- the build
 
 
-def _render_feed(config: Config, out: Path, task: RenderTask) -> list[Staged]:
+def _render_feed(config: Config, out: Path, task: FeedTask) -> list[Staged]:
     """The documents of one feed, or (for a tuple of every feed) the documents of the
     whole site, staged in ``out``: in a worker process when there are many, the
     documents are written where they are made."""
@@ -271,6 +280,41 @@ def publish(
         cache.close()
 
 
+def _render_feeds(
+    site: Site,
+    config: Config,
+    feeds: list[Feed[Article]],
+    known: Known,
+    base: str,
+    finished: dict[str, tuple[Article, str]],
+    progress: Progress | None,
+) -> Groups:
+    """Render the feeds (and the site's own documents) that changed, keep the others;
+    returns every document group with its fingerprint and files."""
+    groups, tasks = skip_unchanged(site, feeds, known, base, finished)
+    render = partial(_render_feed, config, site.root)
+    rendered = pool.pool_map(render, tasks, config, progress, "write", pool.RENDER_POOL_THRESHOLD)
+    try:
+        for task, documents in zip(tasks, rendered, strict=True):
+            for staged in documents:
+                site.adopt(staged)
+                groups[group_key(task)][1].append(staged.relpath)
+    finally:
+        rendered.close()  # the workers are done before the site commits or discards
+    return groups
+
+
+def _probe(
+    site: Site, config: Config, feeds: list[Feed[Article]], problems: list[Problem]
+) -> tuple[list[Feed[Article]], list[Problem]]:
+    """The feeds with the sizes of their images (``Config.probe_images``), and the
+    problems with those of the probes."""
+    from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
+
+    feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
+    return feeds, _by_place(problems + probed)
+
+
 def _build(
     root: Path,
     out: Path,
@@ -287,32 +331,36 @@ def _build(
 
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
-    scan = read_keys(root, files, config, cache, progress, now)
-    feeds, more, published, finished = select_and_finish(
-        root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
-    )
-    scan.keys.clear()  # phase one's keys are not needed any more
-    problems = _by_place(scan.problems + more)
     with open_site(out, lock_wait=lock_wait) as site:
-        if config.probe_images:  # enclosure sizes of the images that reach a feed
-            from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
-
-            feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
-            problems = _by_place(problems + probed)
-        groups, tasks = skip_unchanged(site, feeds, known, base, finished)
-        render = partial(_render_feed, config, site.root)
-        rendered = pool.pool_map(
-            render, tasks, config, progress, "write", pool.RENDER_POOL_THRESHOLD
+        scan = read_keys(root, files, config, cache, progress, now)
+        again = posts_to_refresh(site, scan.digests, known) if config.pages else set()
+        selected = select_and_finish(
+            root,
+            scan.keys,
+            config,
+            progress,
+            cache=cache,
+            digests=scan.digests,
+            now=now,
+            also=again,
         )
-        try:
-            for task, documents in zip(tasks, rendered, strict=True):
-                for staged in documents:
-                    site.adopt(staged)
-                    groups[group_key(task)][1].append(staged.relpath)
-        finally:
-            rendered.close()  # the workers are done before the site commits or discards
+        scan.keys.clear()  # phase one's keys are not needed any more
+        feeds, more, published, finished = selected
+        problems = _by_place(scan.problems + more)
+        if config.probe_images:  # enclosure sizes of the images that reach a feed
+            feeds, problems = _probe(site, config, feeds, problems)
+        groups = _render_feeds(site, config, feeds, known, base, finished, progress)
+        if config.pages:  # after the feeds: a page never takes a feed document's path
+            paged = publish_pages(
+                site, root, config, feeds, finished, scan.digests, known, base, progress, groups
+            )
+            problems = _by_place(problems + paged)
     _log_problems(problems)
-    report = BuildReport(
+    return _report(scan, published, problems, site), recorded_groups(site.root, groups)
+
+
+def _report(scan: Scan, published: int, problems: list[Problem], site: Site) -> BuildReport:
+    return BuildReport(
         read=scan.read,
         published=published,
         drafts=scan.drafts,
@@ -321,4 +369,3 @@ def _build(
         unchanged=tuple(site.unchanged),
         removed=tuple(site.removed),
     )
-    return report, recorded_groups(site.root, groups)

@@ -1,7 +1,8 @@
 """Renderers: turn feeds into the bytes of document formats.
 
 :func:`feed_documents` is the one place that lists the documents each feed is
-published as; a new format is added here, as a module of its own.
+published as (a new format is added here, as a module of its own);
+:func:`article_documents` the documents of one article (its page).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from newsfeed.arguments import expect
 from newsfeed.config import Config
 from newsfeed.feeds import feed_folder, output_url
 from newsfeed.model import Article, Feed
+from newsfeed.pageplan import ArticlePage
 from newsfeed.render.archive import archive_documents, prev_archive_link
 from newsfeed.render.jsonfeed import render_json_feed
 from newsfeed.render.opml import render_opml
@@ -20,6 +22,7 @@ from newsfeed.render.pages import (
     PAGE_NAME,
     Subscriptions,
     compile_templates,
+    render_article_page,
     render_feed_page,
     render_site_index,
 )
@@ -33,6 +36,7 @@ __all__ = [
     "PAGE_NAME",
     "RSS_NAME",
     "FeedFormat",
+    "article_documents",
     "feed_documents",
     "prepare",
     "render_feed",
@@ -111,6 +115,17 @@ def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
 def _subscriptions(feed: Feed[Article], config: Config) -> Subscriptions:
     rss_url, atom_url = feed_urls(feed, config)
     return Subscriptions(rss_url, atom_url, _json_url(feed))
+
+
+def article_documents(page: ArticlePage, config: Config) -> dict[str, bytes]:
+    """The documents of one article, by output path relative to OUT: its page, with
+    autodiscovery links to the feeds of its deepest categories (the site-wide feeds
+    for an article without categories)."""
+    feeds = list(dict.fromkeys(nodes[-1] for nodes in page.categories)) or [page.site]
+    alternates = [
+        link for feed in feeds for link in _subscriptions(feed, config).alternates(feed.title)
+    ]
+    return {page.path: render_article_page(page, config, alternates)}
 
 
 def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, bytes]:
