@@ -142,12 +142,8 @@ def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
         print(f"pinged {config.hub} with {len(topics)} changed feeds")
 
 
-_STAGES = {
-    "read": "reading front matter",
-    "clean": "cleaning bodies",
-    "write": "rendering feeds",
-    "pages": "writing article pages",
-}
+_STAGES = {"read": "reading front matter", "clean": "cleaning bodies", "write": "rendering feeds"}
+_STAGES["pages"] = "writing article pages"
 
 
 def _progress(quiet: bool) -> Progress | None:
@@ -267,6 +263,7 @@ def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
         flags[key.strip()] = parse_value(key.strip(), text)
     site = vars(args).setdefault("site", args.source)  # SOURCE as given (a Hexo site?)
     settings = resolve(site, flags=flags, config_file=vars(args).get("config"))
+    vars(args)["hexo_site"] = settings.hexo
     if settings.hexo is not None and args.command == "build":
         log.info("Hexo site %s: posts in %s", settings.hexo.root, settings.hexo.posts_dir)
         args.source = settings.hexo.posts_dir
@@ -437,6 +434,10 @@ def _main(argv: Sequence[str] | None) -> int:
         _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     _print_report(report, args.out, args.verbose, args.quiet)
+    if vars(args).get("hexo_site") is not None and config.autodiscovery:
+        from newsfeed.hexo.autodiscovery import announce  # Hexo site mode only
+
+        announce(args.out, config, verbose=args.verbose and not args.quiet)
     if not _save_report(args, report, None):
         return EXIT_PROBLEMS
     if args.ping:

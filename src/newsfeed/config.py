@@ -19,10 +19,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsfeed.errors import ConfigError
 from newsfeed.model import FrozenDict
 
-__all__ = ["Config", "key_summary", "reference_markdown", "unknown_key"]
+__all__ = [
+    "FORMAT_NAMES",
+    "ORDER_FIELDS",
+    "Config",
+    "key_summary",
+    "reference_markdown",
+    "unknown_key",
+]
 
 DatePolicy = Literal["mtime", "skip"]
 LinkTo = Literal["page", "source"]
+ItemId = Literal["uuid", "permalink"]
+UpdatedOption = Literal["mtime", "date", "empty"]
+
+#: The feed formats newsfeed writes (``Config.formats``).
+FORMAT_NAMES = ("rss", "atom", "json")
+#: The fields a feed can be ordered by (``Config.order_by``, Hexo's ``order_by``).
+ORDER_FIELDS = ("date", "updated", "title")
 
 SINA_QR = r"^https?://n\.sinaimg\.cn/finance/cece9e13/20200514/343233024\.png$"
 
@@ -94,6 +108,55 @@ class Config:
         "Path of the site-wide Atom 1.0 feed in the output folder (hexo-generator-feed's "
         "default is `atom.xml` too).",
         default="atom.xml",
+    )
+    formats: tuple[str, ...] = _doc(
+        "Feed formats written for every feed: `rss`, `atom`, `json` (JSON Feed 1.1); "
+        "in Hexo site mode from the plugin's `feed.type`.",
+        default=FORMAT_NAMES,
+    )
+    item_id: ItemId = _doc(
+        "Item ids (Atom `id`, RSS `guid`): `uuid` from the site and the post's path (a "
+        "front-matter `guid`/`id` wins); `permalink` as hexo-generator-feed (feed id: "
+        "the page URL), the default in Hexo site mode: migrating announces nothing new.",
+        default="uuid",
+    )
+    order_by: str = _doc(
+        "Item order (Hexo `feed.order_by`): `date`, `updated`, `title`; `-` descends.",
+        default="-date",
+    )
+    future: bool = _doc(
+        "Publish posts dated in the future (Hexo `future`). When off, such a post is "
+        "reported as scheduled and published by the first build after its date.",
+        default=True,
+    )
+    updated_option: UpdatedOption = _doc(
+        "The `updated` date of a post without one in its front matter (Hexo "
+        "`updated_option`): `mtime` is the file's modification time (Hexo's default), "
+        "`date` and `empty` its publication date (the plugin writes the date for both).",
+        default="date",
+    )
+    autodiscovery: bool = _doc(
+        'Hexo site mode: add the site feeds\' `<link rel="alternate">` to every page '
+        "Hexo wrote that lacks one (plugin `autodiscovery`; build after `hexo generate`).",
+        default=False,
+    )
+    hexo_hidden: bool = _doc(
+        "Skip posts with a path segment starting with `_` or `.` (Hexo's rule); off: only "
+        "`.`. On in Hexo site mode.",
+        default=False,
+    )
+    hexo_ignore: tuple[str, ...] = _doc(
+        "Glob patterns (Hexo `ignore`) on each file's and folder's absolute path: no posts.",
+        default=(),
+    )
+    skip_render: tuple[str, ...] = _doc(
+        "Glob patterns (Hexo `skip_render`); a post matches as `_posts/<path>`: no post.",
+        default=(),
+    )
+    site_subtitle: str | None = _doc(
+        "Subtitle of the site-wide Atom feed (Hexo `subtitle`); by default "
+        "`site_description`, which stays the RSS channel description.",
+        default=None,
     )
     pages: bool = _doc(
         "Write HTML pages: `index.html` per feed folder, the site index, and each article's "
@@ -269,6 +332,7 @@ class Config:
             parts = value.split("/")
             if "\\" in value or any(p in ("", ".", "..") for p in parts):
                 raise ConfigError(name, "must be a relative file path such as 'atom.xml'", value)
+        self._check_feed_choices()
         if self.site_rss_path == self.site_atom_path:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path
@@ -278,6 +342,17 @@ class Config:
         for key in self.source_url_keys:
             if not key.strip():
                 raise ConfigError("source_url_keys", "must name front-matter keys", key)
+
+    def _check_feed_choices(self) -> None:
+        if not self.formats or len(set(self.formats)) != len(self.formats):
+            raise ConfigError("formats", "must name each format once, at least one", self.formats)
+        for name in self.formats:
+            if name not in FORMAT_NAMES:
+                allowed = ", ".join(map(repr, FORMAT_NAMES))
+                raise ConfigError("formats", f"{name!r} is not one of {allowed}", self.formats)
+        if self.order_by.lstrip("-") not in ORDER_FIELDS:
+            allowed = ", ".join(f"{s}{f}" for f in ORDER_FIELDS for s in ("", "-"))
+            raise ConfigError("order_by", f"must be one of {allowed}", self.order_by)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -179,6 +179,8 @@ class PostKey:
     """What decides whether and where a post is published: its feeds (``categories``,
     ``tags``), its place in them (``published``, ``guid``) and its ``source``. The
     same values, with the same invariants, as the :class:`ArticleMeta` of the post.
+    ``updated`` and ``title`` are read only when the feeds are ordered by them
+    (``Config.order_by``); else None and empty.
     """
 
     source: str
@@ -186,6 +188,8 @@ class PostKey:
     tags: tuple[str, ...]
     published: datetime
     guid: str
+    updated: datetime | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +217,10 @@ class Selectable(Protocol):
     def published(self) -> datetime: ...
     @property
     def guid(self) -> str: ...
+    @property
+    def updated(self) -> datetime | None: ...
+    @property
+    def title(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

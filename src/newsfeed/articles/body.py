@@ -28,8 +28,9 @@ def complete(meta: ArticleMeta, body: Body, config: Config) -> Article:
     """The article of ``meta`` with its cleaned ``body`` (see :func:`clean`)."""
     with guarded(meta.source):
         lead = meta.front_image or (body.images[0] if body.images else None)
-        summary_source = meta.description or body.text
-        summary = text.summarize(summary_source, config.summary_length) or meta.title
+        # A front-matter description is the summary whole, as the plugin uses it.
+        described = " ".join(meta.description.split())
+        summary = described or text.summarize(body.text, config.summary_length) or meta.title
         fields = {name: getattr(meta, name) for name in ArticleMeta.__dataclass_fields__}
         return Article(
             **fields,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from newsfeed.articles.context import Context, guarded, scalar
-from newsfeed.articles.dating import date_of
+from newsfeed.articles.dating import date_of, updated_of
 from newsfeed.articles.fields import (
     IMAGE_KEYS,
     KNOWN_KEYS,
@@ -54,10 +54,28 @@ def key_from_raw(
     with guarded(raw.source):
         categories = categories_of(raw, ctx)
         tags = tags_of(raw, ctx)
-        published = date_of(raw, ctx, "date", now or datetime.now(UTC))
+        now = now or datetime.now(UTC)
+        published = date_of(raw, ctx, "date", now)
         assert published is not None
-        key = PostKey(raw.source, categories, tags, published, guid_of(raw, ctx))
+        if config.item_id == "permalink":  # as hexo-generator-feed: the permalink
+            quiet = Context(raw, config)  # phase two reports the link's problems
+            guid = link_of(raw, quiet, published, categories, _id_hint(raw, quiet))
+        else:
+            guid = guid_of(raw, ctx)
+        key = PostKey(raw.source, categories, tags, published, guid)
+        order = config.order_by.lstrip("-")
+        if order != "date":  # read quietly: phase two reports these fields
+            quiet = Context(raw, config)
+            if order == "updated":
+                key = replace(key, updated=updated_of(raw, quiet, published, now))
+            else:
+                key = replace(key, title=title_of(raw, quiet))
     return key, ctx.problems
+
+
+def _id_hint(raw: RawPost, ctx: Context) -> str:
+    """The :id permalink token: from the post's own guid, before any dedupe."""
+    return hashlib.sha1(guid_of(raw, ctx).encode()).hexdigest()[:8]
 
 
 def meta_from_key(
@@ -71,11 +89,8 @@ def meta_from_key(
         report_wrong_shapes(raw, ctx)
         title = title_of(raw, ctx)
         published = key.published
-        updated = date_of(raw, ctx, "updated", now or datetime.now(UTC)) or published
-        updated = max(updated, published)
-        # The :id permalink token comes from the post's own guid, before any dedupe.
-        hint = hashlib.sha1(guid_of(raw, ctx).encode()).hexdigest()[:8]
-        link = link_of(raw, ctx, published, key.categories, hint)
+        updated = updated_of(raw, ctx, published, now or datetime.now(UTC))
+        link = link_of(raw, ctx, published, key.categories, _id_hint(raw, ctx))
         extra = freeze_mapping({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
         description = scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
         meta = ArticleMeta(
@@ -90,8 +105,8 @@ def meta_from_key(
             link=link,
             guid=key.guid,
             comments=comments_of(raw),
-            front_image=front_image(raw, ctx, IMAGE_KEYS, link),
-            front_thumbnail=front_image(raw, ctx, ("thumbnail",), link),
+            front_image=front_image(raw, ctx, IMAGE_KEYS),
+            front_thumbnail=front_image(raw, ctx, ("thumbnail",)),
             description=description,
             extra=extra,
             source_url=source_url_of(raw, ctx),

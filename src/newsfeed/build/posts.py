@@ -70,6 +70,8 @@ def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> Post
     digest = ""
     try:
         raw, digest = read_meta(file.path, root, config, source=file.source)
+        if config.updated_option == "mtime":  # the article depends on the mtime too
+            digest = f"{digest}:{file.mtime_ns}"
         key, found = key_from_raw(raw, config, now)
         entry = encode_entry("draft") if isinstance(key, Draft) else encode_entry("ok", key, found)
     except ArticleError as exc:

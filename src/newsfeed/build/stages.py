@@ -55,11 +55,11 @@ from newsfeed.build.pool import Progress
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
-from newsfeed.feeds import plan_feeds, with_items
+from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
 from newsfeed.site import Site, Staged, open_site, stage
-from newsfeed.sources.files import PostFile, post_files
+from newsfeed.sources.files import PostFile, PostRules, post_files
 
 if TYPE_CHECKING:  # a warm build does not import the phases
     from newsfeed.build.posts import Scan
@@ -83,6 +83,11 @@ def _log_problems(problems: Iterable[Problem]) -> None:
         log.log(level, "%s", problem, extra={"problem": problem})  # the CLI's report shows it
 
 
+#: What phase two gives a build: the feeds, the problems, how many posts were
+#: published, and each finished article with its fingerprint (:func:`select_and_finish`).
+Selected = tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]
+
+
 def select_and_finish(
     root: Path,
     keys: list[PostKey],
@@ -93,12 +98,12 @@ def select_and_finish(
     digests: dict[str, str] | None = None,
     now: datetime | None = None,
     also: Collection[str] = (),
-) -> tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]:
+) -> Selected:
     """Plan the feeds, finish their items (and the posts ``also`` names), and re-plan
     if one of them fails.
 
     Returns the feeds, the problems, how many posts were published, and per finished
-    post its article and a fingerprint of it.
+    post its article and a fingerprint of it (:data:`Selected`).
     """
     from newsfeed.build.posts import finish_posts  # not needed when nothing changed
 
@@ -111,7 +116,7 @@ def select_and_finish(
     failed: set[str] = set()
     while True:
         usable = [k for k in keys if k.source not in failed]
-        plans, layout = plan_feeds(usable, config)
+        plans, layout = plan_feeds(usable, config, now)
         # RFC 5005 archive documents (Config.archive) need their items finished too.
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {k.source: k for page in pages for k in page.items}
@@ -126,7 +131,8 @@ def select_and_finish(
         failed.update(p.path for p in done.problems if p.severity == "error")
     feeds = [with_items(plan, finished) for plan in plans]
     known = {source: (article, prints[source]) for source, article in finished.items()}
-    return feeds, problems + layout, len(usable), known
+    held_back = len(scheduled(usable, config, now)[1])  # future: false
+    return feeds, problems + layout, len(usable) - held_back, known
 
 
 # ---------------------------------------------------------------------- loading
@@ -167,7 +173,9 @@ def load_articles(
     expect("config", config, (Config, type(None)), _CONFIG)
     expect("strict", strict, bool, "True or False")
     expect_callable("progress", progress, _PROGRESS)
-    result = _load(root, post_files(root), config or Config(), progress)
+    result = _load(
+        root, post_files(root, PostRules.of(config or Config())), config or Config(), progress
+    )
     if strict and result.problems:
         raise ExceptionGroup(
             f"{len(result.problems)} problem(s) in {root}",
@@ -261,20 +269,20 @@ def publish(
     expect_callable("progress", progress, _PROGRESS)
     expect("lock_wait", lock_wait, (int, float), "a number of seconds")
     config = config or Config()
-    files = post_files(root)
+    files = post_files(root, PostRules.of(config))
     base = base_fingerprint(config)
     cache_path = Path(config.cache_path) if config.cache_path else out / CACHE_NAME
     cache = BuildCache(cache_path if config.cache else None, base)
     try:
         key = state_key(files, base)
         saved = cache.state()
-        if saved is not None and saved[0] == key:
+        if saved is not None and _still_valid(saved[0], key):
             report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
             if report is not None:
                 return report
-        report, groups = _build(root, out, files, config, cache, base, progress, lock_wait)
+        report, groups, due = _build(root, out, files, config, cache, base, progress, lock_wait)
         state = json.dumps(report_data(report, root, out), ensure_ascii=False)
-        cache.save(feeds=groups, state=(key, state))
+        cache.save(feeds=groups, state=(key + due, state))
         return report
     finally:
         cache.close()
@@ -315,6 +323,48 @@ def _probe(
     return feeds, _by_place(problems + probed)
 
 
+def _still_valid(saved: str, key: str) -> bool:
+    """Whether the last build's state (its key, then ``@`` and the time the first
+    scheduled post is due, if any) still describes this build: nothing changed, and
+    no post held back by ``future: false`` has come due since."""
+    recorded, _, due = saved.partition("@")
+    if recorded != key:
+        return False
+    return not due or datetime.now(UTC) < datetime.fromisoformat(due)
+
+
+def _due(keys: Sequence[PostKey], config: Config, now: datetime) -> str:
+    """``@`` and when the first post held back by ``future: false`` is due ("" for none)."""
+    later = scheduled(keys, config, now)[1]
+    return f"@{min(k.published for k in later).isoformat()}" if later else ""
+
+
+def _read_and_select(
+    site: Site,
+    root: Path,
+    files: Sequence[PostFile],
+    config: Config,
+    cache: BuildCache,
+    known: Known,
+    progress: Progress | None,
+    now: datetime,
+) -> tuple[Scan, str, dict[str, str], Selected]:
+    """Both phases: the scan, when a scheduled post is due (:func:`_due`), the file
+    digest of each post published now, and what :func:`select_and_finish` gives (the
+    posts of article pages to make again included)."""
+    from newsfeed.build.posts import read_keys  # not needed when nothing changed
+
+    scan = read_keys(root, files, config, cache, progress, now)
+    due = _due(scan.keys, config, now)
+    live = {k.source: scan.digests[k.source] for k in scheduled(scan.keys, config, now)[0]}
+    again = posts_to_refresh(site, live, known) if config.pages else set()
+    selected = select_and_finish(
+        root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now, also=again
+    )
+    scan.keys.clear()  # phase one's keys are not needed any more
+    return scan, due, live, selected
+
+
 def _build(
     root: Path,
     out: Path,
@@ -324,27 +374,16 @@ def _build(
     base: str,
     progress: Progress | None,
     lock_wait: float,
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]]]:
-    """Both phases, then render what changed; the report, and the document groups
-    to remember (see :func:`recorded_groups`)."""
-    from newsfeed.build.posts import read_keys  # not needed when nothing changed
-
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], str]:
+    """Both phases, then render what changed; the report, the document groups to
+    remember (see :func:`recorded_groups`) and when a scheduled post is due
+    (:func:`_due`)."""
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     with open_site(out, lock_wait=lock_wait) as site:
-        scan = read_keys(root, files, config, cache, progress, now)
-        again = posts_to_refresh(site, scan.digests, known) if config.pages else set()
-        selected = select_and_finish(
-            root,
-            scan.keys,
-            config,
-            progress,
-            cache=cache,
-            digests=scan.digests,
-            now=now,
-            also=again,
+        scan, due, live, selected = _read_and_select(
+            site, root, files, config, cache, known, progress, now
         )
-        scan.keys.clear()  # phase one's keys are not needed any more
         feeds, more, published, finished = selected
         problems = _by_place(scan.problems + more)
         if config.probe_images:  # enclosure sizes of the images that reach a feed
@@ -352,11 +391,12 @@ def _build(
         groups = _render_feeds(site, config, feeds, known, base, finished, progress)
         if config.pages:  # after the feeds: a page never takes a feed document's path
             paged = publish_pages(
-                site, root, config, feeds, finished, scan.digests, known, base, progress, groups
+                site, root, config, feeds, finished, live, known, base, progress, groups
             )
             problems = _by_place(problems + paged)
     _log_problems(problems)
-    return _report(scan, published, problems, site), recorded_groups(site.root, groups)
+    report = _report(scan, published, problems, site)
+    return report, recorded_groups(site.root, groups), due
 
 
 def _report(scan: Scan, published: int, problems: list[Problem], site: Site) -> BuildReport:

@@ -2,28 +2,117 @@
 
 Kept apart from :mod:`newsfeed.sources.posts` (which reads them, with YAML) so that a
 rebuild where nothing changed, which only ``stat()``s the files, loads no parser.
+
+Which files are posts follows Hexo when the configuration says so
+(:class:`PostRules`): its hidden paths (a segment starting with ``_`` or ``.``), its
+``ignore`` and ``skip_render`` patterns. Each skipped file is logged (``-v``) with
+the reason.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
 
+from newsfeed.config import Config
 from newsfeed.errors import SourceError
 
-__all__ = ["POST_SUFFIXES", "PostFile", "find_posts", "post_files"]
+__all__ = ["POST_SUFFIXES", "PostFile", "PostRules", "find_posts", "glob_regex", "post_files"]
+
+log = logging.getLogger("newsfeed")
 
 POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
 
 
-def find_posts(source_dir: Path) -> list[Path]:
+def find_posts(source_dir: Path, rules: PostRules | None = None) -> list[Path]:
     """Every post file under ``source_dir``, sorted by relative POSIX path.
 
     The paths of :func:`post_files`.
     """
-    return [Path(file.path) for file in post_files(source_dir)]
+    return [Path(file.path) for file in post_files(source_dir, rules)]
+
+
+@functools.lru_cache(maxsize=64)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob pattern as Hexo's micromatch reads it: ``**`` any number of folders,
+    ``*`` and ``?`` within one name, ``[...]`` a class, ``{a,b}`` alternatives; a
+    pattern ending in ``/**`` also matches the folder itself."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+            continue
+        if pattern.startswith("/**", i) and i + 3 == len(pattern):
+            out.append("(?:/.*)?")
+            break
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        close = pattern.find("]", i + 1) if c == "[" else pattern.find("}", i + 1)
+        if c in "[{" and close > i + 1:
+            body = pattern[i + 1 : close]
+            if c == "[":
+                out.append("[" + ("^" if body[0] in "!^" else "") + body.lstrip("!^") + "]")
+            else:
+                out.append("(?:" + "|".join(map(re.escape, body.split(","))) + ")")
+            i = close + 1
+            continue
+        out.append({"*": "[^/]*", "?": "[^/]"}.get(c, re.escape(c)))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+class PostRules(NamedTuple):
+    """Which files under the source folder are not posts: with ``hidden``, a path with
+    a segment starting with ``_`` or ``.`` (Hexo's rule), else only names starting with
+    ``.``; paths whose absolute form matches an ``ignore`` pattern (Hexo ``ignore``, for
+    folders too); ``_posts/<path>`` matching a ``skip_render`` pattern."""
+
+    hidden: bool = False
+    ignore: Sequence[str] = ()
+    skip_render: Sequence[str] = ()
+
+    @classmethod
+    def of(cls, config: Config) -> PostRules:
+        """The rules of ``config`` (``hexo_hidden``, ``hexo_ignore``, ``skip_render``)."""
+        return cls(config.hexo_hidden, config.hexo_ignore, config.skip_render)
+
+    def hides(self, name: str) -> bool:
+        """Whether a file or folder called ``name`` is hidden."""
+        return name.startswith((".", "_") if self.hidden else ".")
+
+    def ignores(self, path: str) -> bool:
+        """Whether the file or folder at ``path`` matches an ``ignore`` pattern."""
+        if not self.ignore:
+            return False
+        full = Path(path).absolute().as_posix()
+        return any(glob_regex(p).match(full) for p in self.ignore)
+
+    def skips_render(self, source: str) -> bool:
+        """Whether the post at ``source`` (relative to the posts folder) matches a
+        ``skip_render`` pattern, as ``_posts/<source>``."""
+        return any(glob_regex(p).match(f"_posts/{source}") for p in self.skip_render)
+
+    def why_not(self, source: str, path: str, name: str) -> str | None:
+        """Why the file or folder ``name`` at ``source`` is no post (None: it may be)."""
+        if self.hides(name):
+            first = "_ or ." if self.hidden else "."
+            return f"skipped: a name starting with {first} is hidden (Hexo's rule)"
+        if self.ignores(path):
+            return "skipped: matches an ignore pattern (Hexo ignore)"
+        if self.skip_render and self.skips_render(source):
+            return "skipped: matches a skip_render pattern (Hexo skip_render)"
+        return None
 
 
 class PostFile(NamedTuple):
@@ -39,18 +128,20 @@ class PostFile(NamedTuple):
     mtime_ns: int
 
 
-def post_files(source_dir: Path) -> list[PostFile]:
+def post_files(source_dir: Path, rules: PostRules | None = None) -> list[PostFile]:
     """Every post file under ``source_dir`` with its size and mtime, sorted by ``source``.
 
     One ``stat()`` per file: a rebuild can tell what changed from this alone.
 
-    Hidden files and folders (name starting with ``.``) are skipped; folders starting
-    with ``_`` are kept. Symlinked folders are not entered (no loops, no escape), and a
-    symlinked file counts only when it points inside ``source_dir``.
+    Files and folders that ``rules`` say are no posts are skipped (by default hidden
+    names, starting with ``.``; folders starting with ``_`` are kept). Symlinked
+    folders are not entered (no loops, no escape), and a symlinked file counts only
+    when it points inside ``source_dir``.
 
     Raises :class:`SourceError` when ``source_dir`` (or a folder in it) cannot be listed.
     """
     root = Path(source_dir)
+    rules = rules or PostRules()
     real_root = _real_root(root)
     found: list[PostFile] = []
     folders = [(str(root), "")]  # (path, relative path with a trailing slash)
@@ -59,8 +150,12 @@ def post_files(source_dir: Path) -> list[PostFile]:
         entries = _entries(folder, root)
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
-                continue
+            if rules.hides(name) or rules.ignore or rules.skip_render:
+                why = rules.why_not(relative + name, entry.path, name)
+                if why is not None:
+                    if not name.startswith("."):  # dot files: skipped without a word
+                        log.info("%s%s: %s", relative, name, why)
+                    continue
             try:
                 is_dir = entry.is_dir()
             except OSError:
