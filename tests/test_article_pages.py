@@ -376,3 +376,40 @@ def test_the_library_and_the_pages_agree_on_every_article(tmp_path: Path, seeds_
     for article in load_articles(src, config).articles:
         path = urllib.parse.unquote(article.link.removeprefix(URL)) + "index.html"
         assert (out / path).is_file() and os.path.getsize(out / path) > 1000
+
+
+def test_a_post_held_back_by_future_false_has_no_page(site: Site) -> None:
+    """A scheduled post is not published yet: no page, and a published one re-dated into
+    the future loses its page until its time comes."""
+    site.config = Config(site_url=URL, limit=2, future=False)
+    report = site.build(later=post("未来", 1).replace("2021-07-01", "2999-01-01"))
+    assert not (site.out / "2999").exists()
+    assert set(stamps(site.out)) == {page_of(1, "old"), page_of(2, "mid")}
+    report = site.build(old=post("旧闻", 1).replace("2021-07-01", "2999-01-02"))
+    assert page_of(1, "old") in report.removed
+    assert broken_links(site.out, URL) == []
+
+
+@pytest.mark.parametrize("formats", [("rss",), ("atom", "json")])
+def test_pages_link_only_to_the_formats_written(
+    tmp_path: Path, seeds_dir: Path, formats: tuple[str, ...]
+) -> None:
+    """With some formats off, no page (the article's included) points at a missing feed."""
+    out = tmp_path / "out"
+    publish(seeds_dir, out, Config(site_url=URL, formats=formats))
+    assert (out / "2021/07/13/000_9be51abd28893f66/index.html").is_file()
+    assert broken_links(out, URL) == []
+
+
+def test_a_permalink_on_another_site_gets_no_page_and_keeps_its_link(tmp_path: Path) -> None:
+    """A post that lives elsewhere (its permalink is another site's URL) is linked there
+    from every page, and no page of it is written here."""
+    src = tmp_path / "src"
+    elsewhere = "https://blog.example.org/2021/moved/"
+    write_posts(src, {"moved.md": post("搬走了", 1, f"permalink: {elsewhere}\n")})
+    out = tmp_path / "out"
+    report = publish(src, out, Config(site_url=URL))
+    assert report.problems == () and not (out / "2021").exists()
+    index = lxml.html.fromstring((out / "index.html").read_bytes())
+    assert index.xpath("//article[@class='item']//h3/a/@href") == [elsewhere]
+    assert broken_links(out, URL) == []

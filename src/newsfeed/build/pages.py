@@ -146,10 +146,9 @@ def render_page(
         try:
             staged.append(stage(out, relpath, _asset_bytes(root, source, config)))
         except ArticleError as exc:
+            message = f"{source}: {exc.message}"
             problems.append(
-                Problem(
-                    page.article.source, "assets", exc.message, "warning", "asset not published"
-                )
+                Problem(page.article.source, "assets", message, "warning", "asset not published")
             )
     return staged, problems
 
