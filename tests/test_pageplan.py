@@ -144,3 +144,32 @@ def test_pages_a_lost_manifest_forgot_are_still_newsfeeds(tmp_path: Path, seeds_
     report = publish(seeds_dir, out, Config(site_url=SITE, cache=False))
     assert report.problems == ()
     assert any(path.startswith("2021/") for path in report.unchanged)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"archive": True, "limit": 1},
+        {"archive": True, "limit": 1, "formats": ("atom",), "pages": False},
+        {"formats": ("json", "rss"), "site_rss_path": "feeds/rss2.xml"},
+    ],
+)
+def test_the_paths_a_build_plans_around_are_the_paths_it_writes(values: dict[str, object]) -> None:
+    """Pages are planned around the feeds' paths before the feeds are rendered: were
+    the two lists to differ, a page could take a feed's path, or be refused for nothing."""
+    from newsfeed import load_articles
+    from newsfeed.render import (
+        document_paths,
+        feed_documents,
+        site_document_paths,
+        site_documents,
+    )
+
+    config = Config.from_mapping(values, base=Config(site_url=SITE))
+    posts = Path(__file__).parent / "data" / "posts"
+    feeds = build_feeds(load_articles(posts, config).articles, config).feeds
+    assert len(feeds) > 5
+    for feed in feeds:
+        assert sorted(document_paths(feed, config)) == sorted(feed_documents(feed, config))
+    assert sorted(site_document_paths(config)) == sorted(site_documents(feeds, config))

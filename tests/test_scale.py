@@ -384,7 +384,6 @@ def test_progress_reaches_the_end_of_every_stage(
     if pooled:
         monkeypatch.setattr(pool, "POOL_THRESHOLD", 1)
         monkeypatch.setattr(pool, "RENDER_POOL_THRESHOLD", 1)
-        monkeypatch.setattr(build_pages, "PAGE_POOL_THRESHOLD", 1)
     calls: dict[str, list[tuple[int, int]]] = {}
     config = newsfeed.Config.from_mapping({"jobs": 2 if pooled else 1}, base=CONFIG)
     newsfeed.publish(
@@ -393,7 +392,7 @@ def test_progress_reaches_the_end_of_every_stage(
         config,
         progress=lambda s, d, t: calls.setdefault(s, []).append((d, t)),
     )
-    assert set(calls) == {"read", "clean", "write", "pages"}
+    assert set(calls) == {"read", "clean", "write"}
     for stage, seen in calls.items():
         done, total = seen[-1]
         assert done == total > 0, stage

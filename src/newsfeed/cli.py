@@ -143,7 +143,6 @@ def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
 
 
 _STAGES = {"read": "reading front matter", "clean": "cleaning bodies", "write": "rendering feeds"}
-_STAGES["pages"] = "writing article pages"
 
 
 def _progress(quiet: bool) -> Progress | None:

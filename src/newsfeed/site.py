@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -78,19 +79,32 @@ def _describe(exc: OSError, path: Path) -> str:
     return f"cannot write {path}: {exc.strerror or exc}"
 
 
+def _mode(path: Path) -> int | None:
+    """The file type and mode of ``path`` itself (a link is a link), None if absent."""
+    try:
+        return os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+
+
 def _target(root: Path, relpath: str) -> Path:
     """The path of ``relpath`` in ``root``, its folders made (safe when several
-    processes make the same one); never through a symbolic link."""
+    processes make the same one); never through a symbolic link. One ``lstat`` per
+    folder that exists (an article page's are mostly there already)."""
     parts = _check_relpath(relpath)
     path = root
     for part in parts[:-1]:
         path = path / part
-        with contextlib.suppress(FileExistsError):
-            path.mkdir()
-        if path.is_symlink() or not path.is_dir():
+        mode = _mode(path)
+        if mode is None:
+            with contextlib.suppress(FileExistsError):
+                path.mkdir()
+            mode = _mode(path)
+        if mode is None or not stat.S_ISDIR(mode):  # a link is never a folder here
             raise SiteError(f"refusing to write through {path}: not a plain folder")
     target = path / parts[-1]
-    if target.is_symlink() or (target.exists() and not target.is_file()):
+    mode = _mode(target)
+    if mode is not None and not stat.S_ISREG(mode):
         raise SiteError(f"refusing to replace {target}: not a plain file")
     return target
 

@@ -13,33 +13,37 @@ A page lives as long as its post (``Config.pages``, posts-folder mode):
 - a page whose post was deleted, became a draft or cannot be published any more is
   removed, as is the old page of a post whose permalink moved.
 
-The manifest records the post (and the digest of its file) each page and asset
-belongs to (:attr:`newsfeed.site.Site.posts`).
+Pages are planned around every feed document of the build, kept or about to be
+rendered (:func:`plan_site_pages`), and rendered in the same pool as the feeds
+(:func:`render_page`). The manifest records the post (and the digest of its file)
+each page and asset belongs to (:attr:`newsfeed.site.Site.posts`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from newsfeed.build import pool
-from newsfeed.build.fingerprints import Groups, Known, group_key, post_key, skip_unchanged_pages
-from newsfeed.build.pool import Progress
+from newsfeed.build.fingerprints import (
+    FeedTask,
+    Groups,
+    Known,
+    group_key,
+    post_key,
+    skip_unchanged_pages,
+)
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import Article, Feed, Problem
 from newsfeed.pageplan import ArticlePage, Claims, claim_pages, plan_pages
 from newsfeed.site import Site, Staged, file_stats, stage
 
-__all__ = ["PAGES_STAGE", "posts_to_refresh", "publish_pages", "render_page"]
-
-#: The progress stage of writing article pages.
-PAGES_STAGE = "pages"
-#: Fewer pages to render than this are rendered in this process.
-PAGE_POOL_THRESHOLD = 200
+__all__ = ["PagePlan", "keep_the_rest", "plan_site_pages", "posts_to_refresh", "render_page"]
 
 
 def _owned(site: Site) -> dict[str, list[str]]:
@@ -109,9 +113,15 @@ def _blocked(site: Site, root: Path, relpath: str, source: str | None) -> str | 
     not list but newsfeed wrote (a build killed before it saved the manifest) is a
     page of newsfeed's, or holds the very bytes of the asset."""
     path = site.root / relpath
-    if path.is_dir() and not path.is_symlink():
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{relpath} cannot be looked at ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
         return f"{relpath} is a folder in the output folder"
-    if not os.path.lexists(path) or relpath in site.previous or _ours(path, root, source):
+    if relpath in site.previous or _ours(path, root, source):
         return None
     return f"{relpath} exists in the output folder and newsfeed did not write it"
 
@@ -168,46 +178,58 @@ def _asset_bytes(root: Path, source: str, config: Config) -> bytes:
     return read_bytes(path, root, config, source)[1]
 
 
-def publish_pages(
+@dataclass
+class PagePlan:
+    """The article pages of a build: those to render (``todo``), the posts with a page
+    this build (rendered or kept as it is: ``settled``), and the problems found."""
+
+    todo: list[ArticlePage] = field(default_factory=list)
+    settled: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _claimed(site: Site, config: Config, tasks: Sequence[FeedTask]) -> list[str]:
+    """Every path the feeds of this build hold: kept, or to be rendered."""
+    from newsfeed.render import document_paths, site_document_paths
+
+    claimed = list(site.current)
+    for task in tasks:
+        if isinstance(task, tuple):
+            claimed.extend(site_document_paths(config))
+        else:
+            claimed.extend(document_paths(task, config))
+    return claimed
+
+
+def plan_site_pages(
     site: Site,
     root: Path,
     config: Config,
     feeds: Sequence[Feed[Article]],
     finished: Mapping[str, tuple[Article, str]],
-    digests: Mapping[str, str],
+    live: Mapping[str, str],
     known: Known,
     base: str,
-    progress: Progress | None,
     groups: Groups,
-) -> list[Problem]:
-    """Write the page of every finished article that changed, keep the rest (see the
-    module doc), and record their groups in ``groups``; returns the problems."""
+    tasks: Sequence[FeedTask],
+) -> PagePlan:
+    """The page of every finished article, where no feed document (kept, or one of
+    ``tasks``) is; those unchanged are kept, and every page's group is recorded in
+    ``groups``. ``live`` are the file digests of the posts published now."""
     pages, problems = plan_pages(_articles(feeds, finished), feeds, config.site_url)
-    claims = Claims(site.current)  # every feed document of this build
+    claims = Claims(_claimed(site, config, tasks))
     pages, refused = claim_pages(pages, claims, partial(_blocked, site, root))
     todo = skip_unchanged_pages(site, pages, known, base, finished, root, groups)
     for page in pages:  # a kept page belongs to its post as its file is now
         for relpath in groups[group_key(page)][1]:
-            site.posts[relpath] = (page.article.source, digests[page.article.source])
-    render = partial(render_page, config, root, site.root)
-    rendered = pool.pool_map(render, todo, config, progress, PAGES_STAGE, PAGE_POOL_THRESHOLD)
-    try:
-        for page, (documents, found) in zip(todo, rendered, strict=True):
-            post = (page.article.source, digests[page.article.source])
-            for staged in documents:
-                site.adopt(staged, post)
-                groups[group_key(page)][1].append(staged.relpath)
-            problems.extend(found)
-    finally:
-        rendered.close()
-    _keep_the_rest(site, {page.article.source for page in pages}, digests, known, groups)
-    return problems + refused
+            site.posts[relpath] = (page.article.source, live[page.article.source])
+    return PagePlan(todo, {page.article.source for page in pages}, problems + refused)
 
 
-def _keep_the_rest(
+def keep_the_rest(
     site: Site,
     settled: Iterable[str],
-    digests: Mapping[str, str],
+    live: Mapping[str, str],
     known: Known,
     groups: Groups,
 ) -> None:
@@ -215,12 +237,12 @@ def _keep_the_rest(
     still published, unchanged (a post that aged out of every feed)."""
     made = set(settled)
     for source, relpaths in _owned(site).items():
-        if source in made or source not in digests:
+        if source in made or source not in live:
             continue
         kept = [
             r
             for r in relpaths
-            if r not in site.current and site.previous_posts[r][1] == digests[source]
+            if r not in site.current and site.previous_posts[r][1] == live[source]
         ]
         for relpath in kept:
             site.keep(relpath)

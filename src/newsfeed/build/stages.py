@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -44,19 +44,27 @@ from newsfeed.build.fingerprints import (
     FeedTask,
     Groups,
     Known,
+    RenderTask,
     base_fingerprint,
     group_key,
     recorded_groups,
     skip_unchanged,
     state_key,
 )
-from newsfeed.build.pages import posts_to_refresh, publish_pages
+from newsfeed.build.pages import (
+    PagePlan,
+    keep_the_rest,
+    plan_site_pages,
+    posts_to_refresh,
+    render_page,
+)
 from newsfeed.build.pool import Progress
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
+from newsfeed.pageplan import ArticlePage
 from newsfeed.report import report_data, report_from_data
 from newsfeed.site import Site, Staged, open_site, stage
 from newsfeed.sources.files import PostFile, PostRules, post_files
@@ -288,28 +296,65 @@ def publish(
         cache.close()
 
 
-def _render_feeds(
+def _render_task(
+    config: Config, root: Path, out: Path, task: RenderTask
+) -> tuple[list[Staged], list[Problem]]:
+    """The documents of one render task, staged in ``out`` (in a worker process when
+    there are many), and the problems of an article's post assets."""
+    if isinstance(task, ArticlePage):
+        return render_page(config, root, out, task)
+    return _render_feed(config, out, task), []
+
+
+def _render(
     site: Site,
     config: Config,
-    feeds: list[Feed[Article]],
-    known: Known,
-    base: str,
-    finished: dict[str, tuple[Article, str]],
+    root: Path,
+    tasks: Sequence[RenderTask],
+    groups: Groups,
+    live: Mapping[str, str],
     progress: Progress | None,
-) -> Groups:
-    """Render the feeds (and the site's own documents) that changed, keep the others;
-    returns every document group with its fingerprint and files."""
-    groups, tasks = skip_unchanged(site, feeds, known, base, finished)
-    render = partial(_render_feed, config, site.root)
+) -> list[Problem]:
+    """Render ``tasks`` (feeds, the site's own documents, article pages) in one pool,
+    each document adopted into the site and recorded in its group."""
+    render = partial(_render_task, config, root, site.root)
     rendered = pool.pool_map(render, tasks, config, progress, "write", pool.RENDER_POOL_THRESHOLD)
+    problems: list[Problem] = []
     try:
-        for task, documents in zip(tasks, rendered, strict=True):
+        for task, (documents, found) in zip(tasks, rendered, strict=True):
+            source = task.article.source if isinstance(task, ArticlePage) else None
             for staged in documents:
-                site.adopt(staged)
+                site.adopt(staged, (source, live[source]) if source is not None else None)
                 groups[group_key(task)][1].append(staged.relpath)
+            problems.extend(found)
     finally:
         rendered.close()  # the workers are done before the site commits or discards
-    return groups
+    return problems
+
+
+def _write(
+    site: Site,
+    root: Path,
+    config: Config,
+    feeds: list[Feed[Article]],
+    finished: dict[str, tuple[Article, str]],
+    live: Mapping[str, str],
+    known: Known,
+    base: str,
+    progress: Progress | None,
+) -> tuple[Groups, list[Problem]]:
+    """Render what changed of the feeds, the site's own documents and (``Config.pages``)
+    the article pages, keep the rest; every document group, and the problems."""
+    groups, tasks = skip_unchanged(site, feeds, known, base, finished)
+    plan = PagePlan()
+    if config.pages:  # around the feeds: a page never takes a feed document's path
+        plan = plan_site_pages(
+            site, root, config, feeds, finished, live, known, base, groups, tasks
+        )
+    problems = _render(site, config, root, [*tasks, *plan.todo], groups, live, progress)
+    if config.pages:
+        keep_the_rest(site, plan.settled, live, known, groups)
+    return groups, plan.problems + problems
 
 
 def _probe(
@@ -388,19 +433,10 @@ def _build(
         problems = _by_place(scan.problems + more)
         if config.probe_images:  # enclosure sizes of the images that reach a feed
             feeds, problems = _probe(site, config, feeds, problems)
-        groups = _render_feeds(site, config, feeds, known, base, finished, progress)
-        if config.pages:  # after the feeds: a page never takes a feed document's path
-            paged = publish_pages(
-                site, root, config, feeds, finished, live, known, base, progress, groups
-            )
-            problems = _by_place(problems + paged)
+        groups, written = _write(site, root, config, feeds, finished, live, known, base, progress)
+        problems = _by_place(problems + written)
     _log_problems(problems)
-    report = _report(scan, published, problems, site)
-    return report, recorded_groups(site.root, groups), due
-
-
-def _report(scan: Scan, published: int, problems: list[Problem], site: Site) -> BuildReport:
-    return BuildReport(
+    report = BuildReport(
         read=scan.read,
         published=published,
         drafts=scan.drafts,
@@ -409,3 +445,4 @@ def _report(scan: Scan, published: int, problems: list[Problem], site: Site) -> 
         unchanged=tuple(site.unchanged),
         removed=tuple(site.removed),
     )
+    return report, recorded_groups(site.root, groups), due

@@ -37,9 +37,11 @@ __all__ = [
     "RSS_NAME",
     "FeedFormat",
     "article_documents",
+    "document_paths",
     "feed_documents",
     "prepare",
     "render_feed",
+    "site_document_paths",
     "site_documents",
 ]
 
@@ -123,6 +125,23 @@ def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
 _XML_NAMES = {RSS_NAME: "rss", ATOM_NAME: "atom"}
 
 
+def document_paths(feed: Feed[Article], config: Config) -> list[str]:
+    """The paths :func:`feed_documents` writes for ``feed``, known without rendering
+    (what a build plans article pages around)."""
+    wanted = config.formats
+    rss_path, atom_path = feed_paths(feed, config)
+    paths = [path for path, fmt in ((rss_path, "rss"), (atom_path, "atom")) if fmt in wanted]
+    for page in feed.archives:
+        folder = feed_folder(page.path)
+        paths.extend(folder + name for name, fmt in _XML_NAMES.items() if fmt in wanted)
+    folder = feed_folder(feed.path)
+    if "json" in wanted:
+        paths.append(folder + JSON_NAME)
+    if feed.kind != "site" and config.pages:
+        paths.append(folder + PAGE_NAME)
+    return paths
+
+
 def _subscriptions(feed: Feed[Article], config: Config) -> Subscriptions:
     """The URLs of the formats written ("" for the others)."""
     rss_url, atom_url = feed_urls(feed, config)
@@ -150,6 +169,11 @@ def article_documents(page: ArticlePage, config: Config) -> dict[str, bytes]:
         link for feed in feeds for link in _subscriptions(feed, config).alternates(feed.title)
     ]
     return {page.path: render_article_page(page, config, alternates)}
+
+
+def site_document_paths(config: Config) -> list[str]:
+    """The paths :func:`site_documents` writes."""
+    return [OPML_NAME, PAGE_NAME] if config.pages else [OPML_NAME]
 
 
 def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, bytes]:

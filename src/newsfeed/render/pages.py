@@ -94,6 +94,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates are part of the package: never re-read them
     )
 
 
@@ -237,8 +238,8 @@ def _local_iso(dt: datetime, tz: tzinfo) -> str:
     return dt.astimezone(tz).isoformat(timespec="seconds")
 
 
-#: What may not appear inside a ``<script>`` data block, as JSON escapes.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+#: What may not appear inside a ``<script>`` data block, and its JSON escape.
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 
 
 def _json_ld(page: ArticlePage, config: Config) -> str:
@@ -266,7 +267,9 @@ def _json_ld(page: ArticlePage, config: Config) -> str:
     if article.source_url:
         data["isBasedOn"] = article.source_url
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_SCRIPT_SAFE)
+    for char, escape in _SCRIPT_SAFE:
+        text = text.replace(char, escape)
+    return text
 
 
 def _links(page: ArticlePage) -> dict[str, object]:
