@@ -17,9 +17,12 @@ What counts as a link, per document:
 - OPML: ``xmlUrl`` and ``htmlUrl``;
 - HTML: every ``href`` and ``src``, and the ``content`` of ``og:url``/``og:image``.
 
-Links inside an article's content (a post's own ``<a href>``, ``<img src>``) are
-marked: their ``kind`` starts with ``content``. They are what the author wrote, and a
-relative one may name a file of the author's site that this build does not make.
+What the author wrote is marked: its ``kind`` starts with ``content``. That is every
+link inside an article's content (a post's own ``<a href>``, ``<img src>``) and every
+image of an article wherever the site repeats it (enclosures, Media RSS, JSON Feed
+``image`` and attachments, ``og:image``, a page's ``<img>``): a relative one may name
+a file of the author's own site that this build does not make. The rest are the
+links the site makes: items, self and alternate links, OPML, pages' navigation.
 
 Only lxml and the standard library: ``newsfeed check`` can take this module over.
 """
@@ -73,11 +76,11 @@ def _xml_links(document: str, data: bytes) -> Iterator[Link]:
         elif tag == "guid" and element.get("isPermaLink", "true") == "true" and element.text:
             yield Link(document, "guid", element.text.strip())
         elif tag in ("enclosure", f"{MEDIA}content", f"{MEDIA}thumbnail"):
-            yield Link(document, name, element.get("url", ""))
+            yield Link(document, f"content {name}", element.get("url", ""))
         elif tag == f"{ATOM}link":
-            yield Link(
-                document, f"link rel={element.get('rel', 'alternate')}", element.get("href", "")
-            )
+            rel = element.get("rel", "alternate")
+            kind = f"content link rel={rel}" if rel == "enclosure" else f"link rel={rel}"
+            yield Link(document, kind, element.get("href", ""))
         elif tag == "outline":
             for attribute in ("xmlUrl", "htmlUrl"):
                 if element.get(attribute):
@@ -96,9 +99,10 @@ def _json_links(document: str, data: bytes) -> Iterator[Link]:
     for item in feed.get("items", []):
         for key in ("url", "external_url", "image", "banner_image"):
             if item.get(key):
-                yield Link(document, f"item {key}", item[key])
+                where = "content " if "image" in key else ""
+                yield Link(document, f"{where}item {key}", item[key])
         for attachment in item.get("attachments", []):
-            yield Link(document, "attachment", attachment.get("url", ""))
+            yield Link(document, "content attachment", attachment.get("url", ""))
         yield from _html_links(item.get("content_html", ""), document, "content_html")
 
 
@@ -109,13 +113,16 @@ def _page_links(document: str, data: bytes) -> Iterator[Link]:
     for element in page.iter():
         if not isinstance(element.tag, str):
             continue
-        where = "content " if id(element) in inside else ""
+        image = element.tag == "img"
+        where = "content " if id(element) in inside or image else ""
         for attribute in ("href", "src"):
             if element.get(attribute) is not None:
                 kind = f"{where}{element.tag}@{attribute}"
                 yield Link(document, kind, element.get(attribute))
-        if element.tag == "meta" and element.get("property") in ("og:url", "og:image"):
-            yield Link(document, element.get("property"), element.get("content", ""))
+        prop = element.get("property") if element.tag == "meta" else None
+        if prop in ("og:url", "og:image"):
+            kind = "content og:image" if prop == "og:image" else "og:url"
+            yield Link(document, kind, element.get("content", ""))
 
 
 def document_links(document: str, data: bytes) -> list[Link]:

@@ -28,6 +28,8 @@ LAYERS: dict[str, int] = {
     "newsfeed.model": 1,
     "newsfeed.chars": 1,
     "newsfeed.config": 2,
+    "newsfeed.config_docs": 2,
+    "newsfeed.marked": 2,
     # sources/: post files to RawPost (today: sources.py and files.py)
     "newsfeed.sources": 3,
     "newsfeed.files": 3,
@@ -48,6 +50,9 @@ LAYERS: dict[str, int] = {
     "newsfeed.normalize.html": 4,
     "newsfeed.normalize.sanitize": 4,
     "newsfeed.normalize.markdown": 4,
+    "newsfeed.normalize.hexo_post": 4,
+    "newsfeed.normalize.hexo_code": 4,
+    "newsfeed.normalize.hexo_tags": 4,
     "newsfeed.articles": 5,
     "newsfeed.articles.body": 5,
     "newsfeed.articles.context": 5,
@@ -88,6 +93,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.serve": 11,
     "newsfeed.watch": 11,
     "newsfeed.cli": 11,
+    "newsfeed.cli_parser": 11,
     "newsfeed.__main__": 11,
     # the public API re-exports from every layer
     "newsfeed": 12,
@@ -112,6 +118,8 @@ OWNERS: dict[str, set[str]] = {
     "yaml": {"newsfeed.sources", "newsfeed.sources.yaml_data", "newsfeed.sources.yaml"},
     "frontmatter": {"newsfeed.sources", "newsfeed.sources.frontmatter"},
     "charset_normalizer": {"newsfeed.sources", "newsfeed.sources.read"},
+    "markdown_it": {"newsfeed.normalize.markdown"},
+    "mdit_py_plugins": {"newsfeed.normalize.markdown"},
 }
 
 

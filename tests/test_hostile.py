@@ -83,12 +83,12 @@ GB_TEXT = post(body="<p>" + "中华人民共和国国务院新闻办公室今天
 
 ENCODINGS = [
     Case("utf8-bom", one(codecs.BOM_UTF8 + post().encode()), "published", title=TITLE),
-    Case("utf16", one(post().encode("utf-16")), "published", title=TITLE),
+    Case("utf16", one(post().encode("utf-16")), "published", "not UTF-8", title=TITLE),
     Case(
         "utf16-be", one(codecs.BOM_UTF16_BE + post().encode("utf-16-be")), "published", title=TITLE
     ),
     Case("utf32", one(post().encode("utf-32")), "published", title=TITLE),
-    Case("gbk-detected", one(GB_TEXT.encode("gbk")), "published", title=TITLE),
+    Case("gbk-detected", one(GB_TEXT.encode("gbk")), "published", "not UTF-8", title=TITLE),
     Case("gb18030-detected", one(GB_TEXT.encode("gb18030")), "published", title=TITLE),
     Case(
         "gbk-configured",
@@ -316,7 +316,49 @@ VALUES = [
     Case("draft-no", one(post(extra="published: 'no'\n")), "draft"),
 ]
 
-CASES = ENCODINGS + STRUCTURE + VALUES
+# Markdown bodies (post.md is Markdown): bad input is said, the rest still publishes.
+MARKDOWN = [
+    Case(
+        "markdown-not-utf8",
+        one(
+            post(body="# 标题\n\n" + "中华人民共和国国务院新闻办公室今天举行发布会。" * 4).encode(
+                "gbk"
+            )
+        ),
+        "published",
+        reported="not UTF-8.*gb",
+        title=TITLE,
+    ),
+    Case("unclosed-tag-plugin", one(post(body="{% blockquote %}\nq\n\nrest")), "published", "end"),
+    Case("unclosed-tag-brace", one(post(body="{% asset_img a.jpg\n\nrest")), "published", "closed"),
+    Case(
+        "asset-img-missing",
+        one(post(body="{% asset_img cat.jpg A cat %}\n\ntext")),
+        "published",
+        reported="cat.jpg.*not in the asset folder",
+        config={"post_asset_folder": True},
+    ),
+    Case("more-in-code", one(post(body="t\n\n```\n<!-- more -->\n```\n")), "published", "more"),
+    Case("unknown-tag", one(post(body="{% note %}\nkept\n{% endnote %}")), "published", "note"),
+    Case("tag-flood", one(post(body="{% fa x %}" * 5000)), "published", "more than"),
+    Case("open-block-bomb", one(post(body="{% quote %}" * 3000 + "{% endquote %}")), "published"),
+    Case("unclosed-comment-bomb", one(post(body="{# " * 20000)), "published"),
+    Case("backtick-bomb", one(post(body="{% fa %}" + "`a ``b ```c " * 3000)), "published", "fa"),
+    Case(
+        "include-code-escape",
+        one(post(body="{% include_code ../../../etc/passwd %}")),
+        "published",
+        "include_code",
+    ),
+    Case(
+        "markdown-script",
+        one(post(body="[x](javascript:alert(1)) ![y](javascript:alert(1))\n\n<script>x</script>")),
+        "published",
+    ),
+    Case("markdown-nesting-bomb", one(post(body="> " * 5000 + "- " * 5000 + "x")), "published"),
+]
+
+CASES = ENCODINGS + STRUCTURE + VALUES + MARKDOWN
 
 
 def test_there_are_many_hostile_cases() -> None:

@@ -1,15 +1,17 @@
 """Where article pages and post assets go (newsfeed.pageplan), and how the build
-publishes a post's assets (newsfeed.build.pages), tried with hand-made assets."""
+publishes a post's assets (newsfeed.build.pages), tried with hand-made assets (the
+full path from a Markdown post is in test_article_pages)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from newsfeed import Article, Config, build_feeds, load_article, publish
 from newsfeed.build.pages import render_page
+from newsfeed.model import Asset
 from newsfeed.pageplan import Claims, claim_pages, plan_pages, served_path
 from newsfeed.site import MANIFEST_NAME, open_site
 from sitecheck import write_posts
@@ -56,14 +58,6 @@ def test_claims_keep_files_and_folders_apart() -> None:
     assert claims.conflict("p/index.html") == "p/index.html is the page of p.md"
 
 
-@dataclass(frozen=True)
-class HandMade:
-    """An asset as the Markdown step reports it (``Body.assets``): source and URL."""
-
-    source: str
-    url: str
-
-
 @pytest.fixture
 def article(tmp_path: Path) -> tuple[Path, Article, Config]:
     src = tmp_path / "src"
@@ -85,11 +79,11 @@ def test_a_page_knows_its_feeds_and_its_assets(article: tuple[Path, Article, Con
     _, post, config = article
     feeds = build_feeds([post], config).feeds
     assets = [
-        HandMade("post/cat.jpg", SITE + "2021/07/13/post/cat.jpg"),
-        HandMade("post/cat.jpg", SITE + "2021/07/13/post/cat.jpg"),  # linked twice
-        HandMade("post/x.jpg", "https://elsewhere.org/x.jpg"),
+        Asset("post/cat.jpg", SITE + "2021/07/13/post/cat.jpg"),
+        Asset("post/cat.jpg", SITE + "2021/07/13/post/cat.jpg"),  # linked twice
+        Asset("post/x.jpg", "https://elsewhere.org/x.jpg"),
     ]
-    pages, problems = plan_pages([post], feeds, SITE, lambda a: assets)
+    pages, problems = plan_pages([replace(post, assets=tuple(assets))], feeds, SITE)
     (page,) = pages
     assert page.path == "2021/07/13/post/index.html"
     assert [[f.names for f in nodes] for nodes in page.categories] == [[("A",), ("A", "B")]]
@@ -109,9 +103,9 @@ def test_post_assets_are_published_inside_out_within_limits(
     (src / "post/link.jpg").symlink_to(tmp_path / "secret.txt")
     feeds = build_feeds([post], config).feeds
     wanted = ["cat.jpg", "big.png", "gone.jpg", "link.jpg"]
-    assets = [HandMade(f"post/{name}", SITE + f"2021/07/13/post/{name}") for name in wanted]
-    assets.append(HandMade("../secret.txt", SITE + "2021/07/13/post/secret.txt"))
-    pages, _ = plan_pages([post], feeds, SITE, lambda a: assets)
+    assets = [Asset(f"post/{name}", SITE + f"2021/07/13/post/{name}") for name in wanted]
+    assets.append(Asset("../secret.txt", SITE + "2021/07/13/post/secret.txt"))
+    pages, _ = plan_pages([replace(post, assets=tuple(assets))], feeds, SITE)
     pages, refused = claim_pages(pages, Claims(), lambda path, source: None)
     assert refused == []
     out = tmp_path / "out"

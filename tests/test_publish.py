@@ -16,6 +16,7 @@ import feedparser
 import pytest
 from lxml import etree
 
+import conftest
 from newsfeed import Config, SiteError, load_articles, publish
 from newsfeed.site import MANIFEST_NAME, open_site
 from sitecheck import needs_w3c, run_cli, w3c_report
@@ -138,14 +139,15 @@ def test_real_corpus_feeds_all_load(tmp_path: Path, corpus_dir: Path) -> None:
     """Every feed built from the real, messy corpus loads in feedparser with bozo 0."""
     out = tmp_path / "public"
     report = publish(corpus_dir, out, Config(site_url=URL))
-    assert report.published == 27 and not report.skipped
+    posts = conftest.CORPUS_POSTS[corpus_dir]
+    assert report.published == posts and not report.skipped
     files = feed_files(out)
     assert len(files) > 40
     seen: set[str] = set()
     for path in files:
         parsed = check_feed(out, path)
         seen.update(e.id for e in parsed.entries)
-    assert len(seen) == 27
+    assert len(seen) == posts
     site = feedparser.parse((out / "rss.xml").read_bytes())
     dates = [e.published_parsed for e in site.entries]
     assert dates == sorted(dates, reverse=True)
@@ -218,7 +220,8 @@ def test_cli_builds_and_reports(tmp_path: Path, corpus_dir: Path) -> None:
     """`newsfeed build` prints a short report and exits 0 even with reported problems."""
     result = run_cli("build", str(corpus_dir), "-o", str(tmp_path), "--site-url", URL, cwd=ROOT)
     assert result.returncode == 0, result.stderr
-    assert "read 27 posts: 27 published" in result.stdout
+    posts = conftest.CORPUS_POSTS[corpus_dir]
+    assert f"read {posts} posts: {posts} published" in result.stdout
     assert "Traceback" not in result.stderr
     strict = run_cli("build", str(corpus_dir), "-o", str(tmp_path), "--strict", cwd=ROOT)
     assert strict.returncode == 1

@@ -48,7 +48,7 @@ __all__ = [
 log = logging.getLogger("newsfeed")
 
 CACHE_NAME = ".newsfeed-cache.sqlite"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _APP = "newsfeed-cache"
 
 #: ``(size, mtime_ns, digest, entry)``: one source file as phase one last saw it.

@@ -17,14 +17,13 @@ from typing import Any, Literal, get_args, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsfeed.errors import ConfigError
+from newsfeed.marked import MARKED_DEFAULTS, check_markdown
 from newsfeed.model import FrozenDict
 
 __all__ = [
     "FORMAT_NAMES",
     "ORDER_FIELDS",
     "Config",
-    "key_summary",
-    "reference_markdown",
     "unknown_key",
 ]
 
@@ -159,9 +158,8 @@ class Config:
         default=None,
     )
     pages: bool = _doc(
-        "Write HTML pages: `index.html` per feed folder, the site index, and each article's "
-        "own page at its permalink (with the post assets it links). Off in Hexo site mode, "
-        "where those paths are Hexo's own pages.",
+        "Write HTML pages: one per feed folder, the site index, and each article's own at its "
+        "permalink, with its post assets. Off in Hexo site mode (Hexo writes its own pages).",
         default=True,
     )
     source_url_keys: tuple[str, ...] = _doc(
@@ -172,9 +170,8 @@ class Config:
         default=(),
     )
     link_to: LinkTo = _doc(
-        "What an item's link (RSS `link`, Atom `alternate`, JSON Feed `url`) points at: "
-        "`page`, the article's own page at its permalink, or `source`, the original article "
-        "when the post names one (see `source_url_keys`), as RSSHub's feeds do.",
+        "Item links (RSS `link`, Atom `alternate`, JSON Feed `url`): `page`, the article's "
+        "own page, or `source`, its original when it has one (RSSHub's feeds do so).",
         default="page",
     )
     icon: str | None = _doc(
@@ -221,13 +218,36 @@ class Config:
         "all other iframes are removed.",
         default=(),
     )
-    summary_length: int = _doc("Maximum summary length in characters.", default=200)
+    summary_length: int = _doc(
+        "Longest summary cut from the text (hexo-generator-feed `content_limit`); a "
+        "front-matter summary or the text before `<!-- more -->` is used whole.",
+        default=200,
+    )
+    summary_delimiter: str = _doc(
+        "Cut such a summary before the last occurrence of this text within "
+        "`summary_length` (hexo-generator-feed `content_limit_delim`); empty: at a word.",
+        default="",
+    )
+    markdown: FrozenDict = _doc(
+        "hexo-renderer-marked's options (`marked:` in `_config.yml`: `gfm`, `breaks`, "
+        "`smartypants`...; the cookbook says which change the output).",
+        default_factory=FrozenDict,
+    )
+    post_asset_folder: bool = _doc(
+        "Each post's asset folder is named like its file (`hello.md` -> `hello/`), "
+        "linked under the article's URL (Hexo `post_asset_folder`).",
+        default=False,
+    )
+    code_dir: str = _doc(
+        "The only folder `{% include_code %}` reads, under the folder holding `_posts` "
+        "(else the source folder) (Hexo `code_dir`).",
+        default="downloads/code",
+    )
     encoding: str | None = _doc(
         "Encoding of the post files; by default UTF-8, else detected.", default=None
     )
     max_file_bytes: int = _doc(
-        "Posts (and post assets) larger than this many bytes are reported and skipped.",
-        default=20 * 1024 * 1024,
+        "Posts (and assets) larger than this are reported and skipped.", default=20 * 1024 * 1024
     )
     max_front_matter_chars: int = _doc(
         "Posts whose front matter is longer than this (in characters) are reported and skipped.",
@@ -266,7 +286,10 @@ class Config:
         for f in fields(self):
             value = _thaw(getattr(self, f.name))
             object.__setattr__(self, f.name, value)
-            _check_type(f.name, value, hints[f.name])
+            if f.name == "markdown":
+                object.__setattr__(self, f.name, check_markdown(value))
+            else:
+                _check_type(f.name, value, hints[f.name])
         url = urllib.parse.urlsplit(self.site_url)
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ConfigError("site_url", "must be an absolute http(s) URL", self.site_url)
@@ -274,7 +297,6 @@ class Config:
             object.__setattr__(self, "site_url", self.site_url + "/")
         self._check_values()
         self._check_paths()
-        self._check_names()
 
     def _check_values(self) -> None:
         try:
@@ -322,7 +344,7 @@ class Config:
                 raise ConfigError("encoding", "unknown encoding", self.encoding) from exc
 
     def _check_paths(self) -> None:
-        for name in ("category_dir", "tag_dir"):
+        for name in ("category_dir", "tag_dir", "code_dir"):
             value = getattr(self, name)
             parts = value.strip("/").split("/")
             if not value.strip("/") or any(p in ("", ".", "..") for p in parts):
@@ -333,15 +355,19 @@ class Config:
             if "\\" in value or any(p in ("", ".", "..") for p in parts):
                 raise ConfigError(name, "must be a relative file path such as 'atom.xml'", value)
         self._check_feed_choices()
+        if not all(key.strip() for key in self.source_url_keys):
+            raise ConfigError(
+                "source_url_keys", "must name front-matter keys", self.source_url_keys
+            )
         if self.site_rss_path == self.site_atom_path:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path
             )
 
-    def _check_names(self) -> None:
-        for key in self.source_url_keys:
-            if not key.strip():
-                raise ConfigError("source_url_keys", "must name front-matter keys", key)
+    def marked(self, name: str) -> object:
+        """The hexo-renderer-marked option ``name``: as set in ``markdown``, else its
+        default (:data:`MARKED_DEFAULTS`)."""
+        return self.markdown.get(name, MARKED_DEFAULTS[name])
 
     def _check_feed_choices(self) -> None:
         if not self.formats or len(set(self.formats)) != len(self.formats):
@@ -420,62 +446,3 @@ def _check_type(key: str, value: object, hint: Any) -> None:
         ok = False
     if not ok:
         raise ConfigError(key, f"must be {expected.__name__}, got {value!r}", value)
-
-
-def reference_markdown() -> str:
-    """The configuration reference as Markdown, generated from :class:`Config`."""
-    lines = [
-        "# Configuration reference",
-        "",
-        "Generated from `newsfeed.Config`; do not edit by hand "
-        "(`python -m newsfeed.config > docs/configuration.md`).",
-        "",
-        "Each key can be set, from lowest to highest precedence: in a Hexo site's "
-        "`_config.yml` (the keys it maps), in `newsfeed.toml` or `[tool.newsfeed]` of "
-        "`pyproject.toml` (in the site/source folder, else the current directory), as an "
-        "environment variable `NEWSFEED_<KEY>` (e.g. `NEWSFEED_LIMIT=20`; lists as JSON or "
-        "comma-separated, mappings as JSON, booleans as true/false), and on the command line "
-        "(`--set KEY=VALUE`). `newsfeed config [SOURCE]` prints every effective value and "
-        "where it came from.",
-        "",
-        "| key | type | default | meaning |",
-        "|---|---|---|---|",
-    ]
-    hints = get_type_hints(Config)
-    defaults = Config()
-    for f in fields(Config):
-        default = getattr(defaults, f.name)
-        if isinstance(default, FrozenDict):
-            default = dict(default)
-        shown = f"`{default!r}`".replace("|", "\\|")
-        kind = _type_name(hints[f.name]).replace("|", "\\|")
-        lines.append(f"| `{f.name}` | {kind} | {shown} | {f.metadata['doc']} |")
-    return "\n".join(lines) + "\n"
-
-
-def key_summary() -> str:
-    """One line per key (name, default, what it does), for the README."""
-    defaults = Config()
-    lines = []
-    for f in fields(Config):
-        default = getattr(defaults, f.name)
-        if isinstance(default, FrozenDict):
-            default = dict(default)
-        shown = repr(default) if len(repr(default)) <= 40 else "see the reference"
-        lines.append(f"- `{f.name}` = `{shown}`: {f.metadata['doc']}")
-    return "\n".join(lines) + "\n"
-
-
-def _type_name(hint: Any) -> str:
-    if getattr(hint, "__origin__", None) is Literal:
-        return " or ".join(repr(a) for a in get_args(hint))
-    if hint is FrozenDict:
-        return "mapping"
-    text = str(hint).replace("typing.", "")
-    return {"<class 'str'>": "str", "<class 'int'>": "int", "<class 'bool'>": "bool"}.get(
-        text, text.replace("tuple[str, ...]", "list of str")
-    )
-
-
-if __name__ == "__main__":
-    print(reference_markdown(), end="")

@@ -18,7 +18,6 @@ import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 from newsfeed.model import Article, Feed, FeedKind, Problem
 
@@ -26,7 +25,6 @@ __all__ = [
     "INDEX",
     "ArticlePage",
     "Claims",
-    "PostAsset",
     "claim_pages",
     "page_path",
     "plan_pages",
@@ -68,20 +66,6 @@ def served_path(url: str, site_url: str, *, index: bool = False) -> str | None:
 def page_path(link: str, site_url: str) -> str | None:
     """The path in OUT of the page at the permalink ``link`` (see the module doc)."""
     return served_path(link, site_url, index=True)
-
-
-class PostAsset(Protocol):
-    """A file of a post's asset folder that its body links (``{% asset_img %}``)."""
-
-    @property
-    def source(self) -> str:
-        """The file, relative to the source folder."""
-        ...
-
-    @property
-    def url(self) -> str:
-        """The absolute URL the body links it at."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,20 +121,13 @@ def _page(
     )
 
 
-def _no_assets(article: Article) -> Sequence[PostAsset]:
-    return ()
-
-
 def plan_pages(
-    articles: Iterable[Article],
-    feeds: Sequence[Feed[Article]],
-    site_url: str,
-    assets_of: Callable[[Article], Sequence[PostAsset]] = _no_assets,
+    articles: Iterable[Article], feeds: Sequence[Feed[Article]], site_url: str
 ) -> tuple[list[ArticlePage], list[Problem]]:
     """The page of each article (in source order), with the feeds it links to and the
-    assets it publishes. An article whose link has no page (another site) gets none
-    silently; a link under ``site_url`` that names no writable file, or an asset URL
-    that does not, is reported."""
+    post assets it publishes (``Article.assets``). An article whose link has no page
+    (another site) gets none silently; a link under ``site_url`` that names no
+    writable file, or an asset URL that does not, is reported."""
     refs = _refs(feeds)
     pages: list[ArticlePage] = []
     problems: list[Problem] = []
@@ -162,7 +139,7 @@ def plan_pages(
             problems.append(_problem(article, "permalink", f"{article.link} names no file"))
             continue
         assets: list[tuple[str, str]] = []
-        for asset in assets_of(article):
+        for asset in article.assets:
             target = served_path(asset.url, site_url)
             if target is None:
                 problems.append(_problem(article, "assets", f"{asset.url} names no file"))

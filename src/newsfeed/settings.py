@@ -195,6 +195,8 @@ class _Layers:
             return Config.from_mapping(self.values)
         except ConfigError as exc:
             where_set = self.origins.get(exc.key)
+            # "command line (--limit)" reads "set in command line, --limit": no nested brackets
+            where_set = where_set.replace(" (", ", ").removesuffix(")") if where_set else None
             suffix = f" (set in {where_set})" if where_set else ""
             raise ConfigError(exc.key, exc.message + suffix, exc.value) from exc
 
@@ -242,10 +244,12 @@ def resolve(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     config_file: Path | None = None,
+    flag_names: Mapping[str, str] | None = None,
 ) -> Settings:
     """The effective configuration for building ``source`` (a Hexo site or a posts folder).
 
-    ``flags`` are command-line values (None means "not given"). Raises
+    ``flags`` are command-line values (None means "not given"); ``flag_names`` says how
+    a key was given when that was not its own flag (``--set content=false``). Raises
     :class:`ConfigError` naming the key, the value, what is allowed and where the
     value was set.
     """
@@ -255,7 +259,8 @@ def resolve(
     _toml_layer(source, Path.cwd() if cwd is None else cwd, config_file, layers)
     layers.add(*env_values(os.environ if environ is None else environ))
     given = {key: value for key, value in (flags or {}).items() if value is not None}
-    layers.add(given, {key: f"command line ({_flag(key)})" for key in given})
+    names = flag_names or {}
+    layers.add(given, {key: f"command line ({names.get(key) or _flag(key)})" for key in given})
     config = layers.config()
     full = {key: layers.origins.get(key, "default") for key in Config.keys()}  # noqa: SIM118
     return Settings(config, MappingProxyType(full), tuple(layers.files), hexo, ignored)

@@ -51,6 +51,7 @@ KNOWN_KEYS = frozenset(
         "image",
         "banner",
         "description",
+        "intro",
         "excerpt",
     }
 )
@@ -153,7 +154,16 @@ def comments_of(raw: RawPost) -> bool:
 
 
 #: Keys whose value must be one piece of text; a list or mapping there is ignored.
-_SCALAR_KEYS = ("permalink", "guid", "id", "description", "excerpt", "published", "comments")
+_SCALAR_KEYS = (
+    "permalink",
+    "guid",
+    "id",
+    "description",
+    "intro",
+    "excerpt",
+    "published",
+    "comments",
+)
 
 
 def report_wrong_shapes(raw: RawPost, ctx: Context) -> None:

@@ -92,7 +92,9 @@ def meta_from_key(
         updated = updated_of(raw, ctx, published, now or datetime.now(UTC))
         link = link_of(raw, ctx, published, key.categories, _id_hint(raw, ctx))
         extra = freeze_mapping({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
-        description = scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
+        # hexo-generator-feed's summary: the first of these that is set, used whole.
+        summaries = (scalar(raw.meta.get(key)) for key in ("description", "intro", "excerpt"))
+        description = next((value for value in summaries if value), "")
         meta = ArticleMeta(
             source=raw.source,
             slug=posixpath.splitext(posixpath.basename(raw.source))[0],

@@ -80,11 +80,12 @@ def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> Post
 
 
 def _preload() -> None:
-    """Import the cleaning and rendering stages (bs4, lxml, nh3, feedgen, jinja2) here,
-    while phase one's workers run and this process mostly waits for them: the workers
-    of phase two and of rendering, forked later, then find them loaded instead of
-    each importing them again (about 0.25 s of CPU per worker)."""
-    import newsfeed.normalize.html  # noqa: F401
+    """Import the cleaning and rendering stages (bs4, lxml, nh3, markdown-it-py, feedgen,
+    jinja2) here, while phase one's workers run and this process mostly waits for them:
+    the workers of phase two and of rendering, forked later, then find them loaded
+    instead of each importing them again (about 0.25 s of CPU per worker)."""
+    import newsfeed.normalize.html
+    import newsfeed.normalize.markdown  # noqa: F401
     from newsfeed.render import prepare
 
     prepare()  # and compile the page templates
@@ -179,7 +180,8 @@ def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str 
     try:
         raw = read_post(root / key.source, root, config, source=key.source)
         meta, found = meta_from_key(raw, key, config, now)
-        return encode_post(meta, found, clean(meta, raw.body, config))
+        body, more = clean(meta, raw, config, root)
+        return encode_post(meta, found + more, body)
     except ArticleError as exc:
         return exc
 

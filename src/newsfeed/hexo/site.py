@@ -15,6 +15,7 @@ from pathlib import Path
 
 from newsfeed.config import Config
 from newsfeed.hexo.plugin import feed_values, text
+from newsfeed.marked import MARKED_DEFAULTS
 
 __all__ = [
     "HEXO_CONFIG",
@@ -55,6 +56,10 @@ HEXO_KEYS = (
     "exclude",
     "include",
     "feed",
+    # Markdown bodies: hexo-renderer-marked's block, post assets, include_code
+    "marked",
+    "post_asset_folder",
+    "code_dir",
 )
 
 #: Values every Hexo site gets, whatever its ``_config.yml`` says, and why.
@@ -186,6 +191,23 @@ def _post_keys(data: Mapping[str, object], out: _Values) -> None:
     out.put("skip_render", _patterns(data.get("skip_render")), "skip_render")
 
 
+def _markdown_keys(data: Mapping[str, object], out: _Values) -> None:
+    """How Markdown posts are rendered: hexo-renderer-marked's ``marked:`` block (the
+    options it documents; others are its own business), ``post_asset_folder`` and
+    ``code_dir``."""
+    marked = data.get("marked")
+    if isinstance(marked, dict):
+        known = {str(k): v for k, v in marked.items() if k in MARKED_DEFAULTS and v is not None}
+        out.put("markdown", known or None, "marked")
+    asset_folder = data.get("post_asset_folder")
+    out.put(
+        "post_asset_folder",
+        asset_folder if isinstance(asset_folder, bool) else None,
+        "post_asset_folder",
+    )
+    out.put("code_dir", text(data.get("code_dir")), "code_dir")
+
+
 def hexo_values(data: Mapping[str, object]) -> tuple[dict[str, object], dict[str, str]]:
     """Config values from a Hexo ``_config.yml`` mapping, and the Hexo key of each.
 
@@ -197,10 +219,11 @@ def hexo_values(data: Mapping[str, object]) -> tuple[dict[str, object], dict[str
         out.put(key, value, why)
     _site_keys(data, out)
     _post_keys(data, out)
+    _markdown_keys(data, out)
     feed = data.get("feed")
     if isinstance(feed, dict):
         known = Config.keys()
         for key, (value, source) in feed_values(feed).items():
-            if key in known:  # summary_delimiter: once newsfeed has the key
+            if key in known:
                 out.put(key, value, source)
     return out.values, out.origins

@@ -22,12 +22,32 @@ from typing import NamedTuple
 
 from newsfeed.config import Config
 from newsfeed.errors import SourceError
+from newsfeed.model import Markup
 
-__all__ = ["POST_SUFFIXES", "PostFile", "PostRules", "find_posts", "glob_regex", "post_files"]
+__all__ = [
+    "MARKDOWN_SUFFIXES",
+    "POST_SUFFIXES",
+    "PostFile",
+    "PostRules",
+    "find_posts",
+    "glob_regex",
+    "markup_of",
+    "post_files",
+]
 
 log = logging.getLogger("newsfeed")
 
-POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
+#: The names hexo-renderer-marked renders as Markdown (its ``index.js`` registers these
+#: extensions), and ``.mdown``, a Markdown name newsfeed always read as a post.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext", ".mdown")
+POST_SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt", ".html")
+
+
+def markup_of(source: str) -> Markup:
+    """The language of a post's body, by its file name: the one place that decides it.
+    Markdown for :data:`MARKDOWN_SUFFIXES`, else HTML (``.html``, and ``.txt``: the
+    crawler's HTML posts)."""
+    return "markdown" if source.lower().endswith(MARKDOWN_SUFFIXES) else "html"
 
 
 def find_posts(source_dir: Path, rules: PostRules | None = None) -> list[Path]:

@@ -19,6 +19,7 @@ from newsfeed.chars import is_blank
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import FrozenDict, RawPost
+from newsfeed.sources.files import markup_of
 from newsfeed.sources.frontmatter import (
     MAX_FRONT_MATTER_CHARS,
     HexoHandler,
@@ -27,7 +28,7 @@ from newsfeed.sources.frontmatter import (
     Recovered,
     Unclosed,
 )
-from newsfeed.sources.read import check_text, clean_text, decode_raw, read_bytes
+from newsfeed.sources.read import check_text, clean_text, decode_named, read_bytes
 from newsfeed.sources.yaml_data import FrontMatterError
 
 __all__ = ["parse_post", "read_meta", "read_post"]
@@ -54,9 +55,19 @@ def read_post(
     mapping, not closed, or too large/deep/aliased.
     """
     source, data, mtime = read_bytes(path, root, config, source)
-    text = clean_text(_text(data, source, config))
-    meta, body, recovered = _parse(text, source, _handler(config.max_front_matter_chars))
-    return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
+    text, encoding = _text(data, source, config)
+    meta, body, recovered = _parse(
+        clean_text(text), source, _handler(config.max_front_matter_chars)
+    )
+    return RawPost(
+        source=source,
+        meta=meta,
+        body=body,
+        mtime=mtime,
+        recovered=recovered,
+        markup=markup_of(source),
+        encoding=encoding,
+    )
 
 
 def read_meta(
@@ -71,7 +82,7 @@ def read_meta(
     """
     source, data, mtime = read_bytes(path, root, config, source)
     digest = hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
-    text = _text(data, source, config)
+    text, encoding = _text(data, source, config)
     meta, _ = _front(text, source, _handler(config.max_front_matter_chars), _split_prefix)
     raw = RawPost(
         source=source,
@@ -79,19 +90,22 @@ def read_meta(
         body="",
         mtime=mtime,
         recovered=isinstance(meta, Recovered),
+        markup=markup_of(source),
+        encoding=encoding,
     )
     return raw, digest
 
 
-def _text(data: bytes, source: str, config: Config) -> str:
-    """The text of a post file's bytes, not yet cleaned; both phases refuse the same
-    files: blank ones (:func:`newsfeed.chars.is_blank`), then binary ones."""
-    text = decode_raw(data, config.encoding)
+def _text(data: bytes, source: str, config: Config) -> tuple[str, str]:
+    """The text of a post file's bytes, not yet cleaned, and the codec that read it;
+    both phases refuse the same files: blank ones (:func:`newsfeed.chars.is_blank`),
+    then binary ones."""
+    text, encoding = decode_named(data, config.encoding)
     if is_blank(text):
         # A crawler that died mid-write; publishing it would give an item with nothing in it.
         raise ArticleError(source, "", "the file is empty")
     check_text(text, source)
-    return text
+    return text, encoding
 
 
 def _split_prefix(text: str, handler: HexoHandler) -> tuple[str, str] | None:

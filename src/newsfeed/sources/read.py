@@ -24,6 +24,7 @@ __all__ = [
     "clean_scalar",
     "clean_text",
     "decode",
+    "decode_named",
     "decode_raw",
     "read_bytes",
 ]
@@ -114,29 +115,35 @@ def decode(data: bytes, encoding: str | None = None) -> str:
 
 
 def decode_raw(data: bytes, encoding: str | None = None) -> str:
-    """Bytes to text, not yet cleaned.
+    """Bytes to text, not yet cleaned (:func:`decode_named` without the name)."""
+    return decode_named(data, encoding)[0]
+
+
+def decode_named(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Bytes to text, not yet cleaned, and the name of the codec that read them.
 
     With ``encoding`` given it is used (undecodable bytes become U+FFFD). Otherwise a
     UTF-8/16/32 byte-order mark decides; else strict UTF-8; else charset-normalizer's
-    best guess (GBK/GB18030, Big5, Shift JIS...); else UTF-8 with U+FFFD replacements.
+    best guess (GBK/GB18030, Big5, Shift JIS...); else UTF-8 with U+FFFD replacements
+    (named ``utf-8-replaced``).
     """
     if encoding is not None:
-        text = data.decode(encoding, errors="replace")
+        text, name = data.decode(encoding, errors="replace"), encoding
     elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        text = data.decode("utf-32", errors="replace")
+        text, name = data.decode("utf-32", errors="replace"), "utf-32"
     elif data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+        text, name = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16", errors="replace")
+        text, name = data.decode("utf-16", errors="replace"), "utf-16"
     else:
         try:
-            text = data.decode("utf-8")
+            text, name = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            text = _guess(data)
-    return text.removeprefix("\ufeff")
+            text, name = _guess(data)
+    return text.removeprefix("\ufeff"), name
 
 
-def _guess(data: bytes) -> str:
+def _guess(data: bytes) -> tuple[str, str]:
     """charset-normalizer's best guess, leaning to GB18030 (the corpus is Chinese) when
     that reads about as cleanly: files with little non-ASCII text are otherwise often
     taken for Shift JIS or CP949."""
@@ -148,11 +155,11 @@ def _guess(data: bytes) -> str:
     if chinese is not None and (best is None or chinese.chaos <= best.chaos + _GB_LEEWAY):
         best = chinese
     if best is not None:
-        return str(best)
+        return str(best), best.encoding
     try:
-        return data.decode("gb18030")
+        return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace")
+        return data.decode("utf-8", errors="replace"), "utf-8-replaced"
 
 
 def clean_text(text: str) -> str:
