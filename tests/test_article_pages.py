@@ -19,6 +19,15 @@ from sitecheck import checked_build, write_posts
 from sitelinks import broken_links, internal_links
 from test_hostile import CASES
 from test_pages import check_page
+from test_real_clients import (  # the browser and the server, as fixtures
+    LOAD_IMAGES,
+    PAGE_FACTS,
+    DevTools,
+    chromium,  # noqa: F401
+    local_seed_site,
+    open_page,
+    served,  # noqa: F401
+)
 
 URL = "http://localhost:8000/"
 SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
@@ -450,3 +459,26 @@ def test_post_assets_are_published_beside_their_page_and_go_with_it(tmp_path: Pa
     report = publish(src, out, config)
     assert {asset, page_of(1, "hello")} <= set(report.removed)
     assert not (out / "2021/07/01").exists()
+
+
+def test_chromium_shows_the_article_page_without_errors(
+    tmp_path: Path,
+    seeds_dir: Path,
+    served: tuple[Path, str],  # noqa: F811 (the fixture imported above)
+    chromium: DevTools,  # noqa: F811
+) -> None:
+    """In a real browser the article page loads cleanly: its JSON-LD data block trips
+    no Content-Security-Policy, no script runs, its images load."""
+    out, base = served
+    local_seed_site(tmp_path, seeds_dir, out, base)
+    (page,) = out.glob("2021/07/*/*/index.html")
+    open_page(chromium, base + urllib.parse.quote(page.relative_to(out).as_posix()))
+    chromium.evaluate(LOAD_IMAGES)
+    facts = chromium.evaluate(PAGE_FACTS)
+    assert chromium.errors() == []
+    assert facts["title"] == SEED_TITLE and facts["scripts"] == 1  # the data block
+    assert len(facts["images"]) == 2
+    assert all(i["loaded"] and i["policy"] == "no-referrer" for i in facts["images"])
+    assert chromium.evaluate("document.querySelector('h1').textContent") == SEED_TITLE
+    crumb = chromium.evaluate("document.querySelector('nav.crumbs a').href")
+    assert crumb == base + urllib.parse.quote("categories/金融/index.html")

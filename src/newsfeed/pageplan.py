@@ -115,7 +115,7 @@ def _page(
         article=article,
         path=path,
         site=refs[("site", ())],
-        categories=tuple(dict.fromkeys(path for path in categories if path)),
+        categories=tuple(dict.fromkeys(nodes for nodes in categories if nodes)),
         tags=tuple(tag for tag in tags if tag is not None),
         assets=assets,
     )
