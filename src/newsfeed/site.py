@@ -18,7 +18,10 @@
   again when its document is (a damaged or edited copy is put right), and removed
   when its feed disappeared, but only while it still holds what newsfeed wrote; one
   another program has changed since (Hexo writing its own ``index.html``) is left
-  alone, reported, and leaves the manifest.
+  alone, reported, and leaves the manifest. The manifest also records the post each
+  article page (and post asset) belongs to, with the digest of the post file it was
+  made from (``posts``): the build keeps such a file while its post is published and
+  unchanged, even when no feed lists it any more.
 - An exclusive lock on OUT keeps two builds from interleaving.
 - No path is followed through a symbolic link, and no name can leave OUT.
 """
@@ -31,6 +34,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -101,19 +105,32 @@ def _check_relpath(relpath: str) -> tuple[str, ...]:
     return parts
 
 
+def _mode(path: Path) -> int | None:
+    """The file type and mode of ``path`` itself (a link is a link), None if absent."""
+    try:
+        return os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+
+
 def _target(root: Path, relpath: str) -> Path:
     """The path of ``relpath`` in ``root``, its folders made (safe when several
-    processes make the same one); never through a symbolic link."""
+    processes make the same one); never through a symbolic link. One ``lstat`` per
+    folder that exists (an article page's are mostly there already)."""
     parts = _check_relpath(relpath)
     path = root
     for part in parts[:-1]:
         path = path / part
-        with contextlib.suppress(FileExistsError):
-            path.mkdir()
-        if path.is_symlink() or not path.is_dir():
+        mode = _mode(path)
+        if mode is None:
+            with contextlib.suppress(FileExistsError):
+                path.mkdir()
+            mode = _mode(path)
+        if mode is None or not stat.S_ISDIR(mode):  # a link is never a folder here
             raise SiteError(f"refusing to write through {path}: not a plain folder")
     target = path / parts[-1]
-    if target.is_symlink() or (target.exists() and not target.is_file()):
+    mode = _mode(target)
+    if mode is not None and not stat.S_ISREG(mode):
         raise SiteError(f"refusing to replace {target}: not a plain file")
     return target
 
@@ -148,7 +165,7 @@ def stage(root: Path, relpath: str, data: bytes) -> Staged:
         raise SiteError(describe(exc, root / relpath)) from exc
     if same_bytes(target, data):
         return Staged(relpath, hashed, target, None)
-    replaces = target.exists()
+    replaces = _mode(target) is not None
     return Staged(relpath, hashed, target, write_temp(target, data, flush=False), replaces)
 
 
@@ -159,6 +176,9 @@ class Site:
     root: Path
     previous: dict[str, str] = field(default_factory=dict)
     current: dict[str, str] = field(default_factory=dict)
+    # The post (source, file digest) each file of an article belongs to, by path.
+    previous_posts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    posts: dict[str, tuple[str, str]] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -171,8 +191,9 @@ class Site:
     _flusher: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _committed: bool = field(default=False, init=False, repr=False)
 
-    def adopt(self, staged: Staged) -> bool:
+    def adopt(self, staged: Staged, post: tuple[str, str] | None = None) -> bool:
         """Make a staged document part of this build; return True when it is new bytes.
+        ``post`` is the post (source, file digest) an article's file belongs to.
 
         Raises :class:`SiteError` when another document of this build (staged or kept)
         already claims its path: two outputs of one file are a bug, not an overwrite.
@@ -188,6 +209,8 @@ class Site:
             self.left[staged.relpath] = (NOT_OURS, f"{LEFT_ALONE}, not updated ({_DELETE_IT})")
             return False
         self.current[staged.relpath] = staged.digest
+        if post is not None:
+            self.posts[staged.relpath] = post
         if staged.tmp is None:
             self.unchanged.append(staged.relpath)
             return False
@@ -231,6 +254,7 @@ class Site:
         for tmp in self.staged.values():
             with contextlib.suppress(OSError):
                 tmp.unlink()
+            self._prune(tmp.parent)  # the folders made for it, when nothing else is there
         self.staged.clear()
         if not self._committed:
             _clean_temporaries(self.root)
@@ -240,6 +264,8 @@ class Site:
         if relpath in self.previous:
             self.current[relpath] = self.previous[relpath]
             self.unchanged.append(relpath)
+            if relpath in self.previous_posts:
+                self.posts[relpath] = self.previous_posts[relpath]
 
     def keep_if_unchanged(self, stats: Mapping[str, list[int]]) -> bool:
         """Keep the files ``stats`` lists, all or none, without rewriting them.
@@ -268,6 +294,7 @@ class Site:
         if set(stats) == set(self.previous) and self.keep_if_unchanged(stats):
             return True
         self.current = dict(self.previous)
+        self.posts = dict(self.previous_posts)
         return False
 
     def guard_removal(self) -> None:
@@ -321,30 +348,36 @@ class Site:
             folder = folder.parent
 
     def save_manifest(self) -> None:
-        data = (
-            json.dumps(
-                {"version": 1, "files": dict(sorted(self.current.items()))},
-                indent=1,
-                ensure_ascii=False,
-            ).encode()
-            + b"\n"
-        )
+        manifest: dict[str, object] = {"version": 1, "files": dict(sorted(self.current.items()))}
+        posts = {
+            path: list(self.posts[path]) for path in sorted(self.posts) if path in self.current
+        }
+        if posts:
+            manifest["posts"] = posts
+        data = json.dumps(manifest, indent=1, ensure_ascii=False).encode() + b"\n"
         target = self.root / MANIFEST_NAME
         if not same_bytes(target, data):
             atomic_write(target, data)
 
 
-def _load_manifest(root: Path) -> dict[str, str]:
+def _load_manifest(root: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """The files of the manifest with their digests, and the post each article's
+    file belongs to (see :attr:`Site.posts`)."""
     try:
         data = json.loads((root / MANIFEST_NAME).read_text("utf-8"))
         files = data["files"]
         if data.get("version") == 1 and isinstance(files, dict):
-            return {str(k): str(v) for k, v in files.items()}
+            posts = data.get("posts", {})
+            return {str(k): str(v) for k, v in files.items()}, {
+                str(k): (str(v[0]), str(v[1]))
+                for k, v in (posts.items() if isinstance(posts, dict) else ())
+                if isinstance(v, list) and len(v) == 2
+            }
     except FileNotFoundError:
-        return {}
+        return {}, {}
     except (OSError, ValueError, KeyError, TypeError):
         log.warning("ignoring unreadable manifest in %s", root)
-    return {}
+    return {}, {}
 
 
 def _clean_temporaries(root: Path) -> None:
@@ -398,7 +431,8 @@ def site_session(root: Path) -> Iterator[Site]:
     on success, commit them, prune stale files and save the manifest; on failure,
     discard them (the old site stays)."""
     _clean_temporaries(root)
-    site = Site(root, previous=_load_manifest(root))
+    previous, previous_posts = _load_manifest(root)
+    site = Site(root, previous=previous, previous_posts=previous_posts)
     try:
         yield site
         site.commit()

@@ -6,6 +6,8 @@
 - A feed's fingerprint covers every field of the feed and of each of its items; the
   documents of a feed whose fingerprint and files are unchanged are kept, not
   rendered again (:func:`skip_unchanged`).
+- An article page's fingerprint covers its article, its path, the feeds it links to
+  and the size and mtime of each post asset it publishes (:func:`skip_unchanged_pages`).
 - The *state key* covers the path, size and mtime of every post file: when it is
   the last build's, no post changed and the build may keep the whole site; unless a
   post held back by ``future: false`` has come due since (:func:`due_mark`,
@@ -26,19 +28,23 @@ from pathlib import Path
 from newsfeed._version import __version__
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed, PostKey
+from newsfeed.pageplan import ArticlePage
 from newsfeed.site import Site, file_stats
 from newsfeed.sources.files import PostFile
 
 __all__ = [
     "SITE_KEY",
+    "FeedTask",
     "Groups",
     "Known",
     "RenderTask",
     "base_fingerprint",
     "due_mark",
     "group_key",
+    "post_key",
     "recorded_groups",
     "skip_unchanged",
+    "skip_unchanged_pages",
     "state_key",
     "still_valid",
 ]
@@ -48,8 +54,10 @@ RUN_KEYS = frozenset({"jobs", "cache", "cache_path"})
 #: The group of the documents made from every feed at once (site index, OPML).
 SITE_KEY = "site-documents"
 
-#: A feed, or every feed (for the site's own documents): what one render task makes.
-RenderTask = Feed[Article] | tuple[Feed[Article], ...]
+#: A feed, or every feed (for the site's own documents): what one feed task renders.
+FeedTask = Feed[Article] | tuple[Feed[Article], ...]
+#: What one render task makes: a feed task's documents, or an article's page.
+RenderTask = FeedTask | ArticlePage
 #: By group key: the fingerprint and the stats of the files of the last build.
 Known = Mapping[str, tuple[str, dict[str, list[int]]]]
 #: By group key: the fingerprint and the files of this build.
@@ -101,7 +109,14 @@ def group_key(task: RenderTask) -> str:
     """The key of the documents one render task makes."""
     if isinstance(task, tuple):
         return SITE_KEY
+    if isinstance(task, ArticlePage):
+        return post_key(task.article.source)
     return f"{task.kind}:{'/'.join(task.path)}"
+
+
+def post_key(source: str) -> str:
+    """The key of the documents of the post ``source``: its page and post assets."""
+    return f"post:{source}"
 
 
 def _fingerprint(base: str, thing: object) -> str:
@@ -151,7 +166,7 @@ def skip_unchanged(
     known: Known,
     base: str,
     finished: Mapping[str, tuple[Article, str]],
-) -> tuple[Groups, list[RenderTask]]:
+) -> tuple[Groups, list[FeedTask]]:
     """Keep the documents of every feed (and of the site) that did not change.
 
     ``finished`` holds each article phase two made, with its fingerprint. Returns
@@ -159,7 +174,7 @@ def skip_unchanged(
     site's own documents first (the largest task), then the feeds that changed.
     """
     groups: Groups = {}
-    tasks: list[RenderTask] = []
+    tasks: list[FeedTask] = []
     prints = []
     shares: dict[int, str] = {}  # feeds share articles: fingerprint each once
     for feed in feeds:
@@ -173,6 +188,46 @@ def skip_unchanged(
     if not groups[SITE_KEY][1]:
         tasks.insert(0, tuple(feeds))
     return groups, tasks
+
+
+def _source_stat(root: Path, source: str) -> tuple[int, int] | None:
+    try:
+        info = root.joinpath(*source.split("/")).stat()
+    except (OSError, ValueError):
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def _page_fingerprint(
+    base: str, page: ArticlePage, finished: Mapping[str, tuple[Article, str]], root: Path
+) -> str:
+    """:func:`_fingerprint` of an article page: its article's share as in
+    :func:`_feed_fingerprint`, then everything else the page is made of."""
+    article = page.article
+    hit = finished.get(article.source)
+    share = hit[1] if hit is not None and hit[0] is article else _fingerprint("", article)
+    assets = [(source, path, _source_stat(root, source)) for source, path in page.assets]
+    return _fingerprint(base, [share, page.path, page.site, page.categories, page.tags, assets])
+
+
+def skip_unchanged_pages(
+    site: Site,
+    pages: Sequence[ArticlePage],
+    known: Known,
+    base: str,
+    finished: Mapping[str, tuple[Article, str]],
+    root: Path,
+    groups: Groups,
+) -> list[ArticlePage]:
+    """Keep the documents of every article page that did not change, record every
+    page's group in ``groups``, and return the pages left to render."""
+    todo = []
+    for page in pages:
+        key, fp = group_key(page), _page_fingerprint(base, page, finished, root)
+        groups[key] = (fp, _kept(site, known.get(key), fp))
+        if not groups[key][1]:
+            todo.append(page)
+    return todo
 
 
 def recorded_groups(root: Path, groups: Groups) -> list[tuple[str, str, dict[str, list[int]]]]:

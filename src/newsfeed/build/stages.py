@@ -32,35 +32,35 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsfeed.arguments import expect, expect_callable, expect_path
-from newsfeed.build import pool
 from newsfeed.build.fingerprints import (
-    Groups,
     Known,
-    RenderTask,
     base_fingerprint,
     due_mark,
-    group_key,
     recorded_groups,
-    skip_unchanged,
     state_key,
     still_valid,
 )
+from newsfeed.build.pages import posts_to_refresh
 from newsfeed.build.pool import Progress
+from newsfeed.build.writing import probe, write
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SiteError, SourceError
 from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data
-from newsfeed.site import LEFT_ALONE, Site, Staged, lock_out, site_session, stage
+from newsfeed.site import LEFT_ALONE, Site, lock_out, site_session
 from newsfeed.sources.files import PostFile, PostRules, post_files
+
+if TYPE_CHECKING:  # a warm build does not import the phases
+    from newsfeed.build.posts import Scan
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
@@ -81,6 +81,11 @@ def _log_problems(problems: Iterable[Problem]) -> None:
         log.log(level, "%s", problem, extra={"problem": problem})  # the CLI's report shows it
 
 
+#: What phase two gives a build: the feeds, the problems, how many posts were
+#: published, and each finished article with its fingerprint (:func:`select_and_finish`).
+Selected = tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]
+
+
 def select_and_finish(
     root: Path,
     keys: list[PostKey],
@@ -90,11 +95,13 @@ def select_and_finish(
     cache: BuildCache | None = None,
     digests: dict[str, str] | None = None,
     now: datetime | None = None,
-) -> tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]:
-    """Plan the feeds, finish their items, and re-plan if a selected post fails.
+    also: Collection[str] = (),
+) -> Selected:
+    """Plan the feeds, finish their items (and the posts ``also`` names), and re-plan
+    if one of them fails.
 
     Returns the feeds, the problems, how many posts were published, and per finished
-    post its article and a fingerprint of it.
+    post its article and a fingerprint of it (:data:`Selected`).
     """
     from newsfeed.build.posts import finish_posts  # not needed when nothing changed
 
@@ -111,6 +118,7 @@ def select_and_finish(
         # RFC 5005 archive documents (Config.archive) need their items finished too.
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {k.source: k for page in pages for k in page.items}
+        wanted.update((k.source, k) for k in usable if k.source in also)
         missing = [k for s, k in sorted(wanted.items()) if s not in finished]
         done = finish_posts(root, missing, config, progress, cache, digests, now)
         finished.update(done.articles)
@@ -209,28 +217,6 @@ def load_article(
 # ---------------------------------------------------------------------- the build
 
 
-def _render_feed(config: Config, out: Path, task: RenderTask) -> list[Staged]:
-    """The documents of one feed, or (for a tuple of every feed) the documents of the
-    whole site, staged in ``out``: in a worker process when there are many, the
-    documents are written where they are made."""
-    from newsfeed.render import feed_documents, site_documents  # feedgen/lxml: only now
-
-    if isinstance(task, tuple):
-        documents = site_documents(task, config)  # index.html, feeds.opml
-    else:
-        documents = feed_documents(task, config)
-    return [stage(out, relpath, data) for relpath, data in documents.items()]
-
-
-def _render_failed(task: RenderTask, exc: BaseException) -> list[Staged]:
-    """A feed that cannot be rendered fails the build (the old site stays): it is a
-    bug in newsfeed, not a problem of one post. A SiteError (a full disk...) is raised
-    as it is."""
-    if isinstance(exc, SiteError):
-        raise exc
-    raise SiteError(f"cannot render {group_key(task)}: {pool.describe(exc)}") from exc
-
-
 def _nothing_changed(out: Path, saved: str, known: Known) -> BuildReport | None:
     """The report of a build where no source file changed, when every output file is
     as the last build left it (then nothing is read, rendered or written)."""
@@ -251,7 +237,7 @@ def _nothing_changed(out: Path, saved: str, known: Known) -> BuildReport | None:
 @dataclass(frozen=True, slots=True)
 class _Run:
     """What every step of one build is given: SRC, OUT (locked), the configuration and
-    its fingerprint, and the caller's progress callback."""
+    its fingerprint, the caller's progress callback, and what the build may do."""
 
     root: Path
     out: Path
@@ -330,9 +316,10 @@ def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildRe
         report = _nothing_changed(run.out, saved[1], cache.feeds())
         if report is not None:
             return report
-    report, groups, due = _build(run, files, cache)
-    if groups is None:  # nothing was written: the last build is still the one on record
-        return report
+    try:
+        report, groups, due = _build(run, files, cache)
+    except _Refused as refused:  # nothing was written: the last build stays on record
+        return refused.report
     # What the build did to OUT (written, removed, left alone) is not what a build that
     # changes nothing will have done: the saved report keeps the posts' problems only.
     posts_only = tuple(p for p in report.problems if not p.action.startswith(LEFT_ALONE))
@@ -342,109 +329,104 @@ def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildRe
     return report
 
 
-@dataclass
-class _Outcome:
-    """What the phases made of the posts: the feeds, the problems, the counts, and the
-    finished articles with their fingerprints."""
-
-    feeds: list[Feed[Article]]
-    problems: list[Problem]
-    read: int
-    published: int
-    drafts: int
-    finished: dict[str, tuple[Article, str]]
-    due: str = ""  # when a post held back by ``future: false`` is due (see due_mark)
-
-
-def _phases(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> _Outcome:
-    """Phases one and two (see the module doc)."""
-    from newsfeed.build.posts import read_keys  # not needed when nothing changed
-
-    now = datetime.now(UTC)  # one "now" for the plausibility of every date
-    scan = read_keys(run.root, files, run.config, cache, run.progress, now)
-    due = due_mark(scan.keys, run.config, now)
-    feeds, more, published, finished = select_and_finish(
-        run.root, scan.keys, run.config, run.progress, cache=cache, digests=scan.digests, now=now
-    )
-    scan.keys.clear()  # phase one's keys are not needed any more
-    problems = _by_place(scan.problems + more)
-    return _Outcome(feeds, problems, scan.read, published, scan.drafts, finished, due)
-
-
 class _Refused(Exception):
     """Under ``strict``, a problem: the build writes nothing (internal)."""
+
+    def __init__(self, report: BuildReport) -> None:
+        super().__init__("refused")
+        self.report = report
+
+
+def _read_and_select(
+    run: _Run,
+    site: Site,
+    files: Sequence[PostFile],
+    cache: BuildCache,
+    known: Known,
+    now: datetime,
+) -> tuple[Scan, str, dict[str, str], Selected]:
+    """Both phases: the scan, when a scheduled post is due (:func:`due_mark`), the file
+    digest of each post published now, and what :func:`select_and_finish` gives (the
+    posts of article pages to make again included)."""
+    from newsfeed.build.posts import read_keys  # not needed when nothing changed
+
+    root, config = run.root, run.config
+    scan = read_keys(root, files, config, cache, run.progress, now)
+    due = due_mark(scan.keys, config, now)
+    live = {k.source: scan.digests[k.source] for k in scheduled(scan.keys, config, now)[0]}
+    again = posts_to_refresh(site, live, known) if config.pages else set()
+    selected = select_and_finish(
+        root,
+        scan.keys,
+        config,
+        run.progress,
+        cache=cache,
+        digests=scan.digests,
+        now=now,
+        also=again,
+    )
+    scan.keys.clear()  # phase one's keys are not needed any more
+    return scan, due, live, selected
 
 
 def _build(
     run: _Run, files: Sequence[PostFile], cache: BuildCache
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]] | None, str]:
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], str]:
     """Both phases, then render what changed; the report, the document groups to
-    remember (see :func:`recorded_groups`; None when nothing was written) and when a
-    scheduled post is due (:func:`due_mark`)."""
+    remember (see :func:`recorded_groups`) and when a scheduled post is due
+    (:func:`due_mark`). Raises _Refused under ``strict`` when there is a problem."""
     known = cache.feeds()
-    done = _phases(run, files, cache)
-    try:
-        _refuse(run, done)
-        with site_session(run.out) as site:
-            if run.config.probe_images:  # enclosure sizes of the images that reach a feed
-                from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network
+    now = datetime.now(UTC)  # one "now" for the plausibility of every date
+    with site_session(run.out) as site:
+        scan, due, live, selected = _read_and_select(run, site, files, cache, known, now)
+        feeds, more, published, finished = selected
+        _refuse_empty(run, scan.read, published)
+        problems = _by_place(scan.problems + more)
+        if run.config.probe_images:  # enclosure sizes of the images that reach a feed
+            feeds, probed = probe(site, run.config, feeds)
+            problems = _by_place(problems + probed)
+        groups, written = write(
+            site, run.root, run.config, feeds, finished, live, known, run.base, run.progress
+        )
+        problems = _by_place(problems + written + _left_alone(site))
+        if run.strict and problems:  # before the commit: the old site stays
+            raise _Refused(_report(scan, published, problems, None))
+        if not run.allow_shrink:
+            site.guard_removal()
+    problems = _by_place(problems + _left_alone(site, stale=True))
+    report = _report(scan, published, problems, site)
+    return report, recorded_groups(site.root, groups), due
 
-                store = ProbeStore(site.root / PROBES_NAME)
-                done.feeds, probed = probe_feeds(done.feeds, run.config, store)
-                done.problems = _by_place(done.problems + probed)
-                _refuse(run, done)
-            groups = _render(run, site, done, known)
-            if not run.allow_shrink:
-                site.guard_removal()
-    except _Refused:
-        return _report(done, None), None, done.due
-    done.problems += [
-        Problem(str(site.root / relpath), "", why, "warning", action)
-        for relpath, (why, action) in sorted(site.left.items())
-    ]
-    return _report(done, site), recorded_groups(site.root, groups), done.due
 
-
-def _refuse(run: _Run, done: _Outcome) -> None:
-    """Stop a build that must write nothing: under ``strict`` a problem (_Refused),
-    and without ``allow_shrink`` a build that publishes no post (SiteError)."""
-    if run.strict and done.problems:
-        raise _Refused
-    if done.published == 0 and not run.allow_shrink:
+def _refuse_empty(run: _Run, read: int, published: int) -> None:
+    """Without ``allow_shrink``, a build that publishes no post is a SiteError."""
+    if published == 0 and not run.allow_shrink:
         raise SiteError(
-            f"no post to publish in {run.root} ({done.read} files read): refusing to "
+            f"no post to publish in {run.root} ({read} files read): refusing to "
             f"replace the site in {run.out} with an empty one (allow it with --allow-shrink)",
             path=run.root,
         )
 
 
-def _report(done: _Outcome, site: Site | None) -> BuildReport:
+def _left_alone(site: Site, *, stale: bool = False) -> list[Problem]:
+    """The files of OUT newsfeed left alone (see ``Site.left``) as warnings: those it
+    would have written, or (``stale``, known once the site commits) removed."""
+    return [
+        Problem(str(site.root / relpath), "", why, "warning", action)
+        for relpath, (why, action) in sorted(site.left.items())
+        if (relpath in site.previous and relpath not in site.current) == stale
+    ]
+
+
+def _report(scan: Scan, published: int, problems: list[Problem], site: Site | None) -> BuildReport:
     """The report of a build; without ``site``, of one that wrote nothing."""
-    _log_problems(done.problems)
+    _log_problems(problems)
     return BuildReport(
-        read=done.read,
-        published=done.published,
-        drafts=done.drafts,
-        problems=tuple(done.problems),
+        read=scan.read,
+        published=published,
+        drafts=scan.drafts,
+        problems=tuple(problems),
         written=tuple(site.written) if site else (),
         unchanged=tuple(site.unchanged) if site else (),
         removed=tuple(site.removed) if site else (),
     )
-
-
-def _render(run: _Run, site: Site, done: _Outcome, known: Known) -> Groups:
-    """Render the feeds (and site documents) that changed into ``site``; every document
-    group with its fingerprint and files."""
-    groups, tasks = skip_unchanged(site, done.feeds, known, run.base, done.finished)
-    render = partial(_render_feed, run.config, site.root)
-    rendered = pool.pool_map(
-        render, tasks, run.config, run.progress, "write", _render_failed, pool.RENDER_POOL_THRESHOLD
-    )
-    try:
-        for task, documents in zip(tasks, rendered, strict=True):
-            for staged in documents:
-                site.adopt(staged)
-                groups[group_key(task)][1].append(staged.relpath)
-    finally:
-        rendered.close()  # the workers are done before the site commits or discards
-    return groups

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from newsfeed.config import Config
-from newsfeed.feeds import item_categories
+from newsfeed.feeds import item_categories, item_link
 from newsfeed.model import Article, Feed, Image
 from newsfeed.normalize.dates import format_rfc3339
 
@@ -27,10 +27,11 @@ def _attachment(image: Image) -> dict[str, object]:
     return attachment
 
 
-def _item(article: Article) -> dict[str, object]:
-    item: dict[str, object] = {
-        "id": article.guid,
-        "url": article.link,
+def _item(article: Article, config: Config) -> dict[str, object]:
+    item: dict[str, object] = {"id": article.guid, "url": item_link(article, config)}
+    if article.source_url:  # the original of a crawled article
+        item["external_url"] = article.source_url
+    item |= {
         "title": article.title,
         "content_html": article.content,
         "summary": article.summary,
@@ -62,7 +63,7 @@ def render_json_feed(feed: Feed[Article], config: Config, feed_url: str) -> byte
     }
     if config.hub:
         document["hubs"] = [{"type": "WebSub", "url": config.hub}]
-    document["items"] = [_item(article) for article in feed.items]
+    document["items"] = [_item(article, config) for article in feed.items]
     # Compact: with ``indent`` the json module falls back to its pure-Python encoder,
     # a fifth of all the rendering time; readers do not care.
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
