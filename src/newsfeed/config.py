@@ -95,7 +95,8 @@ class Config:
     limit: int = _doc("Items per feed, newest first; 0 publishes every item.", default=50)
     content: bool = _doc(
         "Put each article's full cleaned HTML in the feeds (`content:encoded`, Atom "
-        "`content`); when off, items carry only the summary (hexo-generator-feed `content`).",
+        "`content`, JSON `content_html`); when off, items carry only the summary "
+        "(hexo-generator-feed `content`).",
         default=True,
     )
     site_rss_path: str = _doc(
