@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.model": 1,
     "newsfeed.chars": 1,
     "newsfeed.config": 2,
+    "newsfeed.config_checks": 2,
     "newsfeed.config_docs": 2,
     "newsfeed.marked": 2,
     # sources/: post files to RawPost (today: sources.py and files.py)
