@@ -1,5 +1,6 @@
 """The character rules every stage shares: the characters XML 1.0 forbids, the control
-characters reading drops as mojibake, and what counts as blank text.
+characters reading drops as mojibake, what counts as blank text, and escaping text for
+a terminal.
 
 The standard library only; imports nothing from newsfeed.
 """
@@ -11,9 +12,12 @@ import re
 __all__ = [
     "DISCOURAGED_CONTROLS",
     "DISCOURAGED_CONTROLS_CHARS",
+    "TERMINAL_UNSAFE",
     "XML_ILLEGAL",
     "XML_ILLEGAL_CHARS",
+    "for_terminal",
     "is_blank",
+    "json_for_terminal",
 ]
 
 # XML 1.0 (fifth edition), production [2]:
@@ -54,3 +58,33 @@ def is_blank(text: str) -> bool:
     Cleaning a text never changes the answer, so it is the same before and after.
     """
     return _BLANK.fullmatch(text) is not None
+
+
+# Beyond C0 (which json.dumps always escapes): DEL and C1, the line and paragraph
+# separators, and the bidirectional marks, embeddings, overrides and isolates.
+_UNSAFE_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+TERMINAL_UNSAFE = re.compile(f"[\\x00-\\x1f{_UNSAFE_BEYOND_C0}]")
+"""Matches one character a terminal must not receive raw from a file name or a post:
+every control character (C0 with tab and line feed, DEL, C1: escape sequences start
+with ESC or CSI), the line and paragraph separators, and the bidirectional marks,
+embeddings, overrides and isolates (text that reads differently from what it is)."""
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE_BEYOND_C0}]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def for_terminal(text: str) -> str:
+    """``text`` safe to print: each :data:`TERMINAL_UNSAFE` character written as its
+    Python escape (``\\x1b``, ``\\u202e``), so a message stays one line and shows
+    what the name really holds."""
+    return TERMINAL_UNSAFE.sub(_escaped, text)
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text with every :data:`TERMINAL_UNSAFE` character written as ``\\uXXXX``:
+    the same JSON value (such characters only occur inside strings, where the escape
+    means the character), safe to ``cat``. ``json.dumps`` escapes only C0."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

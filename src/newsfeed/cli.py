@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newsfeed.build.stages import Progress, publish
+from newsfeed.chars import for_terminal, json_for_terminal
 from newsfeed.cli_parser import EXIT_USAGE, parser
 from newsfeed.config import Config
 from newsfeed.errors import ConfigError, NewsfeedError, SiteError, SourceError
@@ -64,6 +65,12 @@ def _config(args: argparse.Namespace) -> Config:
     return config
 
 
+def _say(text: str, *, err: bool = False, flush: bool = False) -> None:
+    """Print one message to stdout (or stderr), its control characters escaped: file
+    names, titles and errors are shown as text, never run by the terminal."""
+    print(for_terminal(text), file=sys.stderr if err else sys.stdout, flush=flush)
+
+
 def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
     """WebSub: tell the hub about the changed feeds; a failure is shown, never fatal."""
     from newsfeed.websub import ping_hub, topic_urls
@@ -72,13 +79,13 @@ def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
     topics = topic_urls(report.written, config)
     if not topics:
         if not quiet:
-            print(f"no feed changed: {config.hub} not pinged")
+            _say(f"no feed changed: {config.hub} not pinged")
         return
     failures = ping_hub(config.hub, topics)
     for failure in dict.fromkeys(failures):  # every batch of feeds fails alike: say it once
-        print(f"newsfeed: WebSub ping failed: {failure}", file=sys.stderr)
+        _say(f"newsfeed: WebSub ping failed: {failure}", err=True)
     if not failures and not quiet:
-        print(f"pinged {config.hub} with {_count(len(topics), 'changed feed')}")
+        _say(f"pinged {config.hub} with {_count(len(topics), 'changed feed')}")
 
 
 _STAGES = {"read": "reading front matter", "clean": "cleaning bodies", "write": "rendering feeds"}
@@ -120,23 +127,23 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
     skipped = report.skipped
     warnings = len(report.problems) - len(skipped)
     if not quiet:
-        print(
+        _say(
             f"read {_count(report.read, 'post')}: {report.published} published, "
             f"{len(skipped)} skipped, {_count(report.drafts, 'draft')}, "
             f"{_count(warnings, 'warning')}"
         )
-        print(
+        _say(
             f"{out}: {_count(len(report.written), 'file')} written, "
             f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
         )
     for problem in skipped:
-        print(problem.line(), file=sys.stderr)
+        _say(problem.line(), err=True)
     if verbose and not quiet:
         for problem in report.problems:
             if problem.severity == "warning":
-                print(problem.line(), file=sys.stderr)
+                _say(problem.line(), err=True)
     elif warnings and not quiet:
-        print(f"({_count(warnings, 'warning')}: run with -v to list them)", file=sys.stderr)
+        _say(f"({_count(warnings, 'warning')}: run with -v to list them)", err=True)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -144,17 +151,17 @@ def _serve(args: argparse.Namespace) -> int:
     from newsfeed.serve import make_server, server_url
 
     if not args.out.is_dir():
-        print(f"newsfeed: error: {args.out} is not a folder (build it first)", file=sys.stderr)
+        _say(f"newsfeed: error: {args.out} is not a folder (build it first)", err=True)
         return EXIT_USAGE
     try:
         server = make_server(args.out, args.host, args.port)
     except NewsfeedError as exc:
         if args.debug:
             raise
-        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        _say(f"newsfeed: error: {exc}", err=True)
         return EXIT_PROBLEMS
     url = server_url(server)
-    print(f"serving {args.out} at {url} (Ctrl-C to stop); start with {url}index.html", flush=True)
+    _say(f"serving {args.out} at {url} (Ctrl-C to stop); start with {url}index.html", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -186,7 +193,7 @@ def _save_report(args: argparse.Namespace, report: BuildReport | None, error: st
     except NewsfeedError as exc:
         if args.debug:
             raise
-        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        _say(f"newsfeed: error: {exc}", err=True)
         return False
     return True
 
@@ -221,6 +228,15 @@ def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
 _LOG_HANDLER: logging.Handler | None = None
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Log records with their message's control characters escaped (a traceback of
+    ``--debug`` keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = for_terminal(record.message)
+        return super().formatMessage(record)
+
+
 def _not_a_problem(record: logging.LogRecord) -> bool:
     """Post problems are logged by the library and shown by the report: not twice."""
     return not hasattr(record, "problem")
@@ -244,10 +260,10 @@ def _setup_logging(args: argparse.Namespace) -> None:
         from rich.logging import RichHandler
 
         handler = RichHandler(show_time=False, show_path=debug, markup=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(_TerminalFormatter("%(message)s"))
     else:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("newsfeed: %(levelname)s: %(message)s"))
+        handler.setFormatter(_TerminalFormatter("newsfeed: %(levelname)s: %(message)s"))
     if not debug:
         handler.addFilter(_not_a_problem)
     logger = logging.getLogger("newsfeed")
@@ -269,7 +285,7 @@ def _toml(value: object) -> str:
     if isinstance(value, Mapping):
         items = (f"{json.dumps(k, ensure_ascii=False)} = {_toml(v)}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
-    return json.dumps(value, ensure_ascii=False)
+    return json_for_terminal(json.dumps(value, ensure_ascii=False))
 
 
 def _show_config(args: argparse.Namespace) -> int:
@@ -277,14 +293,14 @@ def _show_config(args: argparse.Namespace) -> int:
     settings = _settings(args, _flags(args))
     if settings.hexo is not None:
         hexo = settings.hexo
-        print(f"# Hexo site {hexo.root}: posts {hexo.posts_dir}, output {hexo.public_dir}")
+        _say(f"# Hexo site {hexo.root}: posts {hexo.posts_dir}, output {hexo.public_dir}")
     for path in settings.files:
-        print(f"# read {path}")
+        _say(f"# read {path}")
     width = max(len(key) for key in settings.origins)
     for key, origin in settings.origins.items():
         value = getattr(settings.config, key)
         line = f"{key:<{width}} = {_toml(value)}" if value is not None else f"# {key} (unset)"
-        print(f"{line}  # {origin}")
+        _say(f"{line}  # {origin}")
     return EXIT_OK
 
 
@@ -299,14 +315,14 @@ def _check(args: argparse.Namespace) -> int:
         site_url = site_url or settings.config.site_url
     findings = check_site(out, site_url)
     for finding in findings:
-        print(finding, file=sys.stderr)
+        _say(str(finding), err=True)
     files = len(feed_files(out)) if out.is_dir() else 0
     if findings:
         problems, checked = _count(len(findings), "problem"), _count(files, "file")
-        print(f"{out}: {problems} in {checked}", file=sys.stderr)
+        _say(f"{out}: {problems} in {checked}", err=True)
         return EXIT_PROBLEMS
     if not args.quiet:
-        print(f"{out}: {_count(files, 'file')} checked, no problems")
+        _say(f"{out}: {_count(files, 'file')} checked, no problems")
     return EXIT_OK
 
 
@@ -323,16 +339,16 @@ def _watch(args: argparse.Namespace) -> int:
             config = _settings(args, _flags(args)).config  # config files may have changed
             report = _publish(args, source, out, config)
         except NewsfeedError as exc:
-            print(f"newsfeed: error: {exc} (still watching)", file=sys.stderr)
+            _say(f"newsfeed: error: {exc} (still watching)", err=True)
             return
         _print_report(report, out, args.verbose, args.quiet)
 
     if not args.quiet:
-        print(f"watching {source} for changes (Ctrl-C to stop)", flush=True)
+        _say(f"watching {source} for changes (Ctrl-C to stop)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop
         watch_and_rebuild(watched, rebuild, ignore=[out])
     if not args.quiet:
-        print("stopped watching")
+        _say("stopped watching")
     return EXIT_OK
 
 
@@ -345,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
-        print("newsfeed: interrupted", file=sys.stderr)
+        _say("newsfeed: interrupted", err=True)
         return 130
 
 
@@ -361,11 +377,11 @@ def _main(argv: Sequence[str] | None) -> int:
             if args.debug:
                 raise
             kind = "configuration error" if isinstance(exc, ConfigError) else "error"
-            print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
+            _say(f"newsfeed: {kind}: {exc}", err=True)
             return EXIT_USAGE
     problem = _report_problem(args.report)
     if problem is not None:
-        print(f"newsfeed: error: {problem}", file=sys.stderr)
+        _say(f"newsfeed: error: {problem}", err=True)
         return EXIT_USAGE
     try:
         config = _config(args)
@@ -376,13 +392,13 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.debug:
             raise
         kind = "configuration error" if isinstance(exc, ConfigError) else "error"
-        print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
+        _say(f"newsfeed: {kind}: {exc}", err=True)
         _save_report(args, None, str(exc))
         return EXIT_USAGE
     except NewsfeedError as exc:
         if args.debug:
             raise
-        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        _say(f"newsfeed: error: {exc}", err=True)
         _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     return _after_build(args, config, report)
@@ -393,7 +409,7 @@ def _after_build(args: argparse.Namespace, config: Config, report: BuildReport) 
     _print_report(report, args.out, args.verbose, args.quiet)
     failure = _strict_failure(report, args.out) if args.strict else None
     if failure:
-        print(f"newsfeed: error: {failure}", file=sys.stderr)  # even with -q
+        _say(f"newsfeed: error: {failure}", err=True)  # even with -q
     elif vars(args).get("hexo_site") is not None and config.autodiscovery:
         from newsfeed.hexo.autodiscovery import announce  # Hexo site mode only
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from newsfeed.chars import json_for_terminal
 from newsfeed.model import BuildReport, Problem
 from newsfeed.site import atomic_write
 
@@ -116,5 +117,7 @@ def write_report(path: str | Path, data: dict[str, object]) -> None:
 
     Raises :class:`SiteError` when the file cannot be written.
     """
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    # json.dumps escapes C0 only: DEL, C1 and bidi controls are escaped too, so that
+    # `cat report.json` shows a hostile file name as text.
+    text = json_for_terminal(json.dumps(data, ensure_ascii=False, indent=1)) + "\n"
     atomic_write(Path(path), text.encode("utf-8"))
