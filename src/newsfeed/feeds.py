@@ -266,8 +266,7 @@ def _paths(
         key = "/".join(path).casefold()
         if key in taken:
             other = taken[key]
-            segment = f"{segment}-{short_hash(category_label(names))}"
-            path = (*parent, segment)
+            path = _free_path(parent, segment, category_label(names), taken)
             problems.append(
                 Problem(
                     members[(kind, names)][0].source,
@@ -282,6 +281,21 @@ def _paths(
         taken[key] = names
         slug_of[(kind, names)] = path
     return slug_of, problems
+
+
+def _free_path(
+    parent: tuple[str, ...], segment: str, label: str, taken: Mapping[str, object]
+) -> tuple[str, ...]:
+    """``parent/segment-<hash of label>``, or, when that is taken too (a name that is
+    itself such a path: ``B``, ``b`` and ``B-e9d71f``), the hash of ``label#2``, ``#3``
+    ...: a path no other feed has, after case folding."""
+    attempt = 1
+    while True:
+        salted = label if attempt == 1 else f"{label}#{attempt}"
+        path = (*parent, f"{segment}-{short_hash(salted)}")
+        if "/".join(path).casefold() not in taken:
+            return path
+        attempt += 1
 
 
 def _feed(
