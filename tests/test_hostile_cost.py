@@ -1,0 +1,131 @@
+"""Hostile posts that cost instead of break: bounded time and memory per body, and
+folders that stay apart (issue 15: #11, #17). No test here measures wall time: each
+asserts on the work handed to a step (its size, its shape) or on memory (tracemalloc).
+"""
+
+from __future__ import annotations
+
+import re
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from newsfeed import Config, load_articles
+from newsfeed.normalize import html as html_step
+from newsfeed.normalize.html import TEXT_RUN, clean_body
+from sitecheck import URL, checked_build, write_posts
+
+POST = "---\ntitle: {title}\ndate: 2021-07-13 10:00:00\n{extra}---\n{body}\n"
+
+
+def _nh3_inputs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every markup the sanitizer (nh3) is handed from now on."""
+    seen: list[str] = []
+    real = html_step.sanitize
+
+    def spy(markup: str, *, iframe_hosts: tuple[str, ...]) -> str:
+        seen.append(markup)
+        return real(markup, iframe_hosts=iframe_hosts)
+
+    monkeypatch.setattr(html_step, "sanitize", spy)
+    return seen
+
+
+def test_a_million_character_references_reach_nh3_in_short_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A text node of 200,000 `&amp;` (nh3's time grows with the square of one run:
+    1M took 10 s, 20 MB 205 s) is handed over in runs of at most TEXT_RUN references,
+    and the published text is exactly the text of the post."""
+    seen = _nh3_inputs(monkeypatch)
+    body = clean_body("<p>" + "&amp;" * 200_000 + "</p>", URL, Config())
+    assert body.content == "<p>" + "&amp;" * 200_000 + "</p>"
+    (markup,) = seen
+    runs = re.split(r"<[^>]*>", markup)  # the text between any two pieces of markup
+    assert len(runs) > 200_000 // TEXT_RUN
+    assert max(run.count("&") for run in runs) <= TEXT_RUN
+
+
+@pytest.mark.parametrize("text", ["&" * 100_000, "a & b < c > d " * 20_000, "中&文" * 50_000])
+def test_long_text_with_markup_characters_survives_the_runs_unchanged(text: str) -> None:
+    """Parting a long text for nh3 changes no character of it, wherever a part ends."""
+    body = clean_body(text.replace("&", "&amp;").replace("<", "&lt;"), URL, Config())
+    expected = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert body.content == expected.strip()
+    assert "<!--" not in body.content
+
+
+def test_an_attribute_of_a_hundred_thousand_references_is_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An absurd attribute value (quadratic in nh3 as a text is) is left out; the
+    element and its text stay."""
+    seen = _nh3_inputs(monkeypatch)
+    body = clean_body('<p title="' + "&amp;" * 100_000 + '">kept</p>', URL, Config())
+    assert body.content == "<p>kept</p>"
+    assert max(len(m) for m in seen) < 100
+
+
+def test_a_body_of_too_many_elements_is_cut_with_a_warning(tmp_path: Path) -> None:
+    """5,000 paragraphs with max_body_elements = 1000: the post is published with its
+    first 1000 elements, and a warning names the post and the key."""
+    paragraphs = "".join(f"<p>n{i}</p>" for i in range(5000))
+    src = tmp_path / "src"
+    write_posts(src, {"long.md": POST.format(title="Long", extra="", body=paragraphs)})
+    config = Config(site_url=URL, limit=0, max_body_elements=1000)
+    build = checked_build(tmp_path, src, config)
+    (article,) = build.load.articles
+    assert article.content == "".join(f"<p>n{i}</p>" for i in range(1000))
+    (problem,) = build.problems_of("long.md")
+    assert "5000 HTML elements" in problem and "max_body_elements" in problem
+    assert "first 1000" in problem
+
+
+def test_cleaning_memory_is_bounded_by_the_element_cap(tmp_path: Path) -> None:
+    """200,000 paragraphs (1.6 MB; 8 MB of them took 1.6 GB) with a cap of 2,000
+    elements allocate a few megabytes, not the hundreds a full parse takes."""
+    src = tmp_path / "src"
+    write_posts(src, {"big.md": POST.format(title="Big", extra="", body="<p>a</p>" * 200_000)})
+    config = Config(site_url=URL, max_body_elements=2000, jobs=1)
+    tracemalloc.start()
+    try:
+        result = load_articles(src, config)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    (article,) = result.articles
+    assert article.content.count("<p>") == 2000
+    assert peak < 40 * 1024 * 1024, peak  # the file and its text: ~5 x 1.6 MB, plus 2,000 tags
+
+
+def test_the_element_cap_is_validated() -> None:
+    """A cap of 0 would publish every body empty: it is refused with the key named."""
+    from newsfeed import ConfigError
+
+    with pytest.raises(ConfigError, match="max_body_elements"):
+        Config(max_body_elements=0)
+
+
+@pytest.mark.parametrize("field", ["categories", "tags"])
+def test_names_equal_to_a_disambiguated_folder_get_folders_of_their_own(
+    tmp_path: Path, field: str
+) -> None:
+    """`B`, `b` and `B-e9d71f` are three feeds in three folders on disk that stay three
+    on a case-insensitive disk (macOS, Windows), each with its own post."""
+    names = ["B", "b", "B-e9d71f"]
+    src = tmp_path / "src"
+    write_posts(
+        src,
+        {
+            f"p{i}.md": POST.format(title=f"T{i}", extra=f"{field}: [{name!r}]\n", body="x")
+            for i, name in enumerate(names)
+        },
+    )
+    build = checked_build(tmp_path, src)
+    base = build.out / ("categories" if field == "categories" else "tags")
+    folders = [p.name for p in base.iterdir() if p.is_dir()]
+    assert len(folders) == 3
+    assert len({f.casefold() for f in folders}) == 3
+    titles = {(base / f / "rss.xml").read_text("utf-8").count("<item>") for f in folders}
+    assert titles == {1}
