@@ -110,6 +110,9 @@ REJECTED = [
     "Tue, 32 Jul 2021 23:47:03 GMT",
     "9999-12-31T23:00:00-05:00",
     "9" * 40,
+    "9" * 21,
+    "1" * 5000,  # over int()'s 4,300-digit limit: it raised ValueError (issue 15 #14)
+    "1" * 4301 + ".5",
     "0:10000000000000000000000000000",  # dateutil raised decimal.InvalidOperation
     [],
     ["2021-07-13"],
@@ -151,6 +154,14 @@ def test_error_is_a_value_error_and_a_newsfeed_error() -> None:
     """Callers catching ValueError or NewsfeedError would crash on a bad date."""
     assert issubclass(DateValueError, ValueError)
     assert issubclass(DateValueError, NewsfeedError)
+
+
+def test_a_long_number_is_out_of_range_without_being_converted() -> None:
+    """A 5,000-digit date dropped the post (int() refused it) where any other bad date
+    warns and falls back."""
+    with pytest.raises(DateValueError, match=r"out of range as an epoch time \(5,000 digits\)"):
+        parse_date("1" * 5000, UTC)
+    assert parse_date("1" * 13, UTC).isoformat() == "2005-03-18T01:58:31.111000+00:00"
 
 
 def test_bare_year_is_not_this_year() -> None:

@@ -312,6 +312,16 @@ VALUES = [
     Case("absurd-offset", one(post(date="2021-01-01T00:00:00+99:00")), "published"),
     Case("feb-30", one(post(date="2021-02-30")), "published", reported="date"),
     Case("invalid-date", one(post(date="Invalid Date")), "published", reported="date"),
+    # Issue 15 #14: int() refuses over 4,300 digits; the post was dropped.
+    Case(
+        "5000-digit-date", one(post(date="1" * 5000)), "published", reported="date:.*out of range"
+    ),
+    Case(
+        "4301-digit-updated",
+        one(post(extra="updated: " + "2" * 4301 + "\n")),
+        "published",
+        reported="updated:.*out of range",
+    ),
     Case("draft", one(post(extra="published: false\n")), "draft"),
     Case("draft-no", one(post(extra="published: 'no'\n")), "draft"),
 ]

@@ -14,7 +14,9 @@ The only module that imports ``dateutil``. Rules:
   ``Date.toString``), not dateutil's POSIX-style UTC-8.
 - A bare digit string is seconds since the epoch, or milliseconds when it is
   ``>= 1e11``; it needs at least 9 digits (``'2024'`` or ``'20210713'`` is rejected as
-  ambiguous). ``int``/``float`` values follow the same magnitude rule, at any size.
+  ambiguous), and more than 20 are out of range without being converted (Python
+  refuses to convert over 4,300 digits). ``int``/``float`` values follow the same
+  magnitude rule, at any size.
 - A leap second (``23:59:60``) is clamped to ``:59``.
 - Parsing is syntax only: a well-formed but implausible date (year 0900) is returned;
   :func:`check_plausible` is the policy that rejects it.
@@ -40,6 +42,9 @@ _UTC = _dt.UTC
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
 _MS_THRESHOLD = 1e11  # epochs at or above this are milliseconds (1e11 s is year 5138)
 _MIN_EPOCH_DIGITS = 9  # 100000000 s is 1973-03-03
+# 20 digits of milliseconds is about 3e9 years: anything longer is out of range, and is
+# never converted (int() refuses over 4,300 digits, and is quadratic below that).
+_MAX_EPOCH_DIGITS = 20
 _MIN_YEAR = 1990
 
 # Two defaults that differ in year, month and day: a field the text does not give
@@ -145,6 +150,10 @@ def _parse_text(text: str, tz: _dt.tzinfo) -> _dt.datetime:
             raise DateValueError(
                 f"{_show(text)} is not a date: a bare number needs at least "
                 f"{_MIN_EPOCH_DIGITS} digits to be read as seconds since the epoch"
+            )
+        if len(match.group(1)) > _MAX_EPOCH_DIGITS:
+            raise DateValueError(
+                f"{_show(text)} is out of range as an epoch time ({len(match.group(1)):,} digits)"
             )
         return _from_epoch(float(s) if "." in s else int(s), text)
 
