@@ -80,6 +80,13 @@ def deep_block(depth: int) -> str:
 
 
 GB_TEXT = post(body="<p>" + "中华人民共和国国务院新闻办公室今天举行发布会。" * 4 + "</p>")
+GB18030_NOTED = "the file is not UTF-8 \\(read it as GB18030, as detected"
+BIG5_TITLES = [
+    "新聞",
+    "臺北市政府今天宣布",
+    "蔡英文總統出席活動並致詞",
+    "經濟部表示，出口金額創新高。",
+]
 
 ENCODINGS = [
     Case("utf8-bom", one(codecs.BOM_UTF8 + post().encode()), "published", title=TITLE),
@@ -88,8 +95,39 @@ ENCODINGS = [
         "utf16-be", one(codecs.BOM_UTF16_BE + post().encode("utf-16-be")), "published", title=TITLE
     ),
     Case("utf32", one(post().encode("utf-32")), "published", title=TITLE),
-    Case("gbk-detected", one(GB_TEXT.encode("gbk")), "published", title=TITLE),
-    Case("gb18030-detected", one(GB_TEXT.encode("gb18030")), "published", title=TITLE),
+    Case(
+        "gbk-detected",
+        one(GB_TEXT.encode("gbk")),
+        "published",
+        GB18030_NOTED,
+        TITLE,
+    ),
+    Case(
+        "gb18030-detected",
+        one(GB_TEXT.encode("gb18030")),
+        "published",
+        GB18030_NOTED,
+        TITLE,
+    ),
+    # Issue 15 #15: short Big5 text was read as GB18030 (mojibake titles).
+    *(
+        Case(
+            f"big5-detected-{i}",
+            one(post(title=t, body=f"<p>{t}</p>").encode("big5")),
+            "published",
+            "not UTF-8.*read it as BIG5, as detected",
+            t,
+        )
+        for i, t in enumerate(BIG5_TITLES)
+    ),
+    # ... and one GBK line in a UTF-8 file made the whole file GB18030.
+    Case(
+        "utf8-with-one-gbk-line",
+        one(GB_TEXT.encode() + "\n<p>这一行是GBK编码的文字。</p>\n".encode("gbk")),
+        "published",
+        "not UTF-8.*read it as UTF-8 and GB18030 \\(1 line\\), as detected",
+        TITLE,
+    ),
     Case(
         "gbk-configured",
         one(post(title="短").encode("gbk")),
@@ -97,7 +135,12 @@ ENCODINGS = [
         title="短",
         config={"encoding": "gbk"},
     ),
-    Case("invalid-utf8-body", one(post().encode() + b"\xff\xfe\x80\xc3("), "published"),
+    Case(
+        "invalid-utf8-body",
+        one(post().encode() + b"\xff\xfe\x80\xc3("),
+        "published",
+        "not UTF-8.*read it as UTF-8, with 4 undecodable bytes replaced",
+    ),
     Case(
         "invalid-utf8-title",
         one(post(title="ab").encode().replace(b"ab", b"a\xff\xfeb")),

@@ -120,6 +120,9 @@ class RawPost:
     - ``recovered`` is true when the front matter was not valid YAML/JSON and was
       recovered line by line.
     - ``mtime`` is the file's modification time (seconds since the epoch).
+    - ``guessed_encoding`` says how a file that is not UTF-8 was read (``GB18030,
+      as detected``, ``UTF-8, with 3 undecodable bytes replaced``); "" for UTF-8, a
+      byte-order mark or the configured ``encoding``.
     """
 
     source: str
@@ -127,6 +130,7 @@ class RawPost:
     body: str
     mtime: float
     recovered: bool = False
+    guessed_encoding: str = ""
 
 
 @dataclass(frozen=True, slots=True)

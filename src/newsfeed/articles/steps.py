@@ -51,6 +51,12 @@ def key_from_raw(
     ctx = Context(raw, config)
     if raw.recovered:
         ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
+    if raw.guessed_encoding:
+        ctx.warn(
+            "",
+            "the file is not UTF-8",
+            f"read it as {raw.guessed_encoding} (set `encoding` if that is wrong)",
+        )
     with guarded(raw.source):
         categories = categories_of(raw, ctx)
         tags = tags_of(raw, ctx)

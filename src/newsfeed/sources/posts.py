@@ -27,7 +27,7 @@ from newsfeed.sources.frontmatter import (
     Recovered,
     Unclosed,
 )
-from newsfeed.sources.read import check_text, clean_text, decode_raw, read_bytes
+from newsfeed.sources.read import Decoded, check_text, clean_text, decode_text, read_bytes
 from newsfeed.sources.yaml_data import FrontMatterError
 
 __all__ = ["parse_post", "read_meta", "read_post"]
@@ -54,9 +54,17 @@ def read_post(
     mapping, not closed, or too large/deep/aliased.
     """
     source, data, mtime = read_bytes(path, root, config, source)
-    text = clean_text(_text(data, source, config))
+    decoded = _text(data, source, config)
+    text = clean_text(decoded.text)
     meta, body, recovered = _parse(text, source, _handler(config.max_front_matter_chars))
-    return RawPost(source=source, meta=meta, body=body, mtime=mtime, recovered=recovered)
+    return RawPost(
+        source=source,
+        meta=meta,
+        body=body,
+        mtime=mtime,
+        recovered=recovered,
+        guessed_encoding=decoded.guessed,
+    )
 
 
 def read_meta(
@@ -71,27 +79,29 @@ def read_meta(
     """
     source, data, mtime = read_bytes(path, root, config, source)
     digest = hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
-    text = _text(data, source, config)
-    meta, _ = _front(text, source, _handler(config.max_front_matter_chars), _split_prefix)
+    decoded = _text(data, source, config)
+    handler = _handler(config.max_front_matter_chars)
+    meta, _ = _front(decoded.text, source, handler, _split_prefix)
     raw = RawPost(
         source=source,
         meta=FrozenDict(meta),
         body="",
         mtime=mtime,
         recovered=isinstance(meta, Recovered),
+        guessed_encoding=decoded.guessed,
     )
     return raw, digest
 
 
-def _text(data: bytes, source: str, config: Config) -> str:
+def _text(data: bytes, source: str, config: Config) -> Decoded:
     """The text of a post file's bytes, not yet cleaned; both phases refuse the same
     files: blank ones (:func:`newsfeed.chars.is_blank`), then binary ones."""
-    text = decode_raw(data, config.encoding)
-    if is_blank(text):
+    decoded = decode_text(data, config.encoding)
+    if is_blank(decoded.text):
         # A crawler that died mid-write; publishing it would give an item with nothing in it.
         raise ArticleError(source, "", "the file is empty")
-    check_text(text, source)
-    return text
+    check_text(decoded.text, source)
+    return decoded
 
 
 def _split_prefix(text: str, handler: HexoHandler) -> tuple[str, str] | None:
