@@ -809,3 +809,38 @@ def test_c1_control_characters_never_reach_readers(tmp_path: Path) -> None:
     assert article.title == "abc" and "x\x85yz" in article.content
     entry = feedparser.parse((build.out / "rss.xml").read_bytes()).entries[0]
     assert entry.title == "abc"
+
+
+# ---------------------------------------------------------------- file names that are not UTF-8
+
+
+def test_gbk_file_names_are_published_cached_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GBK file names (as Chinese crawlers write them) were skipped with a
+    UnicodeEncodeError, turned the cache off and crashed `--report` (issue 15 #13)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    gbk = "新闻标题".encode("gbk")
+    names = {b"g-" + gbk + b".md": "guid: mine\n", b"d-" + gbk + b".md": "", gbk + b".md": ""}
+    for name, extra in names.items():
+        date = "2021-07-13" if name != gbk + b".md" else "Invalid Date"
+        (src / os.fsdecode(name)).write_bytes(post(date=date, extra=extra).encode())
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    args = ["build", str(src), "-o", str(out), "--site-url", URL, "--report", str(report)]
+    with caplog.at_level("WARNING", logger="newsfeed"):
+        assert main(args) == 0
+        assert main(args) == 0  # from the cache
+    assert not [r for r in caplog.records if "cache" in r.getMessage()]
+    data = json.loads(report.read_text("utf-8"))
+    assert (data["published"], data["skipped"], data["written"]) == (3, 0, 0)
+    (problem,) = [p for p in data["problems"] if p["field"] == "date"]
+    assert os.fsencode(problem["path"]) == gbk + b".md"
+    rss = feedparser.parse((out / "rss.xml").read_bytes())
+    quoted = "%E6%96%B0%E9%97%BB%E6%A0%87%E9%A2%98"  # 新闻标题 in UTF-8, percent-encoded
+    assert sorted(e.link for e in rss.entries)[:2] == [
+        f"{URL}2021/07/13/d-{quoted}/",
+        f"{URL}2021/07/13/g-{quoted}/",
+    ]
+    assert "mine" in {e.id for e in rss.entries}
+    capsys.readouterr()

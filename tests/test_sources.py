@@ -18,7 +18,7 @@ from newsfeed.articles import key_from_raw
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, ConfigError, SourceError
 from newsfeed.model import FrozenDict
-from newsfeed.sources.files import find_posts
+from newsfeed.sources.files import find_posts, readable_name
 from newsfeed.sources.frontmatter import HexoHandler, Recovered, _load_yaml
 from newsfeed.sources.posts import parse_post, read_meta, read_post
 from newsfeed.sources.quick_yaml import quick_yaml
@@ -956,3 +956,11 @@ def test_clean_text_normalizes_line_ends_and_drops_illegal_characters(parts: lis
 def test_clean_text_joins_a_surrogate_pair() -> None:
     """A character split into surrogates (CESU-8, escaped JSON) would become two U+FFFD."""
     assert clean_text("a\ud800\udfffb\udfff") == "a\U000103ffb\ufffd"
+
+
+def test_names_that_are_not_utf8_read_as_text() -> None:
+    """A GBK file name gave links and slugs no document can hold (issue 15 #13)."""
+    gbk = os.fsdecode("新闻".encode("gbk"))
+    assert readable_name(f"中文/{gbk}.md") == "中文/新闻.md"
+    assert readable_name(os.fsdecode(b"a\xff.md")) == "a\ufffd.md"
+    assert readable_name("plain/名.md") == "plain/名.md"

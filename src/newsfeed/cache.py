@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from newsfeed.chars import has_surrogates
 from newsfeed.codec import decode_entry, decode_post, encode_entry, encode_post
 
 __all__ = [
@@ -64,6 +65,18 @@ CREATE TABLE feeds (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, files TEXT 
 CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 0), key TEXT NOT NULL,
                     report TEXT NOT NULL);
 """
+
+
+def _stored(source: str) -> str | bytes:
+    """A source path as the cache stores it: text, or the bytes of a name that is not
+    UTF-8 (Python reads those bytes as lone surrogates, which SQLite text cannot hold;
+    a blob never equals a text, so the two cannot clash)."""
+    return source.encode("utf-8", "surrogateescape") if has_surrogates(source) else source
+
+
+def _source(stored: str | bytes) -> str:
+    """The inverse of :func:`_stored`."""
+    return stored.decode("utf-8", "surrogateescape") if isinstance(stored, bytes) else stored
 
 
 class _Unusable(Exception):
@@ -197,7 +210,7 @@ class BuildCache:
             "SELECT source, size, mtime_ns, digest FROM posts"
         ):
             with contextlib.suppress(ValueError, TypeError):
-                found[source] = (int(size), int(mtime_ns), digest)
+                found[_source(source)] = (int(size), int(mtime_ns), digest)
         return found
 
     def entries(self, sources: Sequence[str]) -> dict[str, str]:
@@ -207,7 +220,9 @@ class BuildCache:
             chunk = sources[start : start + 500]
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT source, entry FROM posts WHERE source IN ({marks})"
-            found.update(self._query(sql, tuple(chunk)))
+            found.update(
+                (_source(s), entry) for s, entry in self._query(sql, tuple(map(_stored, chunk)))
+            )
         return found
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
@@ -220,9 +235,10 @@ class BuildCache:
             marks = ",".join("?" * len(chunk))
             rows = self._query(
                 f"SELECT source, digest, guid, post FROM bodies WHERE source IN ({marks})",
-                tuple(chunk),
+                tuple(map(_stored, chunk)),
             )
-            for source, digest, guid, post in rows:
+            for stored, digest, guid, post in rows:
+                source = _source(stored)
                 if keys.get(source) == (digest, guid):
                     found[source] = post
         return found
@@ -259,16 +275,20 @@ class BuildCache:
         before = db.total_changes
         try:
             with self._transaction(db):
-                db.executemany("DELETE FROM posts WHERE source = ?", ((s,) for s in gone))
-                db.executemany("DELETE FROM bodies WHERE source = ?", ((s,) for s in gone))
+                removed = [(_stored(s),) for s in gone]
+                db.executemany("DELETE FROM posts WHERE source = ?", removed)
+                db.executemany("DELETE FROM bodies WHERE source = ?", removed)
                 db.executemany(
                     "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?)",
                     (
-                        (s, str(size), str(mtime), digest, entry)
+                        (_stored(s), str(size), str(mtime), digest, entry)
                         for s, (size, mtime, digest, entry) in posts
                     ),
                 )
-                db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)", bodies)
+                db.executemany(
+                    "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
+                    ((_stored(s), *rest) for s, *rest in bodies),
+                )
                 if feeds is not None:
                     db.execute("DELETE FROM feeds")
                     db.executemany(

@@ -21,6 +21,7 @@ from datetime import datetime
 from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
+from newsfeed.chars import escape_surrogates
 from newsfeed.model import ArticleMeta, Body, FrozenDict, PostKey, Problem, freeze_mapping
 
 __all__ = ["decode_entry", "decode_post", "encode_entry", "encode_post"]
@@ -150,7 +151,11 @@ def _plain(value: object) -> object:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain)
-_dumps = _ENCODER.encode
+
+
+def _dumps(value: object) -> str:
+    # A file name that is not UTF-8 (a source, a problem's path) holds lone surrogates.
+    return escape_surrogates(_ENCODER.encode(value))
 
 
 def encode_entry(kind: str, key: PostKey | None = None, problems: Iterable[Problem] = ()) -> str:

@@ -224,8 +224,10 @@ class ArticleMeta:
     """Everything known about a post from its front matter alone (cheap to get).
 
     Invariants:
-    - ``source`` is the POSIX path relative to the source folder; ``slug`` is its
-      file name without extension.
+    - ``source`` is the POSIX path relative to the source folder, as Python reads
+      file names (bytes that are not UTF-8 become lone surrogates: ``os.fsencode``
+      gives the name back); ``slug`` is its file name without extension, as text
+      (such bytes read as GB18030 when they are, else U+FFFD).
     - ``title`` is non-empty, single-line text with no XML-illegal characters.
     - ``categories`` is a tuple of paths, each a non-empty tuple of non-empty names
       (``(("金融", "新浪财经"),)`` means 金融 > 新浪财经); ``tags`` are non-empty.

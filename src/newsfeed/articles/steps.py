@@ -33,6 +33,7 @@ from newsfeed.articles.fields import (
 from newsfeed.articles.links import guid_of, link_of
 from newsfeed.config import Config
 from newsfeed.model import ArticleMeta, Draft, PostKey, Problem, RawPost, freeze_mapping
+from newsfeed.sources.files import readable_name
 
 __all__ = ["dedupe_guids", "key_from_raw", "meta_from_key", "meta_from_raw"]
 
@@ -86,7 +87,7 @@ def meta_from_key(
         description = scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
         meta = ArticleMeta(
             source=raw.source,
-            slug=posixpath.splitext(posixpath.basename(raw.source))[0],
+            slug=posixpath.splitext(posixpath.basename(readable_name(raw.source)))[0],
             title=title,
             categories=key.categories,
             tags=key.tags,
@@ -128,7 +129,8 @@ def dedupe_guids(metas: Sequence[K]) -> tuple[list[K], list[Problem]]:
     for meta in sorted(metas, key=lambda m: m.source):
         guid = meta.guid
         if guid in seen:
-            suffix = hashlib.sha1(meta.source.encode()).hexdigest()[:12]
+            source = meta.source.encode("utf-8", "surrogateescape")  # a name that is not UTF-8
+            suffix = hashlib.sha1(source).hexdigest()[:12]
             new = f"{guid}#{suffix}" if ":" in guid else f"{guid}-{suffix}"
             problems.append(
                 Problem(

@@ -54,7 +54,7 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
-from newsfeed.report import report_data, report_from_data
+from newsfeed.report import report_data, report_from_data, report_json
 from newsfeed.site import Staged, open_site, stage
 from newsfeed.sources.files import PostFile, post_files
 
@@ -264,7 +264,7 @@ def publish(
             if report is not None:
                 return report
         report, groups = _build(root, out, files, config, cache, base, progress, lock_wait)
-        state = json.dumps(report_data(report, root, out), ensure_ascii=False)
+        state = report_json(report_data(report, root, out))
         cache.save(feeds=groups, state=(key, state))
         return report
     finally:

@@ -11,9 +11,10 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
 
+from newsfeed.chars import has_surrogates
 from newsfeed.errors import SourceError
 
-__all__ = ["POST_SUFFIXES", "PostFile", "find_posts", "post_files"]
+__all__ = ["POST_SUFFIXES", "PostFile", "find_posts", "post_files", "readable_name"]
 
 POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
 
@@ -112,3 +113,27 @@ def _inside(path: Path, real_root: Path) -> bool:
         return path.resolve(strict=True).is_relative_to(real_root)
     except (OSError, RuntimeError):
         return False
+
+
+def readable_name(source: str) -> str:
+    """``source`` as text to show and to build links from.
+
+    A name whose bytes are not UTF-8 is read by Python with lone surrogates in it
+    (``os.fsdecode``), which no document can hold: each such folder or file name is
+    read as GB18030 when its bytes are that (Chinese crawlers write such names), else
+    with U+FFFD for each undecodable byte. ``source`` itself stays the key that opens
+    the file.
+    """
+    if not has_surrogates(source):
+        return source
+    return "/".join(_readable_part(part) for part in source.split("/"))
+
+
+def _readable_part(part: str) -> str:
+    if not has_surrogates(part):
+        return part
+    data = part.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace")
