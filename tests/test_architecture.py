@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.arguments": 0,
     "newsfeed.model": 1,
     "newsfeed.chars": 1,
+    "newsfeed.safe_read": 1,
     "newsfeed.config": 2,
     # sources/: post files to RawPost (today: sources.py and files.py)
     "newsfeed.sources": 3,

@@ -844,3 +844,89 @@ def test_gbk_file_names_are_published_cached_and_reported(
     ]
     assert "mine" in {e.id for e in rss.entries}
     capsys.readouterr()
+
+
+# ---------------------------------------------------------------- files swapped after the scan
+
+SWAP_AFTER_SCAN = """
+import json, os, sys
+from pathlib import Path
+import newsfeed.build.stages as stages
+from newsfeed import Config, publish
+
+src, out, outside, kind = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+real_scan = stages.post_files
+
+def scan_then_swap(root):
+    files = real_scan(root)
+    if kind == "folder":  # sub/ becomes a link to a folder outside SRC
+        os.rename(src / "sub", src / "moved")
+        os.symlink(outside, src / "sub")
+    else:
+        os.unlink(src / "post.md")
+        os.mkfifo(src / "post.md") if kind == "fifo" else os.symlink(outside, src / "post.md")
+    return files
+
+stages.post_files = scan_then_swap
+report = publish(src, out, Config(site_url="http://localhost:8000/", limit=0, cache=False))
+print(json.dumps([[p.path, p.severity, p.message] for p in report.problems]))
+print(report.published)
+"""
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo", "folder"])
+def test_a_post_swapped_after_the_scan_is_refused(tmp_path: Path, kind: str) -> None:
+    """A post swapped for a link out of SRC after the scan was published (bypassing the
+    link rule), and one swapped for a FIFO hung the build forever holding OUT's lock
+    (issue 15 #2). Run in a process of its own: a hang must fail, not stall the suite."""
+    src, outside = tmp_path / "src", tmp_path / "secret"
+    write_posts(src, {"post.md": post(), "sub/post.md": post(), "ok.md": post()})
+    write_posts(outside, {"post.md": post(title="SECRET")})
+    target = outside if kind == "folder" else outside / "post.md"
+    result = subprocess.run(
+        [sys.executable, "-c", SWAP_AFTER_SCAN, str(src), str(tmp_path / "out"), str(target), kind],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert result.returncode == 0, result.stderr
+    problems, published = result.stdout.splitlines()
+    swapped = "sub/post.md" if kind == "folder" else "post.md"
+    reason = {"link": "symbolic link", "fifo": "not a regular file", "folder": "symbolic link"}
+    (problem,) = [p for p in json.loads(problems) if p[0] == swapped]
+    assert problem[1] == "error" and reason[kind] in problem[2], problem
+    assert int(published) == 2
+    assert b"SECRET" not in b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*.xml"))
+
+
+def test_a_link_to_a_post_inside_src_is_still_read(tmp_path: Path) -> None:
+    """Opening without following links must not refuse a post linked from inside SRC."""
+    src = tmp_path / "src"
+    write_posts(src, {"real/a.md": post(title="linked")})
+    (src / "b.md").symlink_to(src / "real" / "a.md")
+    (src / "c.md").symlink_to(Path("real") / "a.md")
+    build = checked_build(tmp_path, src)
+    assert build.report.published == 3 and not build.report.problems
+
+
+def test_a_fifo_at_the_manifest_path_never_hangs_the_build(tmp_path: Path) -> None:
+    """A FIFO planted at OUT's manifest hung every build holding OUT's lock (issue 15 #2)."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"a.md": post()})
+    out.mkdir()
+    os.mkfifo(out / ".newsfeed-manifest.json")
+    code = (
+        "import logging, sys; from newsfeed import publish; logging.basicConfig(); "
+        "print(publish(sys.argv[1], sys.argv[2]).published)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(src), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr
+    assert "ignoring unreadable manifest" in result.stderr
+    assert json.loads((out / ".newsfeed-manifest.json").read_bytes())["files"]

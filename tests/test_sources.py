@@ -18,11 +18,12 @@ from newsfeed.articles import key_from_raw
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, ConfigError, SourceError
 from newsfeed.model import FrozenDict
+from newsfeed.safe_read import read_upto
 from newsfeed.sources.files import find_posts, readable_name
 from newsfeed.sources.frontmatter import HexoHandler, Recovered, _load_yaml
 from newsfeed.sources.posts import parse_post, read_meta, read_post
 from newsfeed.sources.quick_yaml import quick_yaml
-from newsfeed.sources.read import _read_upto, clean_text, decode, decode_text
+from newsfeed.sources.read import clean_text, decode, decode_text
 from newsfeed.sources.yaml_data import (
     FrontMatterError,
     _compose,
@@ -536,7 +537,7 @@ def test_reading_survives_short_reads() -> None:
     writer = threading.Thread(target=feed)
     writer.start()
     try:
-        got = _read_upto(read_end, len(data) + 1)
+        got = read_upto(read_end, len(data) + 1)
     finally:
         os.close(read_end)
     writer.join()

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsfeed.errors import SiteError
+from newsfeed.safe_read import read_regular
 
 __all__ = [
     "LOCK_NAME",
@@ -52,6 +53,8 @@ MANIFEST_NAME = ".newsfeed-manifest.json"
 LOCK_NAME = ".newsfeed.lock"
 TMP_SUFFIX = ".newsfeed-tmp"
 FILE_MODE = 0o644
+#: A manifest larger than this is not one newsfeed wrote (100,000 feeds make ~50 MB).
+MAX_MANIFEST_BYTES = 512 * 1024 * 1024
 
 
 def _check_relpath(relpath: str) -> tuple[str, ...]:
@@ -279,10 +282,8 @@ class Site:
 
 def _same_bytes(path: Path, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:
+        return read_regular(path, len(data)) == data
+    except OSError:  # missing, larger, or not a regular file (never waited on)
         return False
 
 
@@ -354,7 +355,8 @@ def _flush(target: Path, tmp: Path) -> None:
 
 def _load_manifest(root: Path) -> dict[str, str]:
     try:
-        data = json.loads((root / MANIFEST_NAME).read_text("utf-8"))
+        # Opened safely: a FIFO or a link planted at its path is refused, not followed.
+        data = json.loads(read_regular(root / MANIFEST_NAME, MAX_MANIFEST_BYTES))
         files = data["files"]
         if data.get("version") == 1 and isinstance(files, dict):
             return {str(k): str(v) for k, v in files.items()}

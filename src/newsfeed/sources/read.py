@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import html
 import os
 import re
@@ -21,6 +22,7 @@ from typing import NamedTuple
 from newsfeed.chars import DISCOURAGED_CONTROLS_CHARS, XML_ILLEGAL_CHARS
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
+from newsfeed.safe_read import IsLink, NotRegular, open_beneath, open_regular, read_upto
 
 __all__ = [
     "BINARY_SHARE",
@@ -54,6 +56,8 @@ def read_bytes(
     """``(source, bytes, mtime)`` of one post file, within ``config.max_file_bytes``.
 
     ``source`` is the file's POSIX path relative to ``root`` (computed when None).
+    The file is opened safely (:func:`_open`): a post swapped after the scan for a
+    FIFO, a device or a link out of ``root`` is refused, never read or waited on.
     Raises :class:`ArticleError` (``field=""``) when the file cannot be read or is too
     large.
     """
@@ -65,16 +69,15 @@ def read_bytes(
     limit = config.max_file_bytes
     try:
         # A bare descriptor: a file object costs as much again as the system calls.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+        fd, stat = _open(path, root, source)
         try:
-            stat = os.fstat(fd)
             if stat.st_size > limit:
                 raise ArticleError(source, "", _too_large(stat.st_size, limit))
             # Sized to the file (it may still grow): reading ``limit`` bytes at once
             # would allocate all of them, and a buffered read copies every byte twice.
-            data = _read_upto(fd, stat.st_size + 1)
+            data = read_upto(fd, stat.st_size + 1)
             if len(data) > stat.st_size:
-                data += _read_upto(fd, limit + 1 - len(data))
+                data += read_upto(fd, limit + 1 - len(data))
         finally:
             os.close(fd)
     except OSError as exc:
@@ -84,15 +87,24 @@ def read_bytes(
     return source, data, stat.st_mtime
 
 
-def _read_upto(fd: int, size: int) -> bytes:
-    """Up to ``size`` bytes of a file descriptor: fewer only at its end."""
-    data = os.read(fd, size)
-    while 0 < len(data) < size:
-        more = os.read(fd, size - len(data))
-        if not more:
-            break
-        data += more
-    return data
+def _open(path: str | Path, root: Path, source: str) -> tuple[int, os.stat_result]:
+    """A descriptor of the post ``source`` inside ``root``, and its ``fstat``.
+
+    Opened folder by folder without following links (:func:`open_beneath`); a post
+    that is itself a link is opened where it leads when that is inside ``root`` (as
+    the scan allows), and refused otherwise. A ``source`` outside ``root`` (a single
+    post loaded by its path) is opened at ``path``, not through a link.
+    """
+    if source.startswith("/") or ".." in source.split("/"):
+        return open_regular(path)
+    try:
+        return open_beneath(root, source)
+    except IsLink:
+        real_root = Path(root).resolve()
+        target = (Path(root) / source).resolve()
+        if target == real_root or not target.is_relative_to(real_root):
+            raise NotRegular(errno.ELOOP, "a symbolic link out of the source folder") from None
+        return open_beneath(real_root, target.relative_to(real_root).as_posix())
 
 
 def _too_large(size: int, limit: int) -> str:
