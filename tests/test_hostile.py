@@ -26,7 +26,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from newsfeed import Article, Config
+from newsfeed import Article, Config, load_articles, publish
 from newsfeed.articles import derived_guid
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
@@ -855,19 +855,19 @@ import newsfeed.build.stages as stages
 from newsfeed import Config, publish
 
 src, out, outside, kind = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
-real_scan = stages.post_files
+real_scan = stages.scan_posts
 
-def scan_then_swap(root):
-    files = real_scan(root)
+def scan_then_swap(root, **options):
+    scanned = real_scan(root, **options)
     if kind == "folder":  # sub/ becomes a link to a folder outside SRC
         os.rename(src / "sub", src / "moved")
         os.symlink(outside, src / "sub")
     else:
         os.unlink(src / "post.md")
         os.mkfifo(src / "post.md") if kind == "fifo" else os.symlink(outside, src / "post.md")
-    return files
+    return scanned
 
-stages.post_files = scan_then_swap
+stages.scan_posts = scan_then_swap
 report = publish(src, out, Config(site_url="http://localhost:8000/", limit=0, cache=False))
 print(json.dumps([[p.path, p.severity, p.message] for p in report.problems]))
 print(report.published)
@@ -930,3 +930,81 @@ def test_a_fifo_at_the_manifest_path_never_hangs_the_build(tmp_path: Path) -> No
     assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr
     assert "ignoring unreadable manifest" in result.stderr
     assert json.loads((out / ".newsfeed-manifest.json").read_bytes())["files"]
+
+
+# ---------------------------------------------------------------- what the scan takes and skips
+
+
+def test_links_the_scan_skips_are_reported(tmp_path: Path) -> None:
+    """Symlinked folders, links out of SRC and broken links were skipped in silence
+    (issue 15 #16): a user could not tell why a post was missing."""
+    src, outside = tmp_path / "src", tmp_path / "outside"
+    write_posts(src, {"a.md": post(), "real/b.md": post()})
+    write_posts(outside, {"c.md": post()})
+    (src / "folder-link").symlink_to(outside)
+    (src / "out-link.md").symlink_to(outside / "c.md")
+    (src / "broken.md").symlink_to(src / "gone.md")
+    (src / "inside.md").symlink_to(src / "a.md")
+    (src / "image.png").symlink_to(src / "gone.png")  # not a post: nothing to say
+    report = publish(src, tmp_path / "out", Config(site_url=URL))
+    assert report.published == 3
+    assert [(p.path, p.severity, p.message, p.action) for p in report.problems] == [
+        ("broken.md", "warning", "a broken symbolic link", "skipped"),
+        (
+            "folder-link",
+            "warning",
+            "a symbolic link to a folder",
+            "not entered: links to folders are not followed",
+        ),
+        ("out-link.md", "warning", "a symbolic link out of the source folder", "skipped"),
+    ]
+    assert load_articles(src, Config(site_url=URL)).problems == report.problems
+    # A new broken link is seen by the next build, even though no post changed.
+    (src / "broken2.md").symlink_to(src / "gone2.md")
+    again = publish(src, tmp_path / "out", Config(site_url=URL))
+    assert [p.path for p in again.problems] == [
+        "broken.md",
+        "broken2.md",
+        "folder-link",
+        "out-link.md",
+    ]
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_and_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One unreadable subfolder failed the whole build with exit 2 (issue 15 #16)."""
+    src = tmp_path / "src"
+    write_posts(src, {"a.md": post(), "locked/b.md": post(), "locked/deeper/c.md": post()})
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if Path(path).name == "locked":  # root may read anything: refuse as a disk would
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr("newsfeed.sources.files.os.scandir", scandir)
+    report = publish(src, tmp_path / "out", Config(site_url=URL))
+    assert (report.read, report.published) == (1, 1)
+    assert [(p.path, p.severity, p.message) for p in report.problems] == [
+        ("locked", "warning", "the folder cannot be listed: Permission denied")
+    ]
+
+
+def test_out_inside_src_is_never_read_as_posts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From the second build on, OUT inside SRC gave 41 of 50 items titled "index"
+    (issue 15 #4); and -v says what was taken as a post, by suffix."""
+    src = tmp_path / "src"
+    write_posts(src, {"a.md": post(), "b.html": post(), "notes/c.txt": post()})
+    args = ["build", str(src), "-o", str(src / "public"), "--site-url", URL, "-v"]
+    with caplog.at_level("INFO", logger="newsfeed"):
+        for _ in range(3):
+            assert main([*args, "--no-cache"]) == 0
+    taken = [r.getMessage() for r in caplog.records if r.getMessage().startswith("took")]
+    assert taken == ["took 3 files as posts: 1 .html, 1 .md, 1 .txt"] * 3
+    assert (src / "public" / "index.html").is_file()
+    titles = [e.title for e in feedparser.parse((src / "public" / "rss.xml").read_bytes()).entries]
+    assert titles == [TITLE] * 3
+    capsys.readouterr()

@@ -56,7 +56,7 @@ from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data, report_json
 from newsfeed.site import Staged, open_site, stage
-from newsfeed.sources.files import PostFile, post_files
+from newsfeed.sources.files import PostFile, Scanned, scan_posts
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
@@ -69,6 +69,16 @@ _PROGRESS = "a function progress(stage, done, total)"
 def _by_place(problems: Iterable[Problem]) -> list[Problem]:
     """Problems in file order (and by field within a file)."""
     return sorted(problems, key=lambda p: (p.path, p.field))
+
+
+def _scan_problems(scanned: Scanned) -> list[Problem]:
+    """What the scan of the source folder did not take, as warnings (logged), and (at
+    the ``info`` level, which ``-v`` shows) what it took as posts, by suffix."""
+    counts = ", ".join(f"{n:,} {suffix}" for suffix, n in sorted(scanned.suffixes.items()))
+    log.info("took %d files as posts: %s", len(scanned.files), counts or "none")
+    found = [Problem(path, "", why, "warning", did) for path, why, did in scanned.skipped]
+    _log_problems(found)
+    return found
 
 
 def _log_problems(problems: Iterable[Problem]) -> None:
@@ -158,7 +168,11 @@ def load_articles(
     expect("config", config, (Config, type(None)), _CONFIG)
     expect("strict", strict, bool, "True or False")
     expect_callable("progress", progress, _PROGRESS)
-    result = _load(root, post_files(root), config or Config(), progress)
+    scanned = scan_posts(root)
+    result = _load(root, scanned.files, config or Config(), progress)
+    if scanned.skipped:
+        problems = _by_place(result.problems + tuple(_scan_problems(scanned)))
+        result = dataclasses.replace(result, problems=tuple(problems))
     if strict and result.problems:
         raise ExceptionGroup(
             f"{len(result.problems)} problem(s) in {root}",
@@ -252,18 +266,24 @@ def publish(
     expect_callable("progress", progress, _PROGRESS)
     expect("lock_wait", lock_wait, (int, float), "a number of seconds")
     config = config or Config()
-    files = post_files(root)
+    scanned = scan_posts(root, skip=[out])  # OUT inside SRC holds no posts
+    files = scanned.files
+    found = _scan_problems(scanned)
     base = base_fingerprint(config)
     cache_path = Path(config.cache_path) if config.cache_path else out / CACHE_NAME
     cache = BuildCache(cache_path if config.cache else None, base)
     try:
-        key = state_key(files, base)
+        # What the scan skipped is part of the state: a new broken link is reported.
+        key = state_key(files, base + json.dumps(scanned.skipped))
         saved = cache.state()
         if saved is not None and saved[0] == key:
             report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
             if report is not None:
                 return report
         report, groups = _build(root, out, files, config, cache, base, progress, lock_wait)
+        if found:
+            problems = tuple(_by_place(report.problems + tuple(found)))
+            report = dataclasses.replace(report, problems=problems)
         state = report_json(report_data(report, root, out))
         cache.save(feeds=groups, state=(key, state))
         return report

@@ -7,6 +7,8 @@ rebuild where nothing changed, which only ``stat()``s the files, loads no parser
 from __future__ import annotations
 
 import os
+import posixpath
+from collections.abc import Sequence
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
@@ -14,7 +16,15 @@ from typing import NamedTuple
 from newsfeed.chars import has_surrogates
 from newsfeed.errors import SourceError
 
-__all__ = ["POST_SUFFIXES", "PostFile", "find_posts", "post_files", "readable_name"]
+__all__ = [
+    "POST_SUFFIXES",
+    "PostFile",
+    "Scanned",
+    "find_posts",
+    "post_files",
+    "readable_name",
+    "scan_posts",
+]
 
 POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
 
@@ -28,60 +38,128 @@ def find_posts(source_dir: Path) -> list[Path]:
 
 
 class PostFile(NamedTuple):
-    """A post file found by :func:`post_files`, with what one ``stat()`` said.
+    """A post file found by :func:`scan_posts`, with what one ``stat()`` said.
 
-    ``path`` is the file's path as a string (``root`` joined with ``source``). A
-    named tuple: a large folder makes one per file on every build, warm ones too.
+    ``path`` is the file's path as a string (``root`` joined with ``source``);
+    ``ino`` and ``ctime_ns`` tell an edit that kept the size and the mtime (``touch
+    -r``, ``rsync -t``, ``tar x``) from no edit. A named tuple: a large folder makes
+    one per file on every build, warm ones too.
     """
 
     source: str
     path: str
     size: int
     mtime_ns: int
+    ino: int = 0
+    ctime_ns: int = 0
+
+
+_LINKED_FOLDER = ("a symbolic link to a folder", "not entered: links to folders are not followed")
+
+
+class Scanned(NamedTuple):
+    """What :func:`scan_posts` found: the post files (sorted by ``source``), what it
+    did not take and why (as ``(path, message, action)``, path relative to the root),
+    and how many post files each suffix gave."""
+
+    files: list[PostFile]
+    skipped: list[tuple[str, str, str]]
+    suffixes: dict[str, int]
 
 
 def post_files(source_dir: Path) -> list[PostFile]:
+    """The files of :func:`scan_posts`."""
+    return scan_posts(source_dir).files
+
+
+def scan_posts(source_dir: Path, *, skip: Sequence[Path] = ()) -> Scanned:
     """Every post file under ``source_dir`` with its size and mtime, sorted by ``source``.
 
     One ``stat()`` per file: a rebuild can tell what changed from this alone.
 
-    Hidden files and folders (name starting with ``.``) are skipped; folders starting
-    with ``_`` are kept. Symlinked folders are not entered (no loops, no escape), and a
-    symlinked file counts only when it points inside ``source_dir``.
+    Hidden files and folders (name starting with ``.``) are skipped, and so are the
+    ``skip`` folders (the output folder, when it lies inside the source); folders
+    starting with ``_`` are kept. Symlinked folders are not entered (no loops, no
+    escape), and a symlinked file counts only when it points inside ``source_dir``:
+    each of those, each broken link and each folder that cannot be listed is in
+    ``skipped``, never a failed build.
 
-    Raises :class:`SourceError` when ``source_dir`` (or a folder in it) cannot be listed.
+    Raises :class:`SourceError` when ``source_dir`` itself cannot be listed.
     """
     root = Path(source_dir)
     real_root = _real_root(root)
-    found: list[PostFile] = []
+    scanned = Scanned([], [], {})
+    skipped_folders = _identities(skip)
     folders = [(str(root), "")]  # (path, relative path with a trailing slash)
     while folders:
         folder, relative = folders.pop()
-        entries = _entries(folder, root)
-        for entry in entries:
+        for entry in _entries(folder, relative, root, scanned):
             name = entry.name
             if name.startswith("."):
                 continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if not entry.is_symlink():
+            if _is_folder(entry):
+                if entry.is_symlink():
+                    scanned.skipped.append((relative + name, *_LINKED_FOLDER))
+                elif _identity(entry) not in skipped_folders:
                     folders.append((entry.path, f"{relative}{name}/"))
                 continue
-            if not name.lower().endswith(POST_SUFFIXES):
+            suffix = posixpath.splitext(name)[1].lower()
+            if suffix not in POST_SUFFIXES:
                 continue
-            if entry.is_symlink() and not _inside(Path(entry.path), real_root):
-                continue
-            try:
-                info = entry.stat()
-            except OSError:
-                continue
-            if not S_ISREG(info.st_mode):
-                continue
-            found.append(PostFile(relative + name, entry.path, info.st_size, info.st_mtime_ns))
-    found.sort(key=lambda file: file.source)
+            file = _post_file(entry, relative + name, real_root, scanned)
+            if file is not None:
+                scanned.files.append(file)
+                scanned.suffixes[suffix] = scanned.suffixes.get(suffix, 0) + 1
+    scanned.files.sort(key=lambda file: file.source)
+    scanned.skipped.sort()
+    return scanned
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _post_file(
+    entry: os.DirEntry[str], source: str, real_root: Path, scanned: Scanned
+) -> PostFile | None:
+    """The :class:`PostFile` of a directory entry with a post's suffix, or None (the
+    reason in ``scanned.skipped`` when it is worth saying)."""
+    if entry.is_symlink() and not _inside(Path(entry.path), real_root):
+        broken = not Path(entry.path).exists()
+        message = "a broken symbolic link" if broken else "a symbolic link out of the source folder"
+        scanned.skipped.append((source, message, "skipped"))
+        return None
+    try:
+        info = entry.stat()
+    except OSError as exc:
+        scanned.skipped.append((source, f"cannot be read: {exc.strerror or exc}", "skipped"))
+        return None
+    if not S_ISREG(info.st_mode):
+        return None
+    return PostFile(
+        source, entry.path, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns
+    )
+
+
+def _identity(entry: os.DirEntry[str]) -> tuple[int, int]:
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return (-1, -1)
+    return (info.st_dev, info.st_ino)
+
+
+def _identities(folders: Sequence[Path]) -> set[tuple[int, int]]:
+    found = set()
+    for folder in folders:
+        try:
+            info = Path(folder).stat()
+        except OSError:
+            continue  # not made yet: nothing in it to skip
+        found.add((info.st_dev, info.st_ino))
     return found
 
 
@@ -97,15 +175,19 @@ def _real_root(root: Path) -> Path:
         raise SourceError(f"source folder {str(root)!r} cannot be read: {exc}") from exc
 
 
-def _entries(folder: str, root: Path) -> list[os.DirEntry[str]]:
-    """The entries of one folder under ``root``; :class:`SourceError` when it cannot be
-    listed."""
+def _entries(folder: str, relative: str, root: Path, scanned: Scanned) -> list[os.DirEntry[str]]:
+    """The entries of one folder under ``root``: none, said in ``scanned.skipped``,
+    when a folder in it cannot be listed; :class:`SourceError` for ``root`` itself."""
     try:
         with os.scandir(folder) as listing:
             return list(listing)
     except OSError as exc:
-        where = exc.filename or root
-        raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
+        if not relative:
+            where = exc.filename or root
+            raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
+        message = f"the folder cannot be listed: {exc.strerror or exc}"
+        scanned.skipped.append((relative.rstrip("/"), message, "skipped it and what it holds"))
+        return []
 
 
 def _inside(path: Path, real_root: Path) -> bool:
