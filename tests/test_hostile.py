@@ -30,6 +30,7 @@ from newsfeed import Article, Config, load_articles, publish
 from newsfeed.articles import derived_guid
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
+from newsfeed.sources.files import RACY_NS, racy
 from sitecheck import URL, checked_build, write_posts
 from test_xss import VECTORS, _assert_safe
 
@@ -1008,3 +1009,72 @@ def test_out_inside_src_is_never_read_as_posts(
     titles = [e.title for e in feedparser.parse((src / "public" / "rss.xml").read_bytes()).entries]
     assert titles == [TITLE] * 3
     capsys.readouterr()
+
+
+# ---------------------------------------------------------------- edits that keep size and mtime
+
+
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` (as long) in the file and put its mtime back, as
+    ``touch -r`` after an edit does."""
+    assert len(old.encode()) == len(new.encode())
+    info = path.stat()
+    path.write_bytes(path.read_bytes().replace(old.encode(), new.encode()))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def _rsync_t(path: Path, old: str, new: str) -> None:
+    """Replace the file by a new one (a new inode) of the same size and mtime, as
+    ``rsync -t`` and ``tar x`` do."""
+    info = path.stat()
+    tmp = path.with_name(".tmp")
+    tmp.write_bytes(path.read_bytes().replace(old.encode(), new.encode()))
+    os.utime(tmp, ns=(info.st_atime_ns, info.st_mtime_ns))
+    tmp.replace(path)
+
+
+@pytest.mark.parametrize("edit", [_same_size_edit, _rsync_t], ids=["touch-r", "rsync-t"])
+def test_an_edit_that_keeps_size_and_mtime_is_published(tmp_path: Path, edit: object) -> None:
+    """Edits by `touch -r`, `rsync -t` or `tar x` were never republished (issue 15 #21):
+    the inode and the ctime are part of what says a file is unchanged."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"a.md": post(title="first"), "b.md": post(title="other")})
+    config = Config(site_url=URL)
+    publish(src, out, config)
+    assert callable(edit)
+    edit(src / "a.md", "first", "after")
+    publish(src, out, config)
+    titles = {e.title for e in feedparser.parse((out / "rss.xml").read_bytes()).entries}
+    assert titles == {"after", "other"}
+
+
+def test_an_edit_within_one_clock_tick_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Git's racy-clean rule: a file changed just before a scan may change again within
+    the same tick of the file system's clock, leaving every stat() field as it was; such
+    a file is hashed again (the clock is frozen here by giving the scan the old stats)."""
+    import newsfeed.build.stages as stages
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"a.md": post(title="first"), "b.md": post(title="other")})
+    config = Config(site_url=URL)
+    first = stages.scan_posts(src)
+    frozen = {f.source: f for f in first.files}
+    real_scan = stages.scan_posts
+
+    def coarse_clock_scan(root: Path, **options: object) -> object:
+        scanned = real_scan(root, **options)  # type: ignore[arg-type]
+        files = [frozen[f.source]._replace(path=f.path) for f in scanned.files]
+        return scanned._replace(files=files)
+
+    monkeypatch.setattr(stages, "scan_posts", coarse_clock_scan)
+    publish(src, out, config)
+    _same_size_edit(src / "a.md", "first", "after")
+    publish(src, out, config)  # every stat() field as before: only the rule sees it
+    titles = {e.title for e in feedparser.parse((out / "rss.xml").read_bytes()).entries}
+    assert titles == {"after", "other"}
+    # Once a file is older than the rule's window, its stat() is trusted again.
+    changed = max(frozen["a.md"].mtime_ns, frozen["a.md"].ctime_ns)
+    assert not racy(frozen["a.md"], changed + RACY_NS + 1)
+    assert racy(frozen["a.md"], changed + RACY_NS)

@@ -112,7 +112,7 @@ def report_from_data(data: object) -> BuildReport:
         raise ValueError(f"not a build report: {exc!r}") from exc
 
 
-def report_json(data: dict[str, object], indent: int | None = None) -> str:
+def report_json(data: Mapping[str, object], indent: int | None = None) -> str:
     """``data`` as JSON text that UTF-8 can encode: a file name that is not UTF-8 (lone
     surrogates in Python) is written with ``\\udcXX`` escapes, which ``json.loads``
     reads back as the same name."""

@@ -85,10 +85,11 @@ def base_fingerprint(config: Config) -> str:
 
 
 def state_key(files: Sequence[PostFile], base: str) -> str:
-    """The post files (path, size, mtime), the code and the configuration."""
+    """The post files (path, size, mtime, inode, ctime), the code and the configuration."""
     digest = hashlib.sha256(base.encode())
-    for file in files:
-        digest.update(f"{file.source}\0{file.size}\0{file.mtime_ns}\n".encode("utf-8", "replace"))
+    for f in files:
+        line = f"{f.source}\0{f.size}\0{f.mtime_ns}\0{f.ino}\0{f.ctime_ns}\n"
+        digest.update(line.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 

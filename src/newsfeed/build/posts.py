@@ -33,7 +33,7 @@ from newsfeed.cache import (
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import Article, ArticleMeta, Body, Draft, PostKey, Problem
-from newsfeed.sources.files import PostFile
+from newsfeed.sources.files import PostFile, racy
 
 __all__ = ["Finished", "Scan", "finish_posts", "read_keys"]
 
@@ -53,17 +53,30 @@ def _problem(exc: ArticleError, source: str) -> Problem:
 @dataclass
 class Scan:
     """What phase one found: every publishable post's key (sorted by source, guids
-    unique), their problems, the drafts, and each key's file digest (for the cache)."""
+    unique), their problems, the drafts, each key's file digest (for the cache), and
+    the digest of every file that changed just before the scan (``racy``: a rebuild
+    that finds no other change hashes them again; "" for a file that was not read)."""
 
     read: int = 0
     drafts: int = 0
     keys: list[PostKey] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)
+    racy: dict[str, str] = field(default_factory=dict)
 
 
-def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> PostRow:
-    """Phase one for one file: its cache row (size, mtime, digest, encoded outcome)."""
+def _unchanged(row: PostRow | None, file: PostFile) -> bool:
+    """Whether the cached ``row`` still holds for ``file``: the same size, mtime,
+    inode and ctime (an edit that restores the mtime, as ``touch -r``, ``rsync -t``
+    and ``tar x`` do, changes the ctime or the inode), and not racy then."""
+    if row is None:
+        return False
+    same = (row.size, row.mtime_ns, row.ino, row.ctime_ns) == file[2:6]
+    return same and not racy(file, row.seen_ns)
+
+
+def _read_one(root: Path, config: Config, now: datetime, seen_ns: int, file: PostFile) -> PostRow:
+    """Phase one for one file: its cache row (stat, digest, encoded outcome)."""
     from newsfeed.articles import key_from_raw  # imported when needed: see the module doc
     from newsfeed.sources.posts import read_meta
 
@@ -74,7 +87,7 @@ def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> Post
         entry = encode_entry("draft") if isinstance(key, Draft) else encode_entry("ok", key, found)
     except ArticleError as exc:
         entry = encode_entry("error", None, [_problem(exc, file.source)])
-    return (file.size, file.mtime_ns, digest, entry)
+    return PostRow(*file[2:6], seen_ns, digest, entry)
 
 
 def _preload() -> None:
@@ -110,7 +123,7 @@ def _add(scan: Scan, file: PostFile, row: PostRow, outcome: tuple[str, PostKey |
         scan.drafts += 1
     elif key is not None:
         scan.keys.append(key)
-        scan.digests[file.source] = row[2]
+        scan.digests[file.source] = row.digest
 
 
 def read_keys(
@@ -120,16 +133,18 @@ def read_keys(
     cache: BuildCache,
     progress: Progress | None,
     now: datetime,
+    seen_ns: int = 0,
 ) -> Scan:
-    """Phase one: the front matter of every post (from the cache when unchanged).
+    """Phase one: the front matter of every post (from the cache when unchanged, see
+    :func:`_unchanged`; ``seen_ns`` is when the scan of ``files`` began).
 
     Memory stays flat in the number of posts: cached outcomes are fetched and
     decoded a chunk of files at a time, fresh ones saved a batch at a time.
     """
     known = cache.post_stats()
-    todo = [f for f in files if known.get(f.source, (-1, -1))[:2] != (f.size, f.mtime_ns)]
+    todo = [f for f in files if not _unchanged(known.get(f.source), f)]
     changed = {f.source for f in todo}
-    read_one = partial(_read_one, root, config, now)
+    read_one = partial(_read_one, root, config, now, seen_ns)
     fresh = _fresh_rows(read_one, todo, config, progress)
     batch: list[tuple[str, PostRow]] = []
     scan = Scan(read=len(files))
@@ -140,18 +155,19 @@ def read_keys(
             if file.source in changed:
                 row = next(fresh)
             else:
-                size, mtime_ns, digest = known[file.source]
-                row = (size, mtime_ns, digest, stored.get(file.source, ""))
+                row = known[file.source]._replace(entry=stored.get(file.source, ""))
             try:
-                kind, key, found = decode_entry(row[3])
+                kind, key, found = decode_entry(row.entry)
             except ValueError:  # a damaged or missing cache row: read the file again
                 row = read_one(file)
                 changed.add(file.source)
-                kind, key, found = decode_entry(row[3])
+                kind, key, found = decode_entry(row.entry)
             if file.source in changed:
                 batch.append((file.source, row))
             scan.problems.extend(found)
             _add(scan, file, row, (kind, key))
+            if racy(file, seen_ns):
+                scan.racy[file.source] = row.digest
         if len(batch) >= _CHUNK:
             cache.save(posts=batch)
             batch = []

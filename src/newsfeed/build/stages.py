@@ -56,7 +56,7 @@ from newsfeed.feeds import plan_feeds, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data, report_json
 from newsfeed.site import Staged, open_site, stage
-from newsfeed.sources.files import PostFile, Scanned, scan_posts
+from newsfeed.sources.files import PostFile, Scanned, file_digest, scan_posts
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
@@ -229,6 +229,24 @@ def _render_feed(config: Config, out: Path, task: RenderTask) -> list[Staged]:
     return [stage(out, relpath, data) for relpath, data in documents.items()]
 
 
+def _same_racy(files: Sequence[PostFile], saved: str, config: Config) -> bool:
+    """Whether the files the last build found racy (changed just before its scan, see
+    :func:`~newsfeed.sources.files.racy`) still hold the bytes it read: their
+    ``stat()`` alone cannot tell (git's racy-clean rule)."""
+    try:
+        racy = json.loads(saved)
+    except ValueError:
+        return False
+    if not racy:
+        return True
+    by_source = {file.source: file for file in files}
+    limit = config.max_file_bytes
+    return isinstance(racy, dict) and all(
+        source in by_source and file_digest(by_source[source], limit) == digest
+        for source, digest in racy.items()
+    )
+
+
 def _nothing_changed(out: Path, saved: str, known: Known, lock_wait: float) -> BuildReport | None:
     """The report of a build where no source file changed, when every output file is
     as the last build left it (then nothing is read, rendered or written)."""
@@ -276,16 +294,16 @@ def publish(
         # What the scan skipped is part of the state: a new broken link is reported.
         key = state_key(files, base + json.dumps(scanned.skipped))
         saved = cache.state()
-        if saved is not None and saved[0] == key:
+        if saved is not None and saved[0] == key and _same_racy(files, saved[2], config):
             report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
             if report is not None:
                 return report
-        report, groups = _build(root, out, files, config, cache, base, progress, lock_wait)
+        report, groups, racy = _build(root, out, scanned, config, cache, base, progress, lock_wait)
         if found:
             problems = tuple(_by_place(report.problems + tuple(found)))
             report = dataclasses.replace(report, problems=problems)
         state = report_json(report_data(report, root, out))
-        cache.save(feeds=groups, state=(key, state))
+        cache.save(feeds=groups, state=(key, state, report_json(racy)))
         return report
     finally:
         cache.close()
@@ -294,20 +312,20 @@ def publish(
 def _build(
     root: Path,
     out: Path,
-    files: Sequence[PostFile],
+    scanned: Scanned,
     config: Config,
     cache: BuildCache,
     base: str,
     progress: Progress | None,
     lock_wait: float,
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]]]:
-    """Both phases, then render what changed; the report, and the document groups
-    to remember (see :func:`recorded_groups`)."""
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], dict[str, str]]:
+    """Both phases, then render what changed; the report, the document groups to
+    remember (see :func:`recorded_groups`) and the digests of the racy files."""
     from newsfeed.build.posts import read_keys  # not needed when nothing changed
 
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
-    scan = read_keys(root, files, config, cache, progress, now)
+    scan = read_keys(root, scanned.files, config, cache, progress, now, scanned.started_ns)
     feeds, more, published, finished = select_and_finish(
         root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
     )
@@ -341,4 +359,4 @@ def _build(
         unchanged=tuple(site.unchanged),
         removed=tuple(site.removed),
     )
-    return report, recorded_groups(site.root, groups)
+    return report, recorded_groups(site.root, groups), scan.racy

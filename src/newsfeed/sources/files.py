@@ -6,8 +6,10 @@ rebuild where nothing changed, which only ``stat()``s the files, loads no parser
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from stat import S_ISREG
@@ -15,18 +17,27 @@ from typing import NamedTuple
 
 from newsfeed.chars import has_surrogates
 from newsfeed.errors import SourceError
+from newsfeed.safe_read import read_regular
 
 __all__ = [
     "POST_SUFFIXES",
+    "RACY_NS",
     "PostFile",
     "Scanned",
+    "file_digest",
     "find_posts",
     "post_files",
+    "racy",
     "readable_name",
     "scan_posts",
 ]
 
 POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
+#: How long before a scan a change makes a file *racy* (git's racy-clean rule): a file
+#: changed again within one tick of the file system's clock keeps its mtime and ctime,
+#: so one changed this close to a scan is hashed again before its ``stat()`` is
+#: trusted. Two seconds cover the coarsest clocks (FAT) and the kernel's coarse clock.
+RACY_NS = 2_000_000_000
 
 
 def find_posts(source_dir: Path) -> list[Path]:
@@ -60,11 +71,14 @@ _LINKED_FOLDER = ("a symbolic link to a folder", "not entered: links to folders 
 class Scanned(NamedTuple):
     """What :func:`scan_posts` found: the post files (sorted by ``source``), what it
     did not take and why (as ``(path, message, action)``, path relative to the root),
-    and how many post files each suffix gave."""
+    how many post files each suffix gave, and when the scan began (``time.time_ns()``:
+    a file changed since shortly before it may change again unseen, as git's
+    racy-clean rule says)."""
 
     files: list[PostFile]
     skipped: list[tuple[str, str, str]]
     suffixes: dict[str, int]
+    started_ns: int
 
 
 def post_files(source_dir: Path) -> list[PostFile]:
@@ -88,7 +102,7 @@ def scan_posts(source_dir: Path, *, skip: Sequence[Path] = ()) -> Scanned:
     """
     root = Path(source_dir)
     real_root = _real_root(root)
-    scanned = Scanned([], [], {})
+    scanned = Scanned([], [], {}, time.time_ns())
     skipped_folders = _identities(skip)
     folders = [(str(root), "")]  # (path, relative path with a trailing slash)
     while folders:
@@ -219,3 +233,18 @@ def _readable_part(part: str) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         return data.decode("utf-8", "replace")
+
+
+def racy(file: PostFile, seen_ns: int) -> bool:
+    """Whether ``file`` changed too close to a scan that began at ``seen_ns`` (see
+    :data:`RACY_NS`) for its ``stat()`` to tell a later change."""
+    return max(file.mtime_ns, file.ctime_ns) >= seen_ns - RACY_NS
+
+
+def file_digest(file: PostFile, limit: int) -> str | None:
+    """The SHA-256 of a post file's bytes (as phase one keys them), or None when it
+    cannot be read safely (a link, a FIFO...) or is over ``limit`` bytes."""
+    try:
+        return hashlib.sha256(read_regular(file.path, limit)).hexdigest()
+    except OSError:
+        return None
