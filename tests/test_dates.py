@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from newsfeed.errors import DateValueError, NewsfeedError
 from newsfeed.normalize.dates import (
     check_plausible,
+    format_local,
     format_rfc2822,
     format_rfc3339,
     parse_date,
@@ -207,6 +208,19 @@ def test_every_seed_date(seeds_dir: Path) -> None:
 
 
 # --- formatting ------------------------------------------------------------------
+
+
+def test_dates_in_the_site_zone_keep_their_offset() -> None:
+    """JSON Feed and pages said UTC whatever `timezone` said (issue 14); summer time too."""
+    winter = dt.datetime(2021, 1, 13, 23, 47, 3, 999, tzinfo=UTC)
+    summer = dt.datetime(2021, 7, 13, 23, 47, 3, tzinfo=UTC)
+    assert format_rfc3339(summer, SHANGHAI) == "2021-07-14T07:47:03+08:00"
+    assert format_rfc3339(winter, NEW_YORK) == "2021-01-13T18:47:03-05:00"
+    assert format_rfc3339(summer, NEW_YORK) == "2021-07-13T19:47:03-04:00"
+    assert format_local(summer, SHANGHAI) == "2021-07-14 07:47 UTC+08:00"
+    assert format_local(summer, NEW_YORK) == "2021-07-13 19:47 UTC-04:00"
+    assert format_local(summer, ZoneInfo("Asia/Kolkata")) == "2021-07-14 05:17 UTC+05:30"
+    assert format_local(winter, ZoneInfo("Europe/London")) == "2021-01-13 23:47 UTC"
 
 
 def test_format_rfc2822() -> None:

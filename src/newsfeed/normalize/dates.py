@@ -33,6 +33,7 @@ from newsfeed.errors import DateValueError
 
 __all__ = [
     "check_plausible",
+    "format_local",
     "format_rfc2822",
     "format_rfc3339",
     "parse_date",
@@ -124,12 +125,29 @@ def format_rfc2822(dt: _dt.datetime) -> str:
     return email.utils.format_datetime(_aware_utc(dt).replace(microsecond=0))
 
 
-def format_rfc3339(dt: _dt.datetime) -> str:
-    """``'2021-07-13T23:47:03+00:00'``: an aware datetime in UTC, for Atom.
+def format_rfc3339(dt: _dt.datetime, tz: _dt.tzinfo | None = None) -> str:
+    """``'2021-07-13T23:47:03+00:00'``: an aware datetime in UTC, for Atom; with ``tz``
+    the same instant in that zone, with its offset (``'2021-07-14T07:47:03+08:00'``),
+    for JSON Feed and pages.
 
     Sub-second precision is dropped, as in :func:`format_rfc2822`.
     """
-    return _aware_utc(dt).isoformat(timespec="seconds")
+    utc = _aware_utc(dt)
+    return (utc if tz is None else utc.astimezone(tz)).isoformat(timespec="seconds")
+
+
+def format_local(dt: _dt.datetime, tz: _dt.tzinfo) -> str:
+    """``'2021-07-14 07:47 UTC+08:00'``: an aware datetime as a reader reads it, in the
+    site's zone ``tz`` with its offset (``UTC`` when the offset is zero)."""
+    local = _aware_utc(dt).astimezone(tz)
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        zone = "UTC"
+    else:
+        sign = "+" if minutes > 0 else "-"
+        zone = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{local:%Y-%m-%d %H:%M} {zone}"
 
 
 def _aware_utc(dt: _dt.datetime) -> _dt.datetime:

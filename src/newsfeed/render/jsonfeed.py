@@ -2,12 +2,14 @@
 
 Output is deterministic: keys come in a fixed order (the spec's), non-ASCII text
 is written as UTF-8 (``ensure_ascii=False``), and the document ends in a newline.
-Every date comes from the articles, never from ``now()``.
+Every date comes from the articles, never from ``now()``, and is written in the
+site's ``timezone`` with its offset (RFC 3339).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 
 from newsfeed.config import Config
 from newsfeed.feeds import item_categories
@@ -27,7 +29,7 @@ def _attachment(image: Image) -> dict[str, object]:
     return attachment
 
 
-def _item(article: Article) -> dict[str, object]:
+def _item(article: Article, tz: tzinfo) -> dict[str, object]:
     item: dict[str, object] = {
         "id": article.guid,
         "url": article.link,
@@ -37,8 +39,9 @@ def _item(article: Article) -> dict[str, object]:
     }
     if article.lead_image is not None:
         item["image"] = article.lead_image.url
-    item["date_published"] = format_rfc3339(article.published)
-    item["date_modified"] = format_rfc3339(article.updated)
+    # RFC 3339 in the site's zone, with its offset: the same instant, as the site says it.
+    item["date_published"] = format_rfc3339(article.published, tz)
+    item["date_modified"] = format_rfc3339(article.updated, tz)
     item["authors"] = [{"name": article.author}]
     tags = item_categories(article)
     if tags:
@@ -62,7 +65,8 @@ def render_json_feed(feed: Feed[Article], config: Config, feed_url: str) -> byte
     }
     if config.hub:
         document["hubs"] = [{"type": "WebSub", "url": config.hub}]
-    document["items"] = [_item(article) for article in feed.items]
+    tz = config.tz
+    document["items"] = [_item(article, tz) for article in feed.items]
     # Compact: with ``indent`` the json module falls back to its pure-Python encoder,
     # a fifth of all the rendering time; readers do not care.
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))

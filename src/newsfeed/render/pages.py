@@ -19,7 +19,6 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
 from functools import cache
 
 import jinja2
@@ -28,7 +27,7 @@ from newsfeed._version import __version__
 from newsfeed.config import Config
 from newsfeed.feeds import feed_folder, feed_label
 from newsfeed.model import Article, Feed
-from newsfeed.normalize.dates import format_rfc3339
+from newsfeed.normalize.dates import format_local, format_rfc3339
 
 __all__ = ["PAGE_NAME", "Subscriptions", "render_feed_page", "render_site_index"]
 
@@ -84,19 +83,6 @@ def compile_templates() -> None:
         _environment().get_template(name)
 
 
-def _local_time(dt: datetime, tz: tzinfo) -> str:
-    """``2021-07-14 07:47 UTC+08:00`` in the site's time zone (``UTC`` when it is UTC)."""
-    local = dt.astimezone(tz)
-    offset = local.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    if minutes == 0:
-        zone = "UTC"
-    else:
-        sign = "+" if minutes > 0 else "-"
-        zone = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return f"{local:%Y-%m-%d %H:%M} {zone}"
-
-
 def _relative(source: tuple[str, ...], target: tuple[str, ...]) -> str:
     """The relative link from the page in folder ``source`` to the page of ``target``."""
     up = "../" * len(source)
@@ -112,8 +98,8 @@ def _items(feed: Feed[Article], config: Config) -> list[dict[str, object]]:
             {
                 "title": article.title,
                 "link": article.link,
-                "iso": format_rfc3339(article.published),
-                "date": _local_time(article.published, tz),
+                "iso": format_rfc3339(article.published, tz),
+                "date": format_local(article.published, tz),
                 "summary": article.summary,
                 "author": article.author,
                 "image": image,
@@ -160,8 +146,8 @@ def _node(feed: Feed[Article], config: Config, urls: Subscriptions) -> _Node:
         href=_relative((), feed.path),
         total=feed.total,
         newest_title=newest.title if newest else "",
-        newest_date=_local_time(newest.published, config.tz) if newest else "",
-        newest_iso=format_rfc3339(newest.published) if newest else "",
+        newest_date=format_local(newest.published, config.tz) if newest else "",
+        newest_iso=format_rfc3339(newest.published, config.tz) if newest else "",
         urls=urls,
     )
 
