@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NAME = "post.md"
 TITLE = "新闻标题：测试"
 BODY = "<p>这是一段正文，用来测试编码检测是否正确。第二句话也在这里。</p>\n"
+FIRST = "这是一段正文，用来测试编码检测是否正确"  # what a post without a title is titled
 
 
 def post(
@@ -168,7 +169,13 @@ STRUCTURE = [
     Case("bom-only", one(codecs.BOM_UTF8), "skipped", reported="empty"),
     Case("del-byte-only", one(b"\x7f"), "skipped", reported="empty"),
     Case("c1-and-no-break-spaces-only", one("\x80\x9f\xa0\u3000\n"), "skipped", "empty"),
-    Case("no-front-matter", one("<p>only a body</p>"), "published", reported="title", title="post"),
+    Case(
+        "no-front-matter",
+        one("<p>only a body</p>"),
+        "published",
+        reported="title: missing or empty title \\(used the start of its text: only a body\\)",
+        title="only a body",
+    ),
     Case(
         "unterminated-yaml", one("---\ntitle: x\ndate: 2021-01-01\n<p>b</p>"), "skipped", "closed"
     ),
@@ -275,10 +282,10 @@ VALUES = [
                 "description",
             )
         ),
-        title="post",
+        title="b",
     ),
     Case("number-category", one(post(extra="categories: 5\ntags: 2024\n")), "published"),
-    Case("list-title", one(post(title="[a, b]")), "published", reported="title", title="post"),
+    Case("list-title", one(post(title="[a, b]")), "published", reported="title", title=FIRST),
     Case(
         "null-everything", one("---\ntitle:\ndate:\ncategories:\ntags:\n---\nb"), "published", "."
     ),
@@ -306,7 +313,7 @@ VALUES = [
         "published",
         title="</title><script>alert(1)</script>]]>& <![CDATA[x]]>",
     ),
-    Case("blank-title", one(post(title='"\\x01 \\t \\u3000"')), "published", "title", title="post"),
+    Case("blank-title", one(post(title='"\\x01 \\t \\u3000"')), "published", "title", title=FIRST),
     Case(
         "hostile-permalinks",
         {

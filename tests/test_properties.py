@@ -87,7 +87,7 @@ def build(text: str) -> Article | None:
         found, _ = meta_from_raw(raw, CONFIG, NOW)
         if isinstance(found, Draft):
             return None
-        article = finish(found, raw.body, CONFIG)
+        article, _ = finish(found, raw.body, CONFIG)
     except ArticleError as exc:
         assert exc.path == "p/post.md" and exc.message
         return None

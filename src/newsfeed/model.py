@@ -228,7 +228,9 @@ class ArticleMeta:
       file names (bytes that are not UTF-8 become lone surrogates: ``os.fsencode``
       gives the name back); ``slug`` is its file name without extension, as text
       (such bytes read as GB18030 when they are, else U+FFFD).
-    - ``title`` is non-empty, single-line text with no XML-illegal characters.
+    - ``title`` is single-line text with no XML-illegal characters; empty only when
+      the front matter has none, and never in an :class:`Article` (a post without a
+      title is titled from its text, never from its file name).
     - ``categories`` is a tuple of paths, each a non-empty tuple of non-empty names
       (``(("金融", "新浪财经"),)`` means 金融 > 新浪财经); ``tags`` are non-empty.
     - ``published`` and ``updated`` are timezone-aware UTC, ``updated >= published``.

@@ -215,7 +215,7 @@ class _Taker:
     """Takes phase two's outcomes, cached or fresh, into :class:`Finished`."""
 
     redo: Callable[[PostKey], str | ArticleError]
-    complete: Callable[[ArticleMeta, Body, Config], Article]
+    complete: Callable[[ArticleMeta, Body, Config], tuple[Article, list[Problem]]]
     config: Config
     cache: BuildCache
     digests: Mapping[str, str]
@@ -235,10 +235,12 @@ class _Taker:
             self.take(key, self.redo(key), cached=False)  # a damaged row
             return
         try:
-            self.finished.articles[key.source] = self.complete(meta, body, self.config)
+            article, titled = self.complete(meta, body, self.config)
         except ArticleError as exc:
             self.finished.problems.append(_problem(exc, key.source))
             return
+        self.finished.articles[key.source] = article
+        self.finished.problems.extend(titled)
         digest = hashlib.sha256(outcome.encode("utf-8", "surrogatepass")).hexdigest()
         self.finished.prints[key.source] = digest
         self.finished.problems.extend(found)
