@@ -159,7 +159,8 @@ def _dumps(value: object) -> str:
 
 
 def encode_entry(kind: str, key: PostKey | None = None, problems: Iterable[Problem] = ()) -> str:
-    """One phase-one outcome as JSON: ``kind`` is ``ok``, ``draft`` or ``error``."""
+    """One phase-one outcome as JSON: ``kind`` is ``ok``, ``draft``, ``error`` or
+    ``undated`` (a post whose fallback date is chosen later; never kept in the cache)."""
     data: dict[str, Any] = {"k": kind, "p": [_PROBLEM.encode(p) for p in problems]}
     if key is not None:
         data["m"] = _KEY.encode(key)
@@ -175,7 +176,7 @@ def decode_entry(text: str) -> tuple[str, PostKey | None, list[Problem]]:
         key = _KEY.decode(data["m"]) if "m" in data else None
     except _DAMAGED as exc:
         raise ValueError(f"unreadable cache entry: {exc}") from exc
-    if kind not in ("ok", "draft", "error") or (kind == "ok") != (key is not None):
+    if kind not in ("ok", "draft", "error", "undated") or (kind == "ok") != (key is not None):
         raise ValueError("unreadable cache entry")
     return kind, key, problems
 

@@ -21,7 +21,7 @@ from newsfeed.model import FrozenDict
 
 __all__ = ["Config", "key_summary", "reference_markdown", "unknown_key"]
 
-DatePolicy = Literal["mtime", "skip"]
+DatePolicy = Literal["fallback", "skip", "mtime"]
 
 SINA_QR = r"^https?://n\.sinaimg\.cn/finance/cece9e13/20200514/343233024\.png$"
 
@@ -105,9 +105,12 @@ class Config:
         default=None,
     )
     date_policy: DatePolicy = _doc(
-        "What to do with a missing, invalid or implausible date: `mtime` uses the "
-        "file's modification time and warns, `skip` leaves the post out.",
-        default="mtime",
+        "What to do with a missing, invalid or implausible date, with a warning: "
+        "`fallback` dates the post by the date newsfeed gave it before (kept in "
+        "`OUT/.newsfeed-first-seen.json`), else the git commit that added its file, else "
+        "when newsfeed first saw the file (its modification time then, recorded); `skip` "
+        "leaves the post out. `mtime`, the old name of `fallback`, still means it.",
+        default="fallback",
     )
     category_dir: str = _doc(
         "Output folder of category feeds (Hexo `category_dir`).", default="categories"
@@ -197,6 +200,8 @@ class Config:
         self._check_paths()
 
     def _check_values(self) -> None:
+        if self.date_policy == "mtime":  # the name `fallback` had before the chain
+            object.__setattr__(self, "date_policy", "fallback")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:

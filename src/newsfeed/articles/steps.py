@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from newsfeed.articles.context import Context, guarded, scalar
-from newsfeed.articles.dating import date_of
+from newsfeed.articles.dating import DateFallback, Undated, date_of
 from newsfeed.articles.fields import (
     IMAGE_KEYS,
     KNOWN_KEYS,
@@ -41,15 +41,23 @@ K = TypeVar("K", PostKey, ArticleMeta)
 
 
 def key_from_raw(
-    raw: RawPost, config: Config, now: datetime | None = None
-) -> tuple[PostKey | Draft, list[Problem]]:
+    raw: RawPost,
+    config: Config,
+    now: datetime | None = None,
+    fallback: DateFallback | None = None,
+) -> tuple[PostKey | Draft | Undated, list[Problem]]:
     """Phase one of a post: what decides whether and where it is published (draft,
     categories, tags, date, guid), with the problems of those fields. A draft is a
     :class:`Draft` (with no problems); raises ArticleError. The rest waits for
-    :func:`meta_from_key`."""
+    :func:`meta_from_key`.
+
+    ``fallback`` dates a post without a usable date (by default its file's
+    modification time); when it defers (:func:`~.dating.deferred`), the post is
+    :class:`~.dating.Undated` (with no problems), to be read again once dated.
+    """
     if is_draft(raw):
         return Draft(raw.source), []
-    ctx = Context(raw, config)
+    ctx = Context(raw, config, fallback=fallback)
     if raw.recovered:
         ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
     if raw.guessed_encoding:
@@ -62,7 +70,8 @@ def key_from_raw(
         categories = categories_of(raw, ctx)
         tags = tags_of(raw, ctx)
         published = date_of(raw, ctx, "date", now or datetime.now(UTC))
-        assert published is not None
+        if published is None:
+            return Undated(raw.source), []
         key = PostKey(raw.source, categories, tags, published, guid_of(raw, ctx))
     return key, ctx.problems
 
@@ -114,6 +123,7 @@ def meta_from_raw(
     key, problems = key_from_raw(raw, config, now)
     if isinstance(key, Draft):
         return key, problems
+    assert not isinstance(key, Undated)  # the default fallback never defers
     meta, more = meta_from_key(raw, key, config, now)
     return meta, problems + more
 

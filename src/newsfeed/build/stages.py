@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsfeed.arguments import expect, expect_callable, expect_path
 from newsfeed.build import pool
@@ -49,6 +50,9 @@ from newsfeed.build.fingerprints import (
     state_key,
 )
 from newsfeed.build.pool import Progress
+
+if TYPE_CHECKING:
+    from newsfeed.build.posts import Scan
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
@@ -134,14 +138,23 @@ def select_and_finish(
 
 
 def _load(
-    root: Path, files: Sequence[PostFile], config: Config, progress: Progress | None
+    root: Path,
+    files: Sequence[PostFile],
+    config: Config,
+    progress: Progress | None,
+    out: Path | None = None,
 ) -> LoadResult:
-    """Both phases for every post of ``files``, nothing cached and nothing rendered."""
+    """Both phases for every post of ``files``, nothing cached, rendered or written
+    (the first-seen record of ``out`` is read, not kept)."""
+    from newsfeed.build.dating import FallbackSources
     from newsfeed.build.posts import finish_posts, read_keys
+    from newsfeed.first_seen import FirstSeen
 
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     cache = BuildCache(None, "")
-    scan = read_keys(root, files, config, cache, progress, now)
+    record = FirstSeen(out) if out is not None else None
+    dates = FallbackSources(root, record, now, keep=False)
+    scan = read_keys(root, files, config, cache, progress, now, 0, dates)
     done = finish_posts(root, scan.keys, config, progress, cache, {}, now)
     articles = tuple(done.articles[k.source] for k in scan.keys if k.source in done.articles)
     problems = tuple(_by_place(scan.problems + done.problems))
@@ -154,6 +167,7 @@ def load_articles(
     *,
     strict: bool = False,
     progress: Progress | None = None,
+    out_dir: str | Path | None = None,
 ) -> LoadResult:
     """Read and normalize every post under ``source_dir``, as :func:`publish` does.
 
@@ -162,14 +176,17 @@ def load_articles(
     problem). Raises :class:`SourceError` only when the folder itself is unusable,
     and with ``strict=True`` an ``ExceptionGroup`` of every problem.
     ``progress(stage, done, total)`` is called as for :func:`publish` (stages
-    ``read`` and ``clean``).
+    ``read`` and ``clean``). ``out_dir`` is the folder the posts are published to,
+    if any: a post without a usable date then gets the date publishing gave it (its
+    first-seen record is read, nothing is written), and the folder is not scanned.
     """
     root = expect_path("source_dir", source_dir)
     expect("config", config, (Config, type(None)), _CONFIG)
     expect("strict", strict, bool, "True or False")
     expect_callable("progress", progress, _PROGRESS)
-    scanned = scan_posts(root)
-    result = _load(root, scanned.files, config or Config(), progress)
+    out = None if out_dir is None else expect_path("out_dir", out_dir)
+    scanned = scan_posts(root, skip=[out] if out is not None else [])
+    result = _load(root, scanned.files, config or Config(), progress, out)
     if scanned.skipped:
         problems = _by_place(result.problems + tuple(_scan_problems(scanned)))
         result = dataclasses.replace(result, problems=tuple(problems))
@@ -309,6 +326,25 @@ def publish(
         cache.close()
 
 
+def _phase_one(
+    root: Path,
+    out: Path,
+    scanned: Scanned,
+    config: Config,
+    cache: BuildCache,
+    progress: Progress | None,
+    now: datetime,
+) -> Scan:
+    """Phase one of a build: posts without a usable date are dated from the first-seen
+    record in ``out`` (kept up to date) and git's history of ``root``."""
+    from newsfeed.build.dating import FallbackSources  # not needed when nothing changed
+    from newsfeed.build.posts import read_keys
+    from newsfeed.first_seen import FirstSeen
+
+    dates = FallbackSources(root, FirstSeen(out), now)
+    return read_keys(root, scanned.files, config, cache, progress, now, scanned.started_ns, dates)
+
+
 def _build(
     root: Path,
     out: Path,
@@ -321,11 +357,9 @@ def _build(
 ) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], dict[str, str]]:
     """Both phases, then render what changed; the report, the document groups to
     remember (see :func:`recorded_groups`) and the digests of the racy files."""
-    from newsfeed.build.posts import read_keys  # not needed when nothing changed
-
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
-    scan = read_keys(root, scanned.files, config, cache, progress, now, scanned.started_ns)
+    scan = _phase_one(root, out, scanned, config, cache, progress, now)
     feeds, more, published, finished = select_and_finish(
         root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
     )
