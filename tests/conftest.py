@@ -1,5 +1,6 @@
-"""Shared fixtures: the project's seeds and the read-only real corpus beside the repo
-(``../shared``, or where SHARED_DIR points)."""
+"""Shared fixtures: the project's seeds, its own corpus of messy posts (tests/data/corpus,
+written for the tests in the shapes real crawlers produce), and the read-only real corpus
+beside the repo (``../shared``, or where SHARED_DIR points) as an extra check."""
 
 from __future__ import annotations
 
@@ -12,6 +13,25 @@ from sitecheck import IN_CI, SHARED
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 CORPUS = SHARED / "corpus" / "real"
+#: The repository's own messy corpus: every test that reads "the corpus" runs on it, and
+#: on the real corpus too where that is present (a fresh clone needs nothing outside).
+OWN_CORPUS = ROOT / "tests" / "data" / "corpus"
+#: How many post files each corpus has.
+CORPUS_POSTS = {OWN_CORPUS: 14, CORPUS: 27}
+
+
+def corpora() -> list[Path]:
+    """The corpora the corpus tests run on: ours always, the real one where present (and
+    in CI, which always has shared/ beside the repository: there its absence fails)."""
+    return [OWN_CORPUS, *([CORPUS] if CORPUS.is_dir() or IN_CI else [])]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``corpus_dir`` is each corpus in turn (ids ``own`` and ``real``)."""
+    if "corpus_dir" in metafunc.fixturenames:
+        found = corpora()
+        ids = ["own" if path == OWN_CORPUS else "real" for path in found]
+        metafunc.parametrize("corpus_dir", found, ids=ids)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,29 +63,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long tests (fuzzing, kills) are left out unless --runslow: deselected, not skipped,
+    since nothing is missing to run them."""
     if config.getoption("--runslow"):
         return
-    skip = pytest.mark.skip(reason="long test: run with --runslow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+    slow = [item for item in items if "slow" in item.keywords]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if "slow" not in item.keywords]
 
 
 @pytest.fixture
 def seeds_dir() -> Path:
     """The project's own default input (a copy of shared/seeds)."""
     return SEEDS
-
-
-@pytest.fixture
-def corpus_dir() -> Path:
-    """The real, messy corpus; tests that need it skip where it is absent (fail in CI,
-    which always has shared/ beside the repository)."""
-    if not CORPUS.is_dir():
-        if IN_CI:
-            pytest.fail(f"real corpus not found at {CORPUS} (CI has ../shared)")
-        pytest.skip(f"real corpus not found at {CORPUS} (set SHARED_DIR)")
-    return CORPUS
 
 
 @pytest.fixture

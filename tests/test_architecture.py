@@ -29,6 +29,8 @@ LAYERS: dict[str, int] = {
     "newsfeed.chars": 1,
     "newsfeed.safe_read": 1,
     "newsfeed.config": 2,
+    "newsfeed.config_docs": 2,
+    "newsfeed.marked": 2,
     # sources/: post files to RawPost (today: sources.py and files.py)
     "newsfeed.sources": 3,
     "newsfeed.files": 3,
@@ -50,6 +52,9 @@ LAYERS: dict[str, int] = {
     "newsfeed.normalize.html": 4,
     "newsfeed.normalize.sanitize": 4,
     "newsfeed.normalize.markdown": 4,
+    "newsfeed.normalize.hexo_post": 4,
+    "newsfeed.normalize.hexo_code": 4,
+    "newsfeed.normalize.hexo_tags": 4,
     "newsfeed.articles": 5,
     "newsfeed.articles.body": 5,
     "newsfeed.articles.context": 5,
@@ -80,12 +85,16 @@ LAYERS: dict[str, int] = {
     "newsfeed.build.fingerprints": 9,
     "newsfeed.build.dating": 9,
     "newsfeed.hexo": 10,
+    "newsfeed.hexo.site": 10,
+    "newsfeed.hexo.plugin": 10,
+    "newsfeed.hexo.autodiscovery": 10,
     "newsfeed.websub": 10,
     "newsfeed.check": 10,
     "newsfeed.settings": 11,
     "newsfeed.serve": 11,
     "newsfeed.watch": 11,
     "newsfeed.cli": 11,
+    "newsfeed.cli_parser": 11,
     "newsfeed.__main__": 11,
     # the public API re-exports from every layer
     "newsfeed": 12,
@@ -110,6 +119,8 @@ OWNERS: dict[str, set[str]] = {
     "yaml": {"newsfeed.sources", "newsfeed.sources.yaml_data", "newsfeed.sources.yaml"},
     "frontmatter": {"newsfeed.sources", "newsfeed.sources.frontmatter"},
     "charset_normalizer": {"newsfeed.sources", "newsfeed.sources.read"},
+    "markdown_it": {"newsfeed.normalize.markdown"},
+    "mdit_py_plugins": {"newsfeed.normalize.markdown"},
 }
 
 

@@ -115,7 +115,7 @@ def test_cli_exit_code_and_listing(site: Path, capsys: pytest.CaptureFixture[str
     assert main(["check", str(site)]) == 1
     err = capsys.readouterr().err
     assert "rss.xml:" in err and "channel has no title" in err
-    assert "problems in" in err
+    assert ": 1 problem in " in err
 
 
 def test_check_writes_nothing(site: Path) -> None:

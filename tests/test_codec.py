@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsfeed.codec import _Codec, decode_entry, decode_post, encode_entry, encode_post
-from newsfeed.model import ArticleMeta, Body, FrozenDict, Image, PostKey, Problem, freeze
+from newsfeed.model import ArticleMeta, Asset, Body, FrozenDict, Image, PostKey, Problem, freeze
 
 names = st.text(min_size=1, max_size=12)
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
@@ -44,6 +44,7 @@ BY_TYPE: dict[Any, st.SearchStrategy[Any]] = {
         st.lists(names, min_size=1, max_size=3).map(tuple), max_size=3
     ).map(tuple),
     tuple[Image, ...]: st.lists(images, max_size=3).map(tuple),
+    tuple[Asset, ...]: st.lists(st.builds(Asset, st.text(), st.text()), max_size=3).map(tuple),
     FrozenDict: st.dictionaries(st.text(), front_matter, max_size=4).map(freeze),
 }
 BY_NAME: dict[str, st.SearchStrategy[Any]] = {

@@ -81,9 +81,11 @@ def test_build_site_replaces_hexo_generator_feed_at_its_own_path(tmp_path: Path)
     assert [e.title for e in parsed.entries] == ["Story 3", "Story 2"]  # feed.limit
     assert parsed.entries[0].link == "https://example.org/blog/2024/03/post-3/"
     assert parsed.feed.title == "My Hexo News"
-    # Per-category feeds sit beside Hexo's category pages (category_dir + category_map slug).
-    assert (public / "cats" / "finance" / "Market-News" / "rss.xml").is_file()
+    # Per-category feeds sit beside Hexo's category pages (category_dir + category_map slug),
+    # in the formats of feed.type: Atom only.
+    assert (public / "cats" / "finance" / "Market-News" / "atom.xml").is_file()
     assert (public / "tags" / "Daily" / "atom.xml").is_file()
+    assert not list(public.rglob("rss.xml")) and not list(public.rglob("feed.json"))
 
 
 def test_hexo_pages_are_never_overwritten(tmp_path: Path) -> None:
@@ -153,12 +155,23 @@ def test_feed_block_defaults_and_mapping() -> None:
         }
     )
     assert values == {
-        "limit": 0,
-        "summary_length": 140,
-        "icon": "icon.png",
-        "site_rss_path": "rss2.xml",
+        # every Hexo site
+        "pages": False,
+        "item_id": "permalink",
+        "hexo_hidden": True,
+        "updated_option": "mtime",
+        # its keys
         "permalink_defaults": {"lang": "en"},
         "language": "zh-CN",
+        # the plugin's, given or its defaults (index.js)
+        "formats": ["rss"],
+        "limit": 0,
+        "content": True,
+        "summary_length": 140,
+        "order_by": "-date",
+        "autodiscovery": True,
+        "icon": "icon.png",
+        "site_rss_path": "rss2.xml",
     }
     assert origin["limit"] == "feed.limit"
     assert hexo_values({"feed": {}})[0]["limit"] == 20  # the plugin's default
@@ -168,7 +181,8 @@ def test_unused_hexo_keys_are_ignored(tmp_path: Path) -> None:
     """A real _config.yml (themes, deploy, plugins) builds without any complaint."""
     site = write_site(tmp_path / "site", CONFIG + IGNORED)
     settings = resolve(site, environ={}, cwd=tmp_path)
-    assert {"theme", "deploy", "highlight", "per_page", "marked"} <= set(settings.ignored)
+    assert {"theme", "deploy", "highlight", "per_page"} <= set(settings.ignored)
+    assert "marked" not in settings.ignored  # hexo-renderer-marked's options are read
     result = run_hexo_cli("build", "site", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stderr == ""
@@ -200,7 +214,9 @@ def test_layering_precedence_and_provenance(tmp_path: Path) -> None:
     assert config.limit == 9 and origins["limit"] == "environment NEWSFEED_LIMIT"
     assert config.embed_hosts == ("a.example", "b.example")
     assert config.timezone == "UTC" and origins["timezone"] == "command line (--timezone)"
-    assert origins["summary_length"] == "default"
+    assert origins["summary_length"] == "_config.yml (feed.content_limit (the plugin's default))"
+    assert origins["archive"] == "default"
+    assert origins["item_id"] == "Hexo site: ids as hexo-generator-feed writes them"
 
 
 def test_pyproject_table_in_current_directory(tmp_path: Path) -> None:
@@ -267,7 +283,7 @@ def test_config_command_prints_values_and_sources_as_toml(tmp_path: Path) -> Non
     assert parsed["site_url"] == "https://example.org/blog/"
     assert parsed["limit"] == 3
     assert parsed["category_map"] == {"金融": "finance"}
-    assert "# command line (--limit)" in result.stdout
+    assert "# command line (--set limit=3)" in result.stdout
     assert "# _config.yml (url + root)" in result.stdout
 
 

@@ -83,11 +83,11 @@ def build(text: str) -> Article | None:
     """The article of one post's text, or None when it was reported."""
     try:
         meta, body, recovered = parse_post(text, "p/post.md")
-        raw = RawPost("p/post.md", meta, body, mtime=1_600_000_000.0, recovered=recovered)
+        raw = RawPost("p/post.md", meta, body, 1_600_000_000.0, recovered, markup="markdown")
         found, _ = meta_from_raw(raw, CONFIG, NOW)
         if isinstance(found, Draft):
             return None
-        article, _ = finish(found, raw.body, CONFIG)
+        article, _ = finish(found, raw, CONFIG)
     except ArticleError as exc:
         assert exc.path == "p/post.md" and exc.message
         return None

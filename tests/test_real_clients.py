@@ -271,3 +271,62 @@ def test_newsboat_subscribes_and_reads_every_item(
     everything = {a.title for a in site.items} | {a.title for a in category.items}
     assert sorted(title for _, title, _ in items) == sorted(everything)
     assert {url for _, _, url in items} == {a.link for a in (*site.items, *category.items)}
+
+
+def _newsboat_items(tmp_path: Path, urls: list[str]) -> dict[str, list[str]]:
+    """Subscribe a fresh newsboat to ``urls``, reload once; the titles stored per feed URL."""
+    assert NEWSBOAT is not None
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    (tmp_path / "urls").write_text("".join(u + "\n" for u in urls), "utf-8")
+    (tmp_path / "config").write_text("reload-threads 2\ndownload-timeout 20\n", "utf-8")
+    cache = tmp_path / "cache.db"
+    cache.unlink(missing_ok=True)
+    result = subprocess.run(
+        [NEWSBOAT, "-x", "reload", "-u", tmp_path / "urls", "-c", cache, "-C", tmp_path / "config"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home), "LANG": "C.UTF-8"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    stored: dict[str, list[str]] = {url: [] for url in urls}
+    with sqlite3.connect(cache) as db:
+        for feed, title in db.execute("SELECT feedurl, title FROM rss_item"):
+            stored[feed].append(title)
+    return stored
+
+
+def test_newsboat_as_the_readme_says_gets_every_item_of_every_feed(
+    tmp_path: Path, served: tuple[Path, str]
+) -> None:
+    """The README's newsboat advice (the site-wide feed, or categories that do not nest)
+    gives every subscribed feed all its items; importing every feed would not."""
+    if NEWSBOAT is None:
+        pytest.skip("newsboat is not installed (Debian: apt-get install newsboat)")
+    from conftest import OWN_CORPUS
+
+    out, base = served
+    config = Config(site_url=base, limit=0)
+    publish(OWN_CORPUS, out, config)
+    feeds = build_feeds(load_articles(OWN_CORPUS, config).articles, config).feeds
+
+    def url(feed: Any) -> str:
+        return base + "".join(urllib.parse.quote(s) + "/" for s in feed.path) + "rss.xml"
+
+    site = feeds[0]
+    stored = _newsboat_items(tmp_path, [base + "rss.xml"])
+    assert sorted(stored[base + "rss.xml"]) == sorted(a.title for a in site.items)
+    categories = [f for f in feeds if f.kind == "category"]
+    leaves = [  # categories no other category nests in
+        f
+        for f in categories
+        if not any(g.path[: len(f.path)] == f.path and g is not f for g in categories)
+    ]
+    stored = _newsboat_items(tmp_path, [url(f) for f in leaves])
+    for feed in leaves:
+        assert sorted(stored[url(feed)]) == sorted(a.title for a in feed.items), feed.title
+    # The trade-off the README states: every category feed at once leaves some empty.
+    everything = _newsboat_items(tmp_path, [url(f) for f in categories])
+    assert any(not titles for titles in everything.values())

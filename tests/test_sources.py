@@ -14,6 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import conftest
 from newsfeed.articles import key_from_raw
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, ConfigError, SourceError
@@ -49,6 +50,59 @@ POST = (
 )
 # The real file named """""""""""'谁发明了AI？'""""""""""".md (11 double quotes each side).
 AI_FILE = "_layout_post/金融/DT 财经 - 数据侠专栏/" + '"' * 11 + "'谁发明了AI？'" + '"' * 11 + ".md"
+MAP_FILE = (
+    "_layout_post/金融/数据 观察 - 专栏/" + '"' * 11 + "'谁画出了第一张地图？'" + '"' * 11 + ".md"
+)
+OWN, REAL = conftest.OWN_CORPUS, conftest.CORPUS
+#: Posts whose title a strict parser loses or mangles, per corpus (the real one where present).
+TITLES = [
+    (OWN, MAP_FILE, "谁画出了第一张地图？", True),
+    (
+        OWN,
+        "_layout_post/二次元/2022年05月01日 配信開始                                  "
+        "限定版                           ねこ・『夏』パックVol2.md",
+        "2022年05月01日 配信開始 限定版 ねこ・『夏』パックVol.2",
+        True,
+    ),
+    (OWN, "_layout_post/二次元/2화 새로운 시작.md", "2화 새로운 시작", False),
+    (
+        OWN,
+        '金融/新浪财经/新浪财经－国內/"买一送一"是促销吗？查！.md',
+        '"买一送一"是促销吗？查！',
+        False,
+    ),
+    (
+        OWN,
+        "_layout_post/金融/Widget Maker Fined $1234 Million Over Patents.md",
+        "Widget Maker Fined $123.4 Million Over Patents",
+        False,
+    ),
+    (OWN, "博客/Site Pages/文章更新/ .md", "- 无标题的页面", False),
+]
+if REAL.is_dir():
+    TITLES += [
+        (REAL, AI_FILE, "谁发明了AI？", True),
+        (
+            REAL,
+            "_layout_post/二次元/2021年04月18日 割引終了                                  "
+            "DLsite専売                           アールグレイ・『恋』パックVol1.md",
+            "2021年04月18日 割引終了 DLsite専売 アールグレイ・『恋』パックVol.1",
+            True,
+        ),
+        (REAL, "_layout_post/二次元/1화 표정관리.md", "1화 표정관리", False),
+        (
+            REAL,
+            '金融/新浪财经/新浪财经－国內/"中国拍《长津湖》是威胁世界"？封！.md',
+            '"中国拍《长津湖》是威胁世界"？封！',
+            False,
+        ),
+        (
+            REAL,
+            "_layout_post/金融/Apple Ordered To Pay $3085 Million In Patent Infringement Case.md",
+            "Apple Ordered To Pay $308.5 Million In Patent Infringement Case",
+            False,
+        ),
+    ]
 
 
 def _is_plain(value: object) -> bool:
@@ -88,7 +142,7 @@ def test_seed_post_loads(seeds_dir: Path) -> None:
 def test_every_corpus_file_loads_with_a_title(corpus_dir: Path) -> None:
     """A real crawler file would crash the build or publish without a title."""
     posts = find_posts(corpus_dir)
-    assert len(posts) == 27
+    assert len(posts) == conftest.CORPUS_POSTS[corpus_dir]
     for path in posts:
         post = read_post(path, corpus_dir, Config())
         assert isinstance(post.meta.get("title"), str), post.source
@@ -99,49 +153,40 @@ def test_every_corpus_file_loads_with_a_title(corpus_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("relative", "title", "recovered"),
-    [
-        (
-            AI_FILE,
-            "谁发明了AI？",
-            True,
-        ),
-        (
-            "_layout_post/二次元/2021年04月18日 割引終了                                  "
-            "DLsite専売                           アールグレイ・『恋』パックVol1.md",
-            "2021年04月18日 割引終了 DLsite専売 アールグレイ・『恋』パックVol.1",
-            True,
-        ),
-        ("_layout_post/二次元/1화 표정관리.md", "1화 표정관리", False),
-        (
-            '金融/新浪财经/新浪财经－国內/"中国拍《长津湖》是威胁世界"？封！.md',
-            '"中国拍《长津湖》是威胁世界"？封！',
-            False,
-        ),
-        (
-            "_layout_post/金融/Apple Ordered To Pay $3085 Million In Patent Infringement Case.md",
-            "Apple Ordered To Pay $308.5 Million In Patent Infringement Case",
-            False,
-        ),
-    ],
+    ("folder", "relative", "title", "recovered"),
+    TITLES,
+    ids=[f"{'own' if row[0] == OWN else 'real'}-{n}" for n, row in enumerate(TITLES)],
 )
 def test_real_files_keep_their_real_title(
-    corpus_dir: Path, relative: str, title: str, recovered: bool
+    folder: Path, relative: str, title: str, recovered: bool
 ) -> None:
     """A real post whose YAML is broken (or odd) would be skipped or get a mangled title."""
-    post = read_post(corpus_dir / relative, corpus_dir, Config())
+    post = read_post(folder / relative, folder, Config())
     assert post.meta["title"] == title
     assert post.recovered is recovered
     assert post.meta["date"]
 
 
-def test_real_invalid_yaml_keeps_the_other_fields(corpus_dir: Path) -> None:
+#: A recovered post's other fields, per corpus.
+OTHER_FIELDS = [
+    (OWN, MAP_FILE, ["金融", "数据 观察 - 专栏"], "Sat, 15 Dec 2018 04:12:00 GMT"),
+    *(
+        [(REAL, AI_FILE, ["金融", "DT 财经 - 数据侠专栏"], "Fri, 14 Dec 2018 03:31:00 GMT")]
+        if REAL.is_dir()
+        else []
+    ),
+]
+
+
+@pytest.mark.parametrize(("folder", "relative", "categories", "date"), OTHER_FIELDS)
+def test_real_invalid_yaml_keeps_the_other_fields(
+    folder: Path, relative: str, categories: list[str], date: str
+) -> None:
     """Recovering a broken title would lose the post's categories and date."""
-    relative = AI_FILE
-    post = read_post(corpus_dir / relative, corpus_dir, Config())
-    assert post.meta["categories"] == ["金融", "DT 财经 - 数据侠专栏"]
+    post = read_post(folder / relative, folder, Config())
+    assert post.meta["categories"] == categories
     assert post.meta["comments"] == "false"
-    assert post.meta["date"] == "Fri, 14 Dec 2018 03:31:00 GMT"
+    assert post.meta["date"] == date
     assert post.meta["thumbnail"] == ""
 
 
@@ -448,7 +493,7 @@ TRADITIONAL = [
 def test_short_big5_is_read_as_big5(title: str) -> None:
     """Short Taiwanese and Hong Kong posts came out as GB18030 mojibake (issue 15 #15)."""
     text = f"---\ntitle: {title}\n---\n<p>{title}</p>\n"
-    assert decode_text(text.encode("big5")) == (text, "BIG5, as detected")
+    assert decode_text(text.encode("big5")) == (text, "big5", "BIG5, as detected")
 
 
 def test_one_gbk_line_in_a_utf8_file_is_read_alone() -> None:
@@ -456,7 +501,11 @@ def test_one_gbk_line_in_a_utf8_file_is_read_alone() -> None:
     utf8 = "---\ntitle: 标题\n---\n" + "<p>这是一段正文，用来测试编码检测是否正确。</p>\n" * 3
     gbk = "<p>这一行是GBK编码的文字。</p>\n"
     decoded = decode_text(utf8.encode() + gbk.encode("gbk") + "<p>尾</p>".encode())
-    assert decoded == (utf8 + gbk + "<p>尾</p>", "UTF-8 and GB18030 (1 line), as detected")
+    assert decoded == (
+        utf8 + gbk + "<p>尾</p>",
+        "utf-8+gb18030",
+        "UTF-8 and GB18030 (1 line), as detected",
+    )
 
 
 def test_stray_bytes_in_utf8_are_replaced_and_said() -> None:
@@ -465,6 +514,7 @@ def test_stray_bytes_in_utf8_are_replaced_and_said() -> None:
     data = "<p>正文</p>\n".encode() + b"\xff\xfe\x80\xc3(\n" + "<p>正文</p>".encode()
     assert decode_text(data) == (
         "<p>正文</p>\n\ufffd\ufffd\ufffd\ufffd(\n<p>正文</p>",
+        "utf-8-replaced",
         "UTF-8, with 4 undecodable bytes replaced",
     )
 
@@ -480,20 +530,20 @@ def test_stray_bytes_in_utf8_are_replaced_and_said() -> None:
 def test_other_legacy_encodings_still_read(text: str, encoding: str, named: str) -> None:
     """Comparing the Chinese readings must not take Japanese or Korean posts for Chinese."""
     post = f"---\ntitle: x\n---\n<p>{text}</p>\n"
-    assert decode_text(post.encode(encoding)) == (post, f"{named}, as detected")
+    assert decode_text(post.encode(encoding)) == (post, named.lower(), f"{named}, as detected")
 
 
 def test_utf8_and_configured_encodings_are_not_noted() -> None:
     """Only a guess is worth a warning: UTF-8, a BOM or `encoding` are what the user said."""
-    assert decode_text("正文".encode()) == ("正文", "")
-    assert decode_text("正文".encode("utf-16")) == ("正文", "")
-    assert decode_text("正文".encode("gbk"), "gbk") == ("正文", "")
+    assert decode_text("正文".encode()) == ("正文", "utf-8", "")
+    assert decode_text("正文".encode("utf-16")) == ("正文", "utf-16", "")
+    assert decode_text("正文".encode("gbk"), "gbk") == ("正文", "gbk", "")
 
 
 def test_a_guessed_encoding_is_a_warning_of_the_post(tmp_path: Path) -> None:
     """A post read in a guessed encoding is published, with a warning that says which."""
     path = _write(
-        tmp_path / "p.md", "---\ntitle: 新聞\ndate: 2021-07-13\n---\n<p>臺北</p>".encode("big5")
+        tmp_path / "p.html", "---\ntitle: 新聞\ndate: 2021-07-13\n---\n<p>臺北</p>".encode("big5")
     )
     raw = read_post(path, tmp_path, Config())
     assert (raw.meta["title"], raw.guessed_encoding) == ("新聞", "BIG5, as detected")

@@ -51,7 +51,7 @@ __all__ = [
 log = logging.getLogger("newsfeed")
 
 CACHE_NAME = ".newsfeed-cache.sqlite"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 _APP = "newsfeed-cache"
 
 

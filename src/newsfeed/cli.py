@@ -16,86 +16,23 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from newsfeed._version import __version__
 from newsfeed.build.stages import Progress, publish
+from newsfeed.cli_parser import EXIT_USAGE, parser
 from newsfeed.config import Config
-from newsfeed.errors import ConfigError, NewsfeedError, SourceError
+from newsfeed.errors import ConfigError, NewsfeedError, SiteError, SourceError
 from newsfeed.model import BuildReport
 from newsfeed.report import report_data, write_report
 from newsfeed.settings import Settings, parse_value, resolve
 
 log = logging.getLogger("newsfeed")
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+def _count(number: int, noun: str) -> str:
+    """``1 post``, ``2 posts``: a count with its noun in the right number."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"newsfeed: error: {message}\n")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="newsfeed", description="Publish Hexo news posts as feeds.")
-    parser.add_argument("--version", action="version", version=f"newsfeed {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    build = sub.add_parser("build", help="build the feeds of a folder of posts")
-    build.add_argument("source", type=Path, help="a Hexo site (with _config.yml) or posts folder")
-    build.add_argument(
-        "-o", "--out", type=Path, help="output folder (default: SITE/public or ./public)"
-    )
-    build.add_argument("--watch", action="store_true", help="rebuild whenever the posts change")
-    _config_flags(build)
-    build.add_argument("--site-url", help="URL the output folder is served at")
-    build.add_argument("--limit", type=int, help="items per feed (0: all)")
-    build.add_argument("--timezone", help="time zone of dates without an offset")
-    build.add_argument("--strict", action="store_true", help="exit 1 when any post has a problem")
-    build.add_argument(
-        "--report", type=Path, metavar="FILE", help="also write a JSON report of every problem"
-    )
-    build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    build.add_argument("-v", "--verbose", action="store_true", help="print every problem")
-    build.add_argument("--debug", action="store_true", help="show tracebacks")
-    build.add_argument("--hub", help="WebSub hub announced in every feed")
-    build.add_argument(
-        "--ping", action="store_true", help="tell the hub which feeds changed (needs a hub)"
-    )
-    build.add_argument(
-        "--archive", action="store_true", default=None, help="RFC 5005 archives of every item"
-    )
-    build.add_argument(
-        "--probe-images",
-        action="store_true",
-        default=None,
-        help="ask image servers for sizes and types (cached)",
-    )
-    build.add_argument(
-        "-j", "--jobs", type=int, metavar="N", help="worker processes (default 0: every core)"
-    )
-    build.add_argument(
-        "--no-cache",
-        dest="cache",
-        action="store_false",
-        default=None,
-        help="ignore and do not update the build cache (OUT/.newsfeed-cache.sqlite)",
-    )
-    serve = sub.add_parser("serve", help="preview an output folder on this machine over HTTP")
-    serve.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
-    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
-    serve.add_argument("--debug", action="store_true", help="log every request, show tracebacks")
-    config = sub.add_parser("config", help="show the effective configuration and its sources")
-    config.add_argument("source", type=Path, nargs="?", default=Path(), help="site or posts")
-    config.add_argument("--site-url", help="URL the output folder is served at")
-    config.add_argument("--limit", type=int, help="items per feed (0: all)")
-    config.add_argument("--timezone", help="time zone of dates without an offset")
-    config.add_argument("--debug", action="store_true", help="show tracebacks")
-    _config_flags(config)
-    check = sub.add_parser("check", help="re-validate a built site without writing")
-    check.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
-    check.add_argument("--site-url", help="URL OUT is served at (default: from its feeds)")
-    check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    check.add_argument("--debug", action="store_true", help="show tracebacks")
-    return parser
+EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def _flags(args: argparse.Namespace) -> dict[str, object]:
@@ -136,10 +73,10 @@ def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
             print(f"no feed changed: {config.hub} not pinged")
         return
     failures = ping_hub(config.hub, topics)
-    for failure in failures:
+    for failure in dict.fromkeys(failures):  # every batch of feeds fails alike: say it once
         print(f"newsfeed: WebSub ping failed: {failure}", file=sys.stderr)
     if not failures and not quiet:
-        print(f"pinged {config.hub} with {len(topics)} changed feeds")
+        print(f"pinged {config.hub} with {_count(len(topics), 'changed feed')}")
 
 
 _STAGES = {"read": "reading front matter", "clean": "cleaning bodies", "write": "rendering feeds"}
@@ -182,12 +119,13 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
     warnings = len(report.problems) - len(skipped)
     if not quiet:
         print(
-            f"read {report.read} posts: {report.published} published, "
-            f"{len(skipped)} skipped, {report.drafts} drafts, {warnings} warnings"
+            f"read {_count(report.read, 'post')}: {report.published} published, "
+            f"{len(skipped)} skipped, {_count(report.drafts, 'draft')}, "
+            f"{_count(warnings, 'warning')}"
         )
         print(
-            f"{out}: {len(report.written)} files written, {len(report.unchanged)} unchanged, "
-            f"{len(report.removed)} removed"
+            f"{out}: {_count(len(report.written), 'file')} written, "
+            f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
         )
     for problem in skipped:
         print(problem.line(), file=sys.stderr)
@@ -196,7 +134,7 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
             if problem.severity == "warning":
                 print(problem.line(), file=sys.stderr)
     elif warnings and not quiet:
-        print(f"({warnings} warnings: run with -v to list them)", file=sys.stderr)
+        print(f"({_count(warnings, 'warning')}: run with -v to list them)", file=sys.stderr)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -224,6 +162,19 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report_problem(report: Path | None) -> str | None:
+    """Why ``--report FILE`` cannot be written, found before the build rather than after."""
+    if report is None:
+        return None
+    if report.is_dir():
+        return f"--report {report} is a folder; give a file name"
+    if not report.parent.is_dir():
+        return f"--report {report}: the folder {report.parent} does not exist"
+    if not os.access(report if report.exists() else report.parent, os.W_OK):
+        return f"--report {report} cannot be written (permission denied)"
+    return None
+
+
 def _save_report(args: argparse.Namespace, report: BuildReport | None, error: str | None) -> bool:
     """Write ``--report FILE`` when asked; False (after saying why) when it cannot."""
     if args.report is None:
@@ -238,30 +189,18 @@ def _save_report(args: argparse.Namespace, report: BuildReport | None, error: st
     return True
 
 
-def _config_flags(parser: argparse.ArgumentParser) -> None:
-    """Flags that choose the configuration, shared by ``build`` and ``config``."""
-    parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="newsfeed.toml or pyproject.toml to read"
-    )
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set any configuration key (repeatable), e.g. --set content=false",
-    )
-
-
 def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
     """The layered configuration; for a Hexo site, also its posts and public folders."""
-    flags = dict(flags)
+    flags, names = dict(flags), {}
     for item in vars(args).get("set") or []:
         key, sep, text = item.partition("=")
         if not sep:
             raise ConfigError(key, f"--set needs KEY=VALUE, got {item!r}")
         flags[key.strip()] = parse_value(key.strip(), text)
+        names[key.strip()] = f"--set {item.strip()}"
     site = vars(args).setdefault("site", args.source)  # SOURCE as given (a Hexo site?)
-    settings = resolve(site, flags=flags, config_file=vars(args).get("config"))
+    settings = resolve(site, flags=flags, config_file=vars(args).get("config"), flag_names=names)
+    vars(args)["hexo_site"] = settings.hexo
     if settings.hexo is not None and args.command == "build":
         log.info("Hexo site %s: posts in %s", settings.hexo.root, settings.hexo.posts_dir)
         args.source = settings.hexo.posts_dir
@@ -355,10 +294,11 @@ def _check(args: argparse.Namespace) -> int:
         print(finding, file=sys.stderr)
     files = len(feed_files(out)) if out.is_dir() else 0
     if findings:
-        print(f"{out}: {len(findings)} problems in {files} files", file=sys.stderr)
+        problems, checked = _count(len(findings), "problem"), _count(files, "file")
+        print(f"{out}: {problems} in {checked}", file=sys.stderr)
         return EXIT_PROBLEMS
     if not args.quiet:
-        print(f"{out}: {files} files checked, no problems")
+        print(f"{out}: {_count(files, 'file')} checked, no problems")
     return EXIT_OK
 
 
@@ -402,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     _setup_logging(args)
     if args.command == "serve":
         return _serve(args)
@@ -415,15 +355,21 @@ def _main(argv: Sequence[str] | None) -> int:
             kind = "configuration error" if isinstance(exc, ConfigError) else "error"
             print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    problem = _report_problem(args.report)
+    if problem is not None:
+        print(f"newsfeed: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         config = _config(args)
+        if args.out.exists() and not args.out.is_dir():  # before the cache tries it
+            raise SiteError(f"cannot write into {args.out}: it is a file, not a folder")
         report = publish(args.source, args.out, config, progress=_progress(args.quiet))
     except (ConfigError, SourceError) as exc:
         if args.debug:
             raise
         kind = "configuration error" if isinstance(exc, ConfigError) else "error"
         print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
-        _save_report(args, None, f"{kind}: {exc}")
+        _save_report(args, None, str(exc))
         return EXIT_USAGE
     except NewsfeedError as exc:
         if args.debug:
@@ -432,6 +378,10 @@ def _main(argv: Sequence[str] | None) -> int:
         _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     _print_report(report, args.out, args.verbose, args.quiet)
+    if vars(args).get("hexo_site") is not None and config.autodiscovery:
+        from newsfeed.hexo.autodiscovery import announce  # Hexo site mode only
+
+        announce(args.out, config, verbose=args.verbose and not args.quiet)
     if not _save_report(args, report, None):
         return EXIT_PROBLEMS
     if args.ping:

@@ -17,11 +17,24 @@ from typing import Any, Literal, get_args, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsfeed.errors import ConfigError
+from newsfeed.marked import MARKED_DEFAULTS, check_markdown
 from newsfeed.model import FrozenDict
 
-__all__ = ["Config", "key_summary", "reference_markdown", "unknown_key"]
+__all__ = [
+    "FORMAT_NAMES",
+    "ORDER_FIELDS",
+    "Config",
+    "unknown_key",
+]
 
 DatePolicy = Literal["fallback", "skip", "mtime"]
+ItemId = Literal["uuid", "permalink"]
+UpdatedOption = Literal["mtime", "date", "empty"]
+
+#: The feed formats newsfeed writes (``Config.formats``).
+FORMAT_NAMES = ("rss", "atom", "json")
+#: The fields a feed can be ordered by (``Config.order_by``, Hexo's ``order_by``).
+ORDER_FIELDS = ("date", "updated", "title")
 
 SINA_QR = r"^https?://n\.sinaimg\.cn/finance/cece9e13/20200514/343233024\.png$"
 
@@ -94,6 +107,55 @@ class Config:
         "default is `atom.xml` too).",
         default="atom.xml",
     )
+    formats: tuple[str, ...] = _doc(
+        "Feed formats written for every feed: `rss`, `atom`, `json` (JSON Feed 1.1); "
+        "in Hexo site mode from the plugin's `feed.type`.",
+        default=FORMAT_NAMES,
+    )
+    item_id: ItemId = _doc(
+        "Item ids (Atom `id`, RSS `guid`): `uuid` from the site and the post's path (a "
+        "front-matter `guid`/`id` wins); `permalink` as hexo-generator-feed (feed id: "
+        "the page URL), the default in Hexo site mode: migrating announces nothing new.",
+        default="uuid",
+    )
+    order_by: str = _doc(
+        "Item order (Hexo `feed.order_by`): `date`, `updated`, `title`; `-` descends.",
+        default="-date",
+    )
+    future: bool = _doc(
+        "Publish posts dated in the future (Hexo `future`). When off, such a post is "
+        "reported as scheduled and published by the first build after its date.",
+        default=True,
+    )
+    updated_option: UpdatedOption = _doc(
+        "The `updated` date of a post without one in its front matter (Hexo "
+        "`updated_option`): `mtime` is the file's modification time (Hexo's default), "
+        "`date` and `empty` its publication date (the plugin writes the date for both).",
+        default="date",
+    )
+    autodiscovery: bool = _doc(
+        'Hexo site mode: add the site feeds\' `<link rel="alternate">` to every page '
+        "Hexo wrote that lacks one (plugin `autodiscovery`; build after `hexo generate`).",
+        default=False,
+    )
+    hexo_hidden: bool = _doc(
+        "Skip posts with a path segment starting with `_` or `.` (Hexo's rule); off: only "
+        "`.`. On in Hexo site mode.",
+        default=False,
+    )
+    hexo_ignore: tuple[str, ...] = _doc(
+        "Glob patterns (Hexo `ignore`) on each file's and folder's absolute path: no posts.",
+        default=(),
+    )
+    skip_render: tuple[str, ...] = _doc(
+        "Glob patterns (Hexo `skip_render`); a post matches as `_posts/<path>`: no post.",
+        default=(),
+    )
+    site_subtitle: str | None = _doc(
+        "Subtitle of the site-wide Atom feed (Hexo `subtitle`); by default "
+        "`site_description`, which stays the RSS channel description.",
+        default=None,
+    )
     pages: bool = _doc(
         "Write HTML pages (`index.html` per feed folder and the site index). Off in Hexo "
         "site mode, where those paths are Hexo's own pages.",
@@ -105,11 +167,9 @@ class Config:
         default=None,
     )
     date_policy: DatePolicy = _doc(
-        "What to do with a missing, invalid or implausible date, with a warning: "
-        "`fallback` dates the post by the date newsfeed gave it before (kept in "
-        "`OUT/.newsfeed-first-seen.json`), else the git commit that added its file, else "
-        "when newsfeed first saw the file (its modification time then, recorded); `skip` "
-        "leaves the post out. `mtime`, the old name of `fallback`, still means it.",
+        "A missing, invalid or implausible date: `fallback` dates the post (with a warning) "
+        "by OUT's first-seen record, else the git commit that added it, else its first "
+        "sight (recorded); `skip` leaves it out. `mtime`, the old name, means `fallback`.",
         default="fallback",
     )
     category_dir: str = _doc(
@@ -146,7 +206,31 @@ class Config:
         "all other iframes are removed.",
         default=(),
     )
-    summary_length: int = _doc("Maximum summary length in characters.", default=200)
+    summary_length: int = _doc(
+        "Longest summary cut from the text (hexo-generator-feed `content_limit`); a "
+        "front-matter summary or the text before `<!-- more -->` is used whole.",
+        default=200,
+    )
+    summary_delimiter: str = _doc(
+        "Cut such a summary before the last occurrence of this text within "
+        "`summary_length` (hexo-generator-feed `content_limit_delim`); empty: at a word.",
+        default="",
+    )
+    markdown: FrozenDict = _doc(
+        "hexo-renderer-marked's options (`marked:` in `_config.yml`: `gfm`, `breaks`, "
+        "`smartypants`...; the cookbook says which change the output).",
+        default_factory=FrozenDict,
+    )
+    post_asset_folder: bool = _doc(
+        "Each post's asset folder is named like its file (`hello.md` -> `hello/`), "
+        "linked under the article's URL (Hexo `post_asset_folder`).",
+        default=False,
+    )
+    code_dir: str = _doc(
+        "The only folder `{% include_code %}` reads, under the folder holding `_posts` "
+        "(else the source folder) (Hexo `code_dir`).",
+        default="downloads/code",
+    )
     encoding: str | None = _doc(
         "Encoding of the post files; by default UTF-8, else detected.", default=None
     )
@@ -190,7 +274,10 @@ class Config:
         for f in fields(self):
             value = _thaw(getattr(self, f.name))
             object.__setattr__(self, f.name, value)
-            _check_type(f.name, value, hints[f.name])
+            if f.name == "markdown":
+                object.__setattr__(self, f.name, check_markdown(value))
+            else:
+                _check_type(f.name, value, hints[f.name])
         url = urllib.parse.urlsplit(self.site_url)
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ConfigError("site_url", "must be an absolute http(s) URL", self.site_url)
@@ -247,7 +334,7 @@ class Config:
                 raise ConfigError("encoding", "unknown encoding", self.encoding) from exc
 
     def _check_paths(self) -> None:
-        for name in ("category_dir", "tag_dir"):
+        for name in ("category_dir", "tag_dir", "code_dir"):
             value = getattr(self, name)
             parts = value.strip("/").split("/")
             if not value.strip("/") or any(p in ("", ".", "..") for p in parts):
@@ -257,10 +344,27 @@ class Config:
             parts = value.split("/")
             if "\\" in value or any(p in ("", ".", "..") for p in parts):
                 raise ConfigError(name, "must be a relative file path such as 'atom.xml'", value)
+        self._check_feed_choices()
         if self.site_rss_path == self.site_atom_path:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path
             )
+
+    def marked(self, name: str) -> object:
+        """The hexo-renderer-marked option ``name``: as set in ``markdown``, else its
+        default (:data:`MARKED_DEFAULTS`)."""
+        return self.markdown.get(name, MARKED_DEFAULTS[name])
+
+    def _check_feed_choices(self) -> None:
+        if not self.formats or len(set(self.formats)) != len(self.formats):
+            raise ConfigError("formats", "must name each format once, at least one", self.formats)
+        for name in self.formats:
+            if name not in FORMAT_NAMES:
+                allowed = ", ".join(map(repr, FORMAT_NAMES))
+                raise ConfigError("formats", f"{name!r} is not one of {allowed}", self.formats)
+        if self.order_by.lstrip("-") not in ORDER_FIELDS:
+            allowed = ", ".join(f"{s}{f}" for f in ORDER_FIELDS for s in ("", "-"))
+            raise ConfigError("order_by", f"must be one of {allowed}", self.order_by)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -328,62 +432,3 @@ def _check_type(key: str, value: object, hint: Any) -> None:
         ok = False
     if not ok:
         raise ConfigError(key, f"must be {expected.__name__}, got {value!r}", value)
-
-
-def reference_markdown() -> str:
-    """The configuration reference as Markdown, generated from :class:`Config`."""
-    lines = [
-        "# Configuration reference",
-        "",
-        "Generated from `newsfeed.Config`; do not edit by hand "
-        "(`python -m newsfeed.config > docs/configuration.md`).",
-        "",
-        "Each key can be set, from lowest to highest precedence: in a Hexo site's "
-        "`_config.yml` (the keys it maps), in `newsfeed.toml` or `[tool.newsfeed]` of "
-        "`pyproject.toml` (in the site/source folder, else the current directory), as an "
-        "environment variable `NEWSFEED_<KEY>` (e.g. `NEWSFEED_LIMIT=20`; lists as JSON or "
-        "comma-separated, mappings as JSON, booleans as true/false), and on the command line "
-        "(`--set KEY=VALUE`). `newsfeed config [SOURCE]` prints every effective value and "
-        "where it came from.",
-        "",
-        "| key | type | default | meaning |",
-        "|---|---|---|---|",
-    ]
-    hints = get_type_hints(Config)
-    defaults = Config()
-    for f in fields(Config):
-        default = getattr(defaults, f.name)
-        if isinstance(default, FrozenDict):
-            default = dict(default)
-        shown = f"`{default!r}`".replace("|", "\\|")
-        kind = _type_name(hints[f.name]).replace("|", "\\|")
-        lines.append(f"| `{f.name}` | {kind} | {shown} | {f.metadata['doc']} |")
-    return "\n".join(lines) + "\n"
-
-
-def key_summary() -> str:
-    """One line per key (name, default, what it does), for the README."""
-    defaults = Config()
-    lines = []
-    for f in fields(Config):
-        default = getattr(defaults, f.name)
-        if isinstance(default, FrozenDict):
-            default = dict(default)
-        shown = repr(default) if len(repr(default)) <= 40 else "see the reference"
-        lines.append(f"- `{f.name}` = `{shown}`: {f.metadata['doc']}")
-    return "\n".join(lines) + "\n"
-
-
-def _type_name(hint: Any) -> str:
-    if getattr(hint, "__origin__", None) is Literal:
-        return " or ".join(repr(a) for a in get_args(hint))
-    if hint is FrozenDict:
-        return "mapping"
-    text = str(hint).replace("typing.", "")
-    return {"<class 'str'>": "str", "<class 'int'>": "int", "<class 'bool'>": "bool"}.get(
-        text, text.replace("tuple[str, ...]", "list of str")
-    )
-
-
-if __name__ == "__main__":
-    print(reference_markdown(), end="")

@@ -14,11 +14,12 @@ disks) are told apart by a short hash and reported.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import unicodedata
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -35,8 +36,10 @@ __all__ = [
     "feed_folder",
     "feed_label",
     "item_categories",
+    "item_terms",
     "output_url",
     "plan_feeds",
+    "scheduled",
     "slugify",
     "tag_label",
     "with_items",
@@ -57,11 +60,74 @@ def _newest_first(item: Selectable) -> tuple[timedelta, str]:
     return _EPOCH - item.published, item.guid
 
 
-def _order(items: Iterable[T], limit: int = 0) -> list[T]:
-    """``items`` newest first; only the first ``limit`` of them unless it is 0."""
+def _sort_key(order_by: str) -> Callable[[Selectable], tuple[object, ...]]:
+    """The sort key of Hexo's ``order_by`` (``-date``, ``updated``, ``title``...):
+    ties broken by ``published`` (newest first), then ``guid``."""
+    descending = order_by.startswith("-")
+    field = order_by.lstrip("-")
+    if field == "date":
+        if descending:
+            return _newest_first
+        return lambda item: (item.published, item.guid)
+    if field == "updated":
+        sign = -1 if descending else 1
+
+        def by_updated(item: Selectable) -> tuple[object, ...]:
+            since = ((item.updated or item.published) - _EPOCH).total_seconds()
+            return (sign * since, *_newest_first(item))
+
+        return by_updated
+    if descending:  # a title: descending text order through a reversed sort key
+        return lambda item: (_Reversed(item.title), *_newest_first(item))
+    return lambda item: (item.title, *_newest_first(item))
+
+
+@functools.total_ordering
+class _Reversed:
+    """A text whose order is reversed (for ``-title``)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reversed) and self.text == other.text
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return self.text > other.text
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _order(items: Iterable[T], limit: int = 0, order_by: str = "-date") -> list[T]:
+    """``items`` in ``order_by``'s order; only the first ``limit`` unless it is 0."""
+    key = _sort_key(order_by)
     if limit:
-        return heapq.nsmallest(limit, items, key=_newest_first)
-    return sorted(items, key=_newest_first)
+        return heapq.nsmallest(limit, items, key=key)
+    return sorted(items, key=key)
+
+
+def scheduled(items: Iterable[T], config: Config, now: datetime) -> tuple[list[T], list[T]]:
+    """``items`` split into those published by ``now`` and those dated later, which
+    Hexo's ``future: false`` (``Config.future`` off) holds back; with it on, nothing
+    is held back."""
+    ready: list[T] = []
+    later: list[T] = []
+    for item in items:
+        (later if not config.future and item.published > now else ready).append(item)
+    return ready, later
+
+
+def _scheduled_problem(item: Selectable) -> Problem:
+    when = item.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Problem(
+        item.source,
+        "date",
+        f"scheduled: dated {when}, in the future (future: false)",
+        "warning",
+        "published by the first build after that date",
+    )
 
 
 def category_label(names: Sequence[str]) -> str:
@@ -88,6 +154,24 @@ def item_categories(item: Selectable) -> list[str]:
     return list(dict.fromkeys([*map(category_label, item.categories), *item.tags]))
 
 
+def item_terms(item: Selectable, config: Config) -> list[tuple[str, str]]:
+    """What a feed item is filed under, as hexo-generator-feed writes it: one
+    ``(name, URL of its Hexo page)`` per category level (``A > B`` gives ``A`` and
+    ``B``, each with its own folder) and per tag, without repeats."""
+    terms: dict[tuple[str, str], None] = {}
+    category_base = tuple(config.category_dir.strip("/").split("/"))
+    for names in item.categories:
+        path = category_base
+        for name in names:
+            path = (*path, slugify(name, config.category_map))
+            terms[name, output_url(config.site_url, feed_folder(path))] = None
+    tag_base = tuple(config.tag_dir.strip("/").split("/"))
+    for tag in item.tags:
+        path = (*tag_base, slugify(tag, config.tag_map))
+        terms[tag, output_url(config.site_url, feed_folder(path))] = None
+    return list(terms)
+
+
 def feed_folder(path: Sequence[str]) -> str:
     """The output folder of a feed's ``path`` relative to OUT, as output paths start
     with it: each segment followed by a slash (``""`` for OUT itself)."""
@@ -103,14 +187,21 @@ def output_url(site_url: str, relpath: str) -> str:
 _Key = tuple[FeedKind, tuple[str, ...]]
 
 
-def plan_feeds(articles: Iterable[T], config: Config) -> tuple[list[Feed[T]], list[Problem]]:
+def plan_feeds(
+    articles: Iterable[T], config: Config, now: datetime | None = None
+) -> tuple[list[Feed[T]], list[Problem]]:
     """Lay out every feed and select its items. Returns the feeds and layout problems.
 
     Feeds come in a fixed order: the site-wide feed, then categories, then tags,
-    each sorted by output path.
+    each sorted by output path. With ``Config.future`` off, posts dated after ``now``
+    (by default the current time) are held back and reported as scheduled.
     """
+    later: list[T] = []
+    if not config.future:
+        articles, later = scheduled(articles, config, now or datetime.now(UTC))
     members, everything = _members(articles)
     slug_of, problems = _paths(members, config)
+    problems = [*map(_scheduled_problem, later), *problems]
     feeds: list[Feed[T]] = [_feed(config, "site", (), (), everything)]
     for kind in ("category", "tag"):
         keys = [k for k in members if k[0] == kind]
@@ -187,7 +278,7 @@ def _feed(
     config: Config, kind: FeedKind, names: tuple[str, ...], path: tuple[str, ...], items: list[T]
 ) -> Feed[T]:
     # Without archives only the newest ``limit`` items are needed, not a full sort.
-    ordered = _order(items, 0 if config.archive else config.limit)
+    ordered = _order(items, 0 if config.archive else config.limit, config.order_by)
     limited = ordered[: config.limit] if config.limit else ordered
     if kind == "site":
         title = config.site_title

@@ -26,6 +26,7 @@ from newsfeed.errors import locate
 __all__ = [
     "Article",
     "ArticleMeta",
+    "Asset",
     "Body",
     "BuildReport",
     "Draft",
@@ -46,6 +47,7 @@ __all__ = [
 
 Severity = Literal["warning", "error"]
 FeedKind = Literal["site", "category", "tag"]
+Markup = Literal["html", "markdown"]
 
 
 class FrozenDict(Mapping[str, object]):
@@ -120,9 +122,14 @@ class RawPost:
     - ``recovered`` is true when the front matter was not valid YAML/JSON and was
       recovered line by line.
     - ``mtime`` is the file's modification time (seconds since the epoch).
-    - ``guessed_encoding`` says how a file that is not UTF-8 was read (``GB18030,
-      as detected``, ``UTF-8, with 3 undecodable bytes replaced``); "" for UTF-8, a
-      byte-order mark or the configured ``encoding``.
+    - ``markup`` is the language of ``body``: ``"markdown"`` for the file names Hexo
+      renders as Markdown, else ``"html"`` (decided by the name alone, in
+      :func:`newsfeed.sources.files.markup_of`).
+    - ``encoding`` is the codec the file was read with: ``"utf-8"`` unless a
+      byte-order mark, the ``encoding`` setting or detection said otherwise.
+    - ``guessed_encoding`` says how a file that is not UTF-8 was read when that had
+      to be detected (``GB18030, as detected``, ``UTF-8, with 3 undecodable bytes
+      replaced``); "" for UTF-8, a byte-order mark or the configured ``encoding``.
     """
 
     source: str
@@ -130,6 +137,8 @@ class RawPost:
     body: str
     mtime: float
     recovered: bool = False
+    markup: Markup = "html"
+    encoding: str = "utf-8"
     guessed_encoding: str = ""
 
 
@@ -148,6 +157,20 @@ class Image:
     length: int = 0
     width: int | None = None
     height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A file of a post's asset folder that its body links (Hexo ``post_asset_folder``).
+
+    - ``source`` is the file's POSIX path relative to the source folder
+      (``2021/hello/cat.jpg`` for the post ``2021/hello.md``).
+    - ``url`` is the absolute, ASCII URL the body links it at: under the article's
+      permalink, as Hexo publishes it.
+    """
+
+    source: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +206,8 @@ class PostKey:
     """What decides whether and where a post is published: its feeds (``categories``,
     ``tags``), its place in them (``published``, ``guid``) and its ``source``. The
     same values, with the same invariants, as the :class:`ArticleMeta` of the post.
+    ``updated`` and ``title`` are read only when the feeds are ordered by them
+    (``Config.order_by``); else None and empty.
     """
 
     source: str
@@ -190,6 +215,8 @@ class PostKey:
     tags: tuple[str, ...]
     published: datetime
     guid: str
+    updated: datetime | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +244,10 @@ class Selectable(Protocol):
     def published(self) -> datetime: ...
     @property
     def guid(self) -> str: ...
+    @property
+    def updated(self) -> datetime | None: ...
+    @property
+    def title(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +268,8 @@ class ArticleMeta:
     - ``link`` is an absolute ASCII URL; ``guid`` is unique within one load and
       stable across rebuilds, re-dating and re-titling.
     - ``front_image`` / ``front_thumbnail`` are the usable front-matter images.
+    - ``description`` is the front-matter ``description``, else ``intro``, else
+      ``excerpt`` (hexo-generator-feed's order), as one line of text; ``""`` when none.
     - ``extra`` is the rest of the front matter, frozen all the way down (see
       :func:`freeze`): a list there is a tuple, a mapping a :class:`FrozenDict`, so an
       article cannot be changed through it and is hashable. Scalars are as read
@@ -267,7 +300,7 @@ class ArticleMeta:
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """What the HTML body of a post yields once cleaned.
+    """What the body of a post yields once rendered (Markdown) and cleaned.
 
     - ``content`` is sanitized HTML: no scripts, handlers or dangerous URLs, every
       ``src``/``href`` absolute, every ``img`` with ``referrerpolicy="no-referrer"``,
@@ -275,11 +308,16 @@ class Body:
     - ``images`` lists every displayed body image in document order, without
       duplicates and without denied (non-content) images.
     - ``text`` is the plain text of the content, whitespace collapsed.
+    - ``excerpt`` is the content before the first ``<!-- more -->`` (sanitized HTML,
+      as ``content`` is), ``""`` when the body has no such marker.
+    - ``assets`` are the post's asset files the body links, in order, each once.
     """
 
     content: str
     images: tuple[Image, ...]
     text: str
+    excerpt: str = ""
+    assets: tuple[Asset, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,11 +326,15 @@ class Article(ArticleMeta):
 
     Adds to :class:`ArticleMeta`:
     - ``content``: the cleaned, sanitized HTML body (see :class:`Body`).
-    - ``summary``: plain text, at most about ``Config.summary_length`` characters,
-      ending in ``…`` when cut; falls back to the title for image-only bodies.
+    - ``summary``: plain text, as hexo-generator-feed chooses it: the front-matter
+      ``description``, ``intro`` or ``excerpt`` (``ArticleMeta.description``), else the
+      text before ``<!-- more -->``, each whole; else the text cut to at most
+      ``Config.summary_length`` characters (at ``Config.summary_delimiter`` when
+      set), ending in ``…`` when cut; falls back to the title for image-only bodies.
     - ``images``: every body image in order, no duplicates.
     - ``lead_image``: the front-matter image, else the first body image, else None.
     - ``thumbnail``: the front-matter thumbnail, else the lead image.
+    - ``assets``: the post's asset files its body links (see :class:`Asset`).
     """
 
     content: str = ""
@@ -300,6 +342,7 @@ class Article(ArticleMeta):
     images: tuple[Image, ...] = ()
     lead_image: Image | None = None
     thumbnail: Image | None = None
+    assets: tuple[Asset, ...] = ()
 
     @property
     def all_images(self) -> tuple[Image, ...]:

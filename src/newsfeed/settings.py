@@ -1,8 +1,8 @@
 """Where the configuration comes from, in order of precedence (later wins):
 
 1. defaults (:class:`~newsfeed.config.Config`);
-2. a Hexo site's ``_config.yml`` (only the keys newsfeed maps, see :data:`HEXO_KEYS`;
-   every other Hexo key is ignored, with a debug log);
+2. a Hexo site's ``_config.yml`` (only the keys newsfeed maps, see
+   :mod:`newsfeed.hexo.site`; every other Hexo key is ignored, with a debug log);
 3. ``newsfeed.toml``, or ``[tool.newsfeed]`` in ``pyproject.toml``: the first found in
    the site/source folder, else in the current directory (``--config FILE`` names
    one explicitly). Unknown keys are errors;
@@ -21,17 +21,23 @@ from __future__ import annotations
 import json
 import logging
 import os
-import posixpath
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, get_args, get_type_hints
+from typing import get_args, get_type_hints
 
 from newsfeed.arguments import expect_path
 from newsfeed.config import Config, unknown_key
 from newsfeed.errors import ConfigError, SourceError
+from newsfeed.hexo.site import (
+    HEXO_CONFIG,
+    HEXO_KEYS,
+    HexoSite,
+    find_hexo_site,
+    hexo_values,
+    read_site_config,
+)
 from newsfeed.model import FrozenDict
 
 __all__ = [
@@ -49,45 +55,11 @@ __all__ = [
 log = logging.getLogger("newsfeed")
 
 ENV_PREFIX = "NEWSFEED_"
-HEXO_CONFIG = "_config.yml"
 TOML_NAME = "newsfeed.toml"
 PYPROJECT = "pyproject.toml"
 
-#: The ``_config.yml`` keys newsfeed reads (``feed`` is hexo-generator-feed's block).
-HEXO_KEYS = (
-    "url",
-    "root",
-    "title",
-    "subtitle",
-    "description",
-    "author",
-    "language",
-    "timezone",
-    "permalink",
-    "permalink_defaults",
-    "category_dir",
-    "tag_dir",
-    "category_map",
-    "tag_map",
-    "source_dir",
-    "public_dir",
-    "feed",
-)
-#: hexo-generator-feed's defaults, applied when ``_config.yml`` has a ``feed:`` block.
-HEXO_FEED_LIMIT = 20
-
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-
-
-@dataclass(frozen=True, slots=True)
-class HexoSite:
-    """A Hexo site folder: ``_config.yml`` plus ``source/_posts``."""
-
-    root: Path
-    config_file: Path
-    posts_dir: Path
-    public_dir: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,133 +71,6 @@ class Settings:
     files: tuple[Path, ...] = ()
     hexo: HexoSite | None = None
     ignored: tuple[str, ...] = field(default=())
-
-
-def find_hexo_site(path: Path) -> HexoSite | None:
-    """The Hexo site at ``path`` (a folder with ``_config.yml`` and its posts folder)."""
-    config_file = path / HEXO_CONFIG
-    if not config_file.is_file():
-        return None
-    from newsfeed.sources.yaml_data import read_yaml_mapping  # YAML: only when there is a file
-
-    data = read_yaml_mapping(config_file)
-    source = _folder(data.get("source_dir"), "source")
-    public = _folder(data.get("public_dir"), "public")
-    posts = path / source / "_posts"
-    if not posts.is_dir():
-        return None
-    return HexoSite(path, config_file, posts, path / public)
-
-
-def _folder(value: object, default: str) -> str:
-    text = str(value).strip().strip("/") if isinstance(value, str | int) else ""
-    parts = text.split("/")
-    if not text or any(p in ("", ".", "..") for p in parts):
-        return default
-    return text
-
-
-# ---------------------------------------------------------------------------- Hexo
-
-
-def _text(value: object) -> str | None:
-    """A Hexo scalar as text; None for empty or missing values."""
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value).strip()
-    return text or None
-
-
-def _site_url(url: str, root: object) -> str:
-    """Hexo's address of the site root: ``url`` (which includes any sub-folder in
-    Hexo 5+), or ``url`` + ``root`` for older sites whose ``url`` omits it."""
-    base = url.rstrip("/")
-    root_path = "/" + (_text(root) or "/").strip("/") + "/"
-    path = urllib.parse.urlsplit(base).path.rstrip("/") + "/"
-    if root_path != "/" and not path.endswith(root_path):
-        base += root_path.rstrip("/")
-    return base + "/"
-
-
-def _string_map(value: object) -> dict[str, str] | None:
-    if not isinstance(value, dict):
-        return None
-    return {str(k): t for k, v in value.items() if (t := _text(v)) is not None}
-
-
-def _feed_paths(feed: Mapping[str, Any]) -> dict[str, str]:
-    """hexo-generator-feed's type/path rules: which format is written where."""
-    kind = feed.get("type")
-    types: list[str]
-    if isinstance(kind, list):
-        types = list(dict.fromkeys(t for t in kind if t in ("atom", "rss2"))) or ["atom"]
-    else:
-        types = [kind if kind in ("atom", "rss2") else "atom"]
-    raw = feed.get("path")
-    paths: list[str]
-    if isinstance(raw, list) and isinstance(kind, list):
-        paths = [str(p) for p in raw][: len(types)]
-        paths += [f"{t}.xml" for t in types[len(paths) :]]
-    elif isinstance(raw, str) and raw.strip() and not isinstance(kind, list):
-        paths = [raw.strip()]
-    else:
-        paths = [f"{t}.xml" for t in types]
-    result = {}
-    for kind_name, path in zip(types, paths, strict=True):
-        path = path.lstrip("/")
-        if not posixpath.splitext(path)[1]:
-            path += ".xml"
-        result["site_atom_path" if kind_name == "atom" else "site_rss_path"] = path
-    return result
-
-
-def hexo_values(data: Mapping[str, object]) -> tuple[dict[str, object], dict[str, str]]:
-    """Config values from a Hexo ``_config.yml`` mapping, and the Hexo key of each."""
-    values: dict[str, object] = {}
-    origin: dict[str, str] = {}
-
-    def put(key: str, value: object, source: str) -> None:
-        if value is not None:
-            values[key] = value
-            origin[key] = source
-
-    url = _text(data.get("url"))
-    if url:
-        put("site_url", _site_url(url, data.get("root")), "url + root")
-    put("site_title", _text(data.get("title")), "title")
-    subtitle, description = _text(data.get("subtitle")), _text(data.get("description"))
-    put("site_description", subtitle or description, "subtitle" if subtitle else "description")
-    put("author", _text(data.get("author")), "author")
-    language = data.get("language")
-    if isinstance(language, list):
-        language = language[0] if language else None
-    put("language", _text(language), "language")
-    put("timezone", _text(data.get("timezone")), "timezone")
-    permalink = _text(data.get("permalink"))
-    put("permalink", permalink.lstrip("/") if permalink else None, "permalink")
-    put("permalink_defaults", _string_map(data.get("permalink_defaults")), "permalink_defaults")
-    for key in ("category_dir", "tag_dir"):
-        put(key, _text(data.get(key)), key)
-    for key in ("category_map", "tag_map"):
-        put(key, _string_map(data.get(key)), key)
-
-    feed = data.get("feed")
-    if isinstance(feed, dict):
-        limit = feed.get("limit", HEXO_FEED_LIMIT)
-        if limit is False or limit is None:
-            limit = 0
-        put("limit", limit, "feed.limit" if "limit" in feed else "feed (default limit)")
-        if "content" in feed and feed["content"] is not None:
-            put("content", feed["content"], "feed.content")
-        if feed.get("content_limit") is not None:
-            put("summary_length", feed["content_limit"], "feed.content_limit")
-        put("hub", _text(feed.get("hub")), "feed.hub")
-        put("icon", _text(feed.get("icon")), "feed.icon")
-        for key, path in _feed_paths(feed).items():
-            put(key, path, "feed.type + feed.path")
-    return values, origin
 
 
 # ---------------------------------------------------------------------------- TOML
@@ -333,6 +178,65 @@ def env_values(environ: Mapping[str, str]) -> tuple[dict[str, object], dict[str,
 # ---------------------------------------------------------------------------- resolve
 
 
+class _Layers:
+    """Values and their origins, each layer on top of the ones before."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+        self.origins: dict[str, str] = {}
+        self.files: list[Path] = []
+
+    def add(self, values: Mapping[str, object], origins: Mapping[str, str]) -> None:
+        self.values.update(values)
+        self.origins.update(origins)
+
+    def config(self) -> Config:
+        try:
+            return Config.from_mapping(self.values)
+        except ConfigError as exc:
+            where_set = self.origins.get(exc.key)
+            # "command line (--limit)" reads "set in command line, --limit": no nested brackets
+            where_set = where_set.replace(" (", ", ").removesuffix(")") if where_set else None
+            suffix = f" (set in {where_set})" if where_set else ""
+            raise ConfigError(exc.key, exc.message + suffix, exc.value) from exc
+
+
+def _hexo_layer(hexo: HexoSite, layers: _Layers) -> tuple[str, ...]:
+    """A Hexo site's ``_config.yml`` as the lowest layer; the keys it does not map."""
+    data = read_site_config(hexo.config_file)
+    found, where = hexo_values(data)
+    labels = {
+        k: v if v.startswith("Hexo site") else f"{HEXO_CONFIG} ({v})" for k, v in where.items()
+    }
+    layers.add(found, labels)
+    layers.files.append(hexo.config_file)
+    ignored = tuple(sorted(k for k in data if k not in HEXO_KEYS))
+    if ignored:
+        log.debug("%s: keys newsfeed does not use: %s", hexo.config_file, ", ".join(ignored))
+    return ignored
+
+
+def _toml_layer(source: Path | None, cwd: Path, config_file: Path | None, layers: _Layers) -> None:
+    """The TOML file named, or the first found in the source folder or ``cwd``."""
+    toml: tuple[Path, dict[str, object]] | None
+    if config_file is not None:
+        table = _read_toml(config_file, table=config_file.name == PYPROJECT)
+        toml = (config_file, table or {})
+    else:
+        folders = [source] if source is not None and source.is_dir() else []
+        toml = find_toml([*folders, cwd])
+    if toml is None:
+        return
+    path, table = toml
+    label = f"{path.name} [tool.newsfeed]" if path.name == PYPROJECT else path.name
+    known = Config.keys()
+    for key in table:
+        if key not in known:
+            raise unknown_key(key, table[key], label)
+    layers.add(table, dict.fromkeys(table, label))
+    layers.files.append(path)
+
+
 def resolve(
     source: Path | None = None,
     *,
@@ -340,72 +244,26 @@ def resolve(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     config_file: Path | None = None,
+    flag_names: Mapping[str, str] | None = None,
 ) -> Settings:
     """The effective configuration for building ``source`` (a Hexo site or a posts folder).
 
-    ``flags`` are command-line values (None means "not given"). Raises
+    ``flags`` are command-line values (None means "not given"); ``flag_names`` says how
+    a key was given when that was not its own flag (``--set content=false``). Raises
     :class:`ConfigError` naming the key, the value, what is allowed and where the
     value was set.
     """
-    environ = os.environ if environ is None else environ
-    cwd = Path.cwd() if cwd is None else cwd
-    values: dict[str, object] = {}
-    origins: dict[str, str] = {}
-    files: list[Path] = []
-    ignored: tuple[str, ...] = ()
-
+    layers = _Layers()
     hexo = find_hexo_site(source) if source is not None else None
-    if hexo is not None:
-        from newsfeed.sources.yaml_data import read_yaml_mapping  # YAML: only when there is a file
-
-        data = read_yaml_mapping(hexo.config_file)
-        found, where = hexo_values(data)
-        values.update(found)
-        origins.update({k: f"{HEXO_CONFIG} ({v})" for k, v in where.items()})
-        # Hexo writes index.html into every category/tag folder: never overwrite them.
-        values["pages"] = False
-        origins["pages"] = "Hexo site (its own pages)"
-        files.append(hexo.config_file)
-        ignored = tuple(sorted(k for k in data if k not in HEXO_KEYS))
-        if ignored:
-            log.debug("%s: keys newsfeed does not use: %s", hexo.config_file, ", ".join(ignored))
-
-    toml: tuple[Path, dict[str, object]] | None
-    if config_file is not None:
-        is_pyproject = config_file.name == PYPROJECT
-        table = _read_toml(config_file, table=is_pyproject)
-        toml = (config_file, table or {})
-    else:
-        folders = [source] if source is not None and source.is_dir() else []
-        toml = find_toml([*folders, cwd])
-    if toml is not None:
-        path, table = toml
-        label = f"{path.name} [tool.newsfeed]" if path.name == PYPROJECT else path.name
-        known = Config.keys()
-        for key, value in table.items():
-            if key not in known:
-                raise unknown_key(key, value, label)
-            values[key] = value
-            origins[key] = label
-        files.append(path)
-
-    found, where = env_values(environ)
-    values.update(found)
-    origins.update(where)
-
-    for key, value in (flags or {}).items():
-        if value is not None:
-            values[key] = value
-            origins[key] = f"command line ({_flag(key)})"
-
-    try:
-        config = Config.from_mapping(values)
-    except ConfigError as exc:
-        where_set = origins.get(exc.key)
-        suffix = f" (set in {where_set})" if where_set else ""
-        raise ConfigError(exc.key, exc.message + suffix, exc.value) from exc
-    full = {key: origins.get(key, "default") for key in Config.keys()}  # noqa: SIM118
-    return Settings(config, MappingProxyType(full), tuple(files), hexo, ignored)
+    ignored = _hexo_layer(hexo, layers) if hexo is not None else ()
+    _toml_layer(source, Path.cwd() if cwd is None else cwd, config_file, layers)
+    layers.add(*env_values(os.environ if environ is None else environ))
+    given = {key: value for key, value in (flags or {}).items() if value is not None}
+    names = flag_names or {}
+    layers.add(given, {key: f"command line ({names.get(key) or _flag(key)})" for key in given})
+    config = layers.config()
+    full = {key: layers.origins.get(key, "default") for key in Config.keys()}  # noqa: SIM118
+    return Settings(config, MappingProxyType(full), tuple(layers.files), hexo, ignored)
 
 
 def _flag(key: str) -> str:

@@ -1,5 +1,6 @@
-"""The date steps: ``date`` (when a post is published) and ``updated``; and the date a
-post without a usable one gets (``date_policy = "fallback"``), in this order:
+"""The date steps: ``date`` (when a post is published) and ``updated`` (with Hexo's
+``updated_option``); and the date a post without a usable one gets (``date_policy =
+"fallback"``), in this order:
 
 1. the date newsfeed gave it before, kept in the output folder's first-seen record
    (:mod:`newsfeed.first_seen`): a date once published holds, even after its file is
@@ -37,6 +38,7 @@ __all__ = [
     "date_of",
     "deferred",
     "fallback_date",
+    "updated_of",
 ]
 
 
@@ -136,7 +138,9 @@ def date_of(raw: RawPost, ctx: Context, key: str, now: datetime) -> datetime | N
         if value is None:
             raise DateValueError("no date")
         parsed = dates.parse_date(value, ctx.config.tz)
-        dates.check_plausible(parsed, now)
+        # With Hexo's `future: false` a post dated later is scheduled, not implausible.
+        future_ok = key == "date" and not ctx.config.future
+        dates.check_plausible(parsed, max(now, parsed) if future_ok else now)
     except DateValueError as exc:
         if key == "updated":
             ctx.warn(key, str(exc), "used the published date")
@@ -149,3 +153,14 @@ def date_of(raw: RawPost, ctx: Context, key: str, now: datetime) -> datetime | N
             return fallback.when
         return None
     return parsed
+
+
+def updated_of(raw: RawPost, ctx: Context, published: datetime, now: datetime) -> datetime:
+    """When a post was last updated: its front-matter ``updated``, else as Hexo's
+    ``updated_option`` says (``mtime``: the file's modification time; ``date`` and
+    ``empty``: the publication date, as the plugin writes both); never before
+    ``published``."""
+    updated = date_of(raw, ctx, "updated", now)
+    if updated is None and ctx.config.updated_option == "mtime" and raw.mtime > 0:
+        updated = datetime.fromtimestamp(raw.mtime, UTC).replace(microsecond=0)
+    return max(updated or published, published)

@@ -55,11 +55,13 @@ KNOWN_KEYS = frozenset(
         "image",
         "banner",
         "description",
+        "intro",
         "excerpt",
     }
 )
-#: Front-matter keys of the lead image, in order (themes use different ones).
-IMAGE_KEYS = ("headimg", "thumbnail", "cover", "image", "banner")
+#: Front-matter keys of the lead image, in order (themes use different ones);
+#: ``image`` first, as hexo-generator-feed makes it the enclosure.
+IMAGE_KEYS = ("image", "headimg", "thumbnail", "cover", "banner")
 MAX_CATEGORY_PATHS = 16
 MAX_CATEGORY_DEPTH = 8
 MAX_TAGS = 64
@@ -156,7 +158,16 @@ def comments_of(raw: RawPost) -> bool:
 
 
 #: Keys whose value must be one piece of text; a list or mapping there is ignored.
-_SCALAR_KEYS = ("permalink", "guid", "id", "description", "excerpt", "published", "comments")
+_SCALAR_KEYS = (
+    "permalink",
+    "guid",
+    "id",
+    "description",
+    "intro",
+    "excerpt",
+    "published",
+    "comments",
+)
 
 
 def report_wrong_shapes(raw: RawPost, ctx: Context) -> None:
@@ -173,12 +184,18 @@ def is_draft(raw: RawPost) -> bool:
     return isinstance(value, str) and value.strip().lower() in FALSE_WORDS
 
 
-def front_image(raw: RawPost, ctx: Context, keys: Sequence[str], base: str) -> Image | None:
+def front_image(raw: RawPost, ctx: Context, keys: Sequence[str]) -> Image | None:
+    """The first usable image of ``keys``; a path resolves under the site's URL (Hexo's
+    ``url`` + ``root``, as the plugin's ``full_url_for``), whether it starts with
+    ``/`` or not."""
     policy = urls.ImagePolicy.from_config(ctx.config)
+    base = ctx.config.site_url
     for key in keys:
         value = scalar(raw.meta.get(key))
         if not value:
             continue
+        if value.startswith("/") and not value.startswith("//"):
+            value = value.lstrip("/")
         if (value, base) not in ctx.images:
             ctx.images[value, base] = urls.image_url(value, base, policy)
         found = ctx.images[value, base]

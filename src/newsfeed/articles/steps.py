@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from newsfeed.articles.context import Context, guarded, scalar
-from newsfeed.articles.dating import DateFallback, Undated, date_of
+from newsfeed.articles.dating import DateFallback, Undated, date_of, updated_of
 from newsfeed.articles.fields import (
     IMAGE_KEYS,
     KNOWN_KEYS,
@@ -60,20 +60,46 @@ def key_from_raw(
     ctx = Context(raw, config, fallback=fallback)
     if raw.recovered:
         ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
-    if raw.guessed_encoding:
-        ctx.warn(
-            "",
-            "the file is not UTF-8",
-            f"read it as {raw.guessed_encoding} (set `encoding` if that is wrong)",
-        )
+    _not_utf8(raw, ctx)
     with guarded(raw.source):
         categories = categories_of(raw, ctx)
         tags = tags_of(raw, ctx)
-        published = date_of(raw, ctx, "date", now or datetime.now(UTC))
+        now = now or datetime.now(UTC)
+        published = date_of(raw, ctx, "date", now)
         if published is None:
             return Undated(raw.source), []
-        key = PostKey(raw.source, categories, tags, published, guid_of(raw, ctx))
+        if config.item_id == "permalink":  # as hexo-generator-feed: the permalink
+            quiet = Context(raw, config)  # phase two reports the link's problems
+            guid = link_of(raw, quiet, published, categories, _id_hint(raw, quiet))
+        else:
+            guid = guid_of(raw, ctx)
+        key = PostKey(raw.source, categories, tags, published, guid)
+        order = config.order_by.lstrip("-")
+        if order != "date":  # read quietly: phase two reports these fields
+            quiet = Context(raw, config)
+            if order == "updated":
+                key = replace(key, updated=updated_of(raw, quiet, published, now))
+            else:
+                key = replace(key, title=title_of(raw, quiet))
     return key, ctx.problems
+
+
+def _not_utf8(raw: RawPost, ctx: Context) -> None:
+    """Warn about a file that is not UTF-8: one whose encoding had to be detected, and
+    a Markdown one in another encoding (Hexo reads Markdown as UTF-8)."""
+    markdown = raw.markup == "markdown"
+    how = raw.guessed_encoding
+    if not how and markdown and raw.encoding != "utf-8" and ctx.config.encoding is None:
+        how = f"{raw.encoding.upper()}, as its byte-order mark says"
+    if how:
+        hexo = "; Hexo would show it garbled" if markdown else ""
+        message = f"the file is not UTF-8{hexo}"
+        ctx.warn("", message, f"read it as {how} (set `encoding` if that is wrong)")
+
+
+def _id_hint(raw: RawPost, ctx: Context) -> str:
+    """The :id permalink token: from the post's own guid, before any dedupe."""
+    return hashlib.sha1(guid_of(raw, ctx).encode()).hexdigest()[:8]
 
 
 def meta_from_key(
@@ -87,13 +113,12 @@ def meta_from_key(
         report_wrong_shapes(raw, ctx)
         title = title_of(raw, ctx)
         published = key.published
-        updated = date_of(raw, ctx, "updated", now or datetime.now(UTC)) or published
-        updated = max(updated, published)
-        # The :id permalink token comes from the post's own guid, before any dedupe.
-        hint = hashlib.sha1(guid_of(raw, ctx).encode()).hexdigest()[:8]
-        link = link_of(raw, ctx, published, key.categories, hint)
+        updated = updated_of(raw, ctx, published, now or datetime.now(UTC))
+        link = link_of(raw, ctx, published, key.categories, _id_hint(raw, ctx))
         extra = freeze_mapping({k: v for k, v in raw.meta.items() if k not in KNOWN_KEYS})
-        description = scalar(raw.meta.get("description") or raw.meta.get("excerpt")) or ""
+        # hexo-generator-feed's summary: the first of these that is set, used whole.
+        summaries = (scalar(raw.meta.get(key)) for key in ("description", "intro", "excerpt"))
+        description = next((value for value in summaries if value), "")
         meta = ArticleMeta(
             source=raw.source,
             slug=posixpath.splitext(posixpath.basename(readable_name(raw.source)))[0],
@@ -106,8 +131,8 @@ def meta_from_key(
             link=link,
             guid=key.guid,
             comments=comments_of(raw),
-            front_image=front_image(raw, ctx, IMAGE_KEYS, link),
-            front_thumbnail=front_image(raw, ctx, ("thumbnail",), link),
+            front_image=front_image(raw, ctx, IMAGE_KEYS),
+            front_thumbnail=front_image(raw, ctx, ("thumbnail",)),
             description=description,
             extra=extra,
         )

@@ -78,7 +78,13 @@ def _unchanged(row: PostRow | None, file: PostFile, limit: int) -> bool:
     bytes, hashed again (git's racy-clean rule)."""
     if row is None or (row.size, row.mtime_ns, row.ino, row.ctime_ns) != file[2:6]:
         return False
-    return not racy(file, row.seen_ns) or file_digest(file, limit) == row.digest
+    return not racy(file, row.seen_ns) or file_digest(file, limit) == _bytes_digest(row)
+
+
+def _bytes_digest(row: PostRow) -> str:
+    """The digest of the bytes of a row's file (without the mtime ``updated_option =
+    "mtime"`` adds to it: the row's stat says that)."""
+    return row.digest.partition(":")[0]
 
 
 def _read_one(
@@ -97,6 +103,8 @@ def _read_one(
     digest = ""
     try:
         raw, digest = read_meta(file.path, root, config, source=file.source)
+        if config.updated_option == "mtime":  # the article depends on the mtime too
+            digest = f"{digest}:{file.mtime_ns}"
         key, found = key_from_raw(raw, config, now, fallback)
         if isinstance(key, Draft):
             entry = encode_entry("draft")
@@ -120,11 +128,12 @@ def _known(dated: Mapping[str, Dated], source: str, mtime: float) -> Dated | Non
 
 
 def _preload() -> None:
-    """Import the cleaning and rendering stages (bs4, lxml, nh3, feedgen, jinja2) here,
-    while phase one's workers run and this process mostly waits for them: the workers
-    of phase two and of rendering, forked later, then find them loaded instead of
-    each importing them again (about 0.25 s of CPU per worker)."""
-    import newsfeed.normalize.html  # noqa: F401
+    """Import the cleaning and rendering stages (bs4, lxml, nh3, markdown-it-py, feedgen,
+    jinja2) here, while phase one's workers run and this process mostly waits for them:
+    the workers of phase two and of rendering, forked later, then find them loaded
+    instead of each importing them again (about 0.25 s of CPU per worker)."""
+    import newsfeed.normalize.html
+    import newsfeed.normalize.markdown  # noqa: F401
     from newsfeed.render import prepare
 
     prepare()  # and compile the page templates
@@ -159,7 +168,7 @@ def _take(scan: Scan, file: PostFile, row: PostRow, seen_ns: int) -> bool:
         scan.keys.append(key)
         scan.digests[file.source] = row.digest
     if racy(file, seen_ns):
-        scan.racy[file.source] = row.digest
+        scan.racy[file.source] = _bytes_digest(row)
     return True
 
 
@@ -288,7 +297,8 @@ def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str 
     try:
         raw = read_post(root / key.source, root, config, source=key.source)
         meta, found = meta_from_key(raw, key, config, now)
-        return encode_post(meta, found, clean(meta, raw.body, config))
+        body, more = clean(meta, raw, config, root)
+        return encode_post(meta, found + more, body)
     except ArticleError as exc:
         return exc
 

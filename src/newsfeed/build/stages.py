@@ -56,11 +56,11 @@ if TYPE_CHECKING:
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
-from newsfeed.feeds import plan_feeds, with_items
+from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
 from newsfeed.report import report_data, report_from_data, report_json
 from newsfeed.site import Staged, open_site, stage
-from newsfeed.sources.files import PostFile, Scanned, file_digest, scan_posts
+from newsfeed.sources.files import PostFile, PostRules, Scanned, file_digest, scan_posts
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
@@ -117,7 +117,7 @@ def select_and_finish(
     failed: set[str] = set()
     while True:
         usable = [k for k in keys if k.source not in failed]
-        plans, layout = plan_feeds(usable, config)
+        plans, layout = plan_feeds(usable, config, now)
         # RFC 5005 archive documents (Config.archive) need their items finished too.
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {k.source: k for page in pages for k in page.items}
@@ -131,7 +131,8 @@ def select_and_finish(
         failed.update(p.path for p in done.problems if p.severity == "error")
     feeds = [with_items(plan, finished) for plan in plans]
     known = {source: (article, prints[source]) for source, article in finished.items()}
-    return feeds, problems + layout, len(usable), known
+    held_back = len(scheduled(usable, config, now)[1])  # future: false
+    return feeds, problems + layout, len(usable) - held_back, known
 
 
 # ---------------------------------------------------------------------- loading
@@ -185,8 +186,9 @@ def load_articles(
     expect("strict", strict, bool, "True or False")
     expect_callable("progress", progress, _PROGRESS)
     out = None if out_dir is None else expect_path("out_dir", out_dir)
-    scanned = scan_posts(root, skip=[out] if out is not None else [])
-    result = _load(root, scanned.files, config or Config(), progress, out)
+    config = config or Config()
+    scanned = scan_posts(root, PostRules.of(config), skip=[out] if out is not None else [])
+    result = _load(root, scanned.files, config, progress, out)
     if scanned.skipped:
         problems = _by_place(result.problems + tuple(_scan_problems(scanned)))
         result = dataclasses.replace(result, problems=tuple(problems))
@@ -301,7 +303,7 @@ def publish(
     expect_callable("progress", progress, _PROGRESS)
     expect("lock_wait", lock_wait, (int, float), "a number of seconds")
     config = config or Config()
-    scanned = scan_posts(root, skip=[out])  # OUT inside SRC holds no posts
+    scanned = scan_posts(root, PostRules.of(config), skip=[out])  # OUT inside SRC: no posts
     files = scanned.files
     found = _scan_problems(scanned)
     base = base_fingerprint(config)
@@ -311,16 +313,21 @@ def publish(
         # What the scan skipped is part of the state: a new broken link is reported.
         key = state_key(files, base + json.dumps(scanned.skipped))
         saved = cache.state()
-        if saved is not None and saved[0] == key and _same_racy(files, saved[2], config):
+        if (
+            saved is not None
+            and _still_valid(saved[0], key)
+            and _same_racy(files, saved[2], config)
+        ):
             report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
             if report is not None:
                 return report
-        report, groups, racy = _build(root, out, scanned, config, cache, base, progress, lock_wait)
+        built = _build(root, out, scanned, config, cache, base, progress, lock_wait)
+        report, groups, due, racy = built
         if found:
             problems = tuple(_by_place(report.problems + tuple(found)))
             report = dataclasses.replace(report, problems=problems)
         state = report_json(report_data(report, root, out))
-        cache.save(feeds=groups, state=(key, state, report_json(racy)))
+        cache.save(feeds=groups, state=(key + due, state, report_json(racy)))
         return report
     finally:
         cache.close()
@@ -345,6 +352,22 @@ def _phase_one(
     return read_keys(root, scanned.files, config, cache, progress, now, scanned.started_ns, dates)
 
 
+def _still_valid(saved: str, key: str) -> bool:
+    """Whether the last build's state (its key, then ``@`` and the time the first
+    scheduled post is due, if any) still describes this build: nothing changed, and
+    no post held back by ``future: false`` has come due since."""
+    recorded, _, due = saved.partition("@")
+    if recorded != key:
+        return False
+    return not due or datetime.now(UTC) < datetime.fromisoformat(due)
+
+
+def _due(keys: Sequence[PostKey], config: Config, now: datetime) -> str:
+    """``@`` and when the first post held back by ``future: false`` is due ("" for none)."""
+    later = scheduled(keys, config, now)[1]
+    return f"@{min(k.published for k in later).isoformat()}" if later else ""
+
+
 def _build(
     root: Path,
     out: Path,
@@ -354,12 +377,13 @@ def _build(
     base: str,
     progress: Progress | None,
     lock_wait: float,
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], dict[str, str]]:
-    """Both phases, then render what changed; the report, the document groups to
-    remember (see :func:`recorded_groups`) and the digests of the racy files."""
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], str, dict[str, str]]:
+    """Both phases, then render what changed; the report, the document groups to keep
+    (:func:`recorded_groups`), when a post is due (:func:`_due`), the racy digests."""
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     scan = _phase_one(root, out, scanned, config, cache, progress, now)
+    due = _due(scan.keys, config, now)
     feeds, more, published, finished = select_and_finish(
         root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
     )
@@ -393,4 +417,4 @@ def _build(
         unchanged=tuple(site.unchanged),
         removed=tuple(site.removed),
     )
-    return report, recorded_groups(site.root, groups), scan.racy
+    return report, recorded_groups(site.root, groups), due, scan.racy

@@ -20,7 +20,7 @@ from newsfeed.config import Config
 from newsfeed.model import Body, Image
 from newsfeed.normalize import urls
 from newsfeed.normalize.sanitize import sanitize
-from newsfeed.normalize.text import html_to_text, strip_illegal_xml
+from newsfeed.normalize.text import MORE, html_to_text, strip_illegal_xml
 
 __all__ = ["clean_body"]
 
@@ -197,6 +197,10 @@ class _Cleaner:
 
     def element(self, tag: Tag) -> None:
         name = tag.name
+        if name == "input" and _attr(tag, "type").lower() == "checkbox":
+            # A task list's box: feeds drop form controls, so its state is shown as text.
+            tag.replace_with("\u2611" if "checked" in tag.attrs else "\u2610")
+            return
         if name in _DROP or (self.simple_boilerplate and self.is_boilerplate(tag)):
             tag.decompose()
             return
@@ -260,8 +264,19 @@ def clean_body(html: str, base_url: str, config: Config) -> Body:
     Scripts, styles, comments, handlers, Vue attributes, boilerplate (``config.
     boilerplate``), foreign iframes and empty paragraphs go; lazy-loaded images get
     their real source; every URL becomes absolute on ``base_url``; the nh3 allow-list
-    has the last word. ``Body.images`` lists the displayed images in document order.
+    has the last word. ``Body.images`` lists the displayed images in document order;
+    ``Body.excerpt`` is what comes before the first ``<!-- more -->``, cleaned alike.
     """
+    body = _clean(html, base_url, config)
+    marker = MORE.search(html)
+    if marker is None:
+        return body
+    excerpt = _clean(html[: marker.start()], base_url, config).content
+    return Body(body.content, body.images, body.text, excerpt=excerpt)
+
+
+def _clean(html: str, base_url: str, config: Config) -> Body:
+    """:func:`clean_body` without the excerpt."""
     with warnings.catch_warnings():
         # Bodies are HTML fragments by definition; bs4's guesses about them are noise.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)

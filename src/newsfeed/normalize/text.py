@@ -12,7 +12,11 @@ import unicodedata
 
 from newsfeed.chars import XML_ILLEGAL
 
-__all__ = ["first_sentence", "html_to_text", "strip_illegal_xml", "summarize"]
+__all__ = ["MORE", "first_sentence", "html_to_text", "strip_illegal_xml", "summarize"]
+
+#: Hexo's excerpt marker (its ``excerpt`` filter): the first one in a post's HTML ends
+#: the excerpt.
+MORE = re.compile(r"<!-- ?more ?-->", re.IGNORECASE)
 
 # Tags whose boundaries separate words when the markup is flattened to text.
 _BLOCK_TAGS = (
@@ -59,18 +63,24 @@ def _is_trailing_junk(char: str) -> bool:
     return char.isspace() or unicodedata.category(char).startswith("P")
 
 
-def summarize(text: str, limit: int) -> str:
+def summarize(text: str, limit: int, delimiter: str = "") -> str:
     """At most ``limit`` characters of ``text``, whitespace collapsed, cut with '…'.
 
-    Latin text is cut at a word boundary when one lies within the last fifth;
-    CJK text (no spaces) is cut at the limit. Trailing punctuation is dropped
-    before the ellipsis, which counts toward the limit.
+    With a ``delimiter`` (hexo-generator-feed's ``content_limit_delim``) a text longer
+    than ``limit`` is cut just before the last ``delimiter`` within its first ``limit``
+    characters, when there is one. Otherwise Latin text is cut at a word boundary when
+    one lies within the last fifth; CJK text (no spaces) is cut at the limit.
+    Trailing punctuation is dropped before the ellipsis, which counts toward the limit.
+    The text is plain, so a cut never falls inside a tag or an entity.
     """
     flat = " ".join(strip_illegal_xml(text).split())
     if limit <= 0:
         return ""
     if len(flat) <= limit:
         return flat
+    found = flat.rfind(delimiter, 0, limit) if delimiter else -1
+    if found > 0 and _trimmed(flat[:found]):
+        return _trimmed(flat[:found]) + _ELLIPSIS
     cut = limit - len(_ELLIPSIS)
     # Never separate a base character from its combining marks.
     while cut > 0 and unicodedata.combining(flat[cut]):
@@ -80,12 +90,15 @@ def summarize(text: str, limit: int) -> str:
         space = head.rfind(" ")
         if space > 0 and space >= cut - max(1, int(cut * _WORD_SLACK)):
             head = head[:space]
+    return (_trimmed(head) or head) + _ELLIPSIS
+
+
+def _trimmed(head: str) -> str:
+    """``head`` without its trailing spaces and punctuation."""
     end = len(head)
     while end > 0 and _is_trailing_junk(head[end - 1]):
         end -= 1
-    if end > 0:
-        head = head[:end]
-    return head + _ELLIPSIS
+    return head[:end]
 
 
 # The end of a sentence: CJK full stops and marks anywhere, Latin ones before a space

@@ -87,30 +87,54 @@ def _json_url(feed: Feed[Article]) -> str:
 
 
 def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
-    """Every document of one feed, by output path relative to OUT."""
+    """Every document of one feed, by output path relative to OUT: the formats of
+    ``Config.formats``, their RFC 5005 archives, and the feed's page."""
     folder = feed_folder(feed.path)
     rss_path, atom_path = feed_paths(feed, config)
     rss_url, atom_url = feed_urls(feed, config)
-    rss, atom = render_rss_atom(feed, config, *_feed_links(feed, config))
-    return {
-        rss_path: rss,
-        atom_path: atom,
-        **archive_documents(
-            feed, config, {RSS_NAME: (render_rss, rss_url), ATOM_NAME: (render_atom, atom_url)}
-        ),
-        folder + JSON_NAME: render_json_feed(feed, config, _json_url(feed)),
-        # The site-wide feed's page is OUT/index.html, written by site_documents().
-        **(
-            {folder + PAGE_NAME: render_feed_page(feed, config, _subscriptions(feed, config))}
-            if feed.kind != "site" and config.pages
-            else {}
-        ),
-    }
+    documents: dict[str, bytes] = {}
+    wanted = set(config.formats)
+    if {"rss", "atom"} <= wanted:
+        documents[rss_path], documents[atom_path] = render_rss_atom(
+            feed, config, *_feed_links(feed, config)
+        )
+    elif wanted & {"rss", "atom"}:
+        rss_links, atom_links = _feed_links(feed, config)
+        if "rss" in wanted:
+            documents[rss_path] = render_rss(feed, config, rss_links)
+        else:
+            documents[atom_path] = render_atom(feed, config, atom_links)
+    renderers = {RSS_NAME: (render_rss, rss_url), ATOM_NAME: (render_atom, atom_url)}
+    kept = {name: renderers[name] for name, fmt in _XML_NAMES.items() if fmt in wanted}
+    documents.update(archive_documents(feed, config, kept))
+    if "json" in wanted:
+        documents[folder + JSON_NAME] = render_json_feed(feed, config, _json_url(feed))
+    # The site-wide feed's page is OUT/index.html, written by site_documents().
+    if feed.kind != "site" and config.pages:
+        page = render_feed_page(feed, config, _subscriptions(feed, config))
+        documents[folder + PAGE_NAME] = page
+    return documents
+
+
+_XML_NAMES = {RSS_NAME: "rss", ATOM_NAME: "atom"}
 
 
 def _subscriptions(feed: Feed[Article], config: Config) -> Subscriptions:
+    """The URLs of the formats written ("" for the others)."""
     rss_url, atom_url = feed_urls(feed, config)
-    return Subscriptions(rss_url, atom_url, _json_url(feed))
+    wanted = config.formats
+    return Subscriptions(
+        rss_url if "rss" in wanted else "",
+        atom_url if "atom" in wanted else "",
+        _json_url(feed) if "json" in wanted else "",
+    )
+
+
+def subscription_url(feed: Feed[Article], config: Config) -> str:
+    """The one URL a reader subscribes to ``feed`` at (OPML): RSS, else Atom, else
+    JSON Feed, whichever ``Config.formats`` writes first in that order."""
+    urls = _subscriptions(feed, config)
+    return urls.rss or urls.atom or urls.json
 
 
 def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, bytes]:
@@ -119,7 +143,9 @@ def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, 
     ``index.html`` (the site index: the tree of every feed, then the site-wide feed's
     latest items; it is the site-wide feed's page) and ``feeds.opml`` (every feed).
     """
-    documents = {OPML_NAME: render_opml(feeds, config, [feed_urls(f, config)[0] for f in feeds])}
+    documents = {
+        OPML_NAME: render_opml(feeds, config, [subscription_url(f, config) for f in feeds])
+    }
     if config.pages:
         opml_url = output_url(config.site_url, OPML_NAME)
         urls = {id(f): _subscriptions(f, config) for f in feeds}

@@ -36,7 +36,8 @@ PAGE_NAME = "index.html"
 
 @dataclass(frozen=True, slots=True)
 class Subscriptions:
-    """The absolute URLs a feed is published at, one per format."""
+    """The absolute URLs a feed is published at, one per format ("" for a format
+    that is not written, ``Config.formats``)."""
 
     rss: str
     atom: str
@@ -44,11 +45,12 @@ class Subscriptions:
 
     def alternates(self, title: str) -> list[dict[str, str]]:
         """Autodiscovery ``<link rel="alternate">`` attributes, RSS first."""
-        return [
+        links = [
             {"type": "application/rss+xml", "title": f"{title} (RSS)", "href": self.rss},
             {"type": "application/atom+xml", "title": f"{title} (Atom)", "href": self.atom},
             {"type": "application/feed+json", "title": f"{title} (JSON)", "href": self.json},
         ]
+        return [link for link in links if link["href"]]
 
 
 @dataclass

@@ -24,7 +24,7 @@ from lxml import etree
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
-from newsfeed.feeds import item_categories
+from newsfeed.feeds import item_terms
 from newsfeed.model import Article, Feed, Image
 
 __all__ = ["FeedLinks", "render_atom", "render_rss", "render_rss_atom"]
@@ -73,6 +73,7 @@ class _FeedExt:
 
     def __init__(self) -> None:
         self.links: FeedLinks | None = None
+        self.subtitle: str | None = None  # the Atom subtitle, when not the description
 
     def extend_ns(self) -> dict[str, str]:
         ns = {"media": MEDIA_NS, "dc": DC_NS}
@@ -95,6 +96,9 @@ class _FeedExt:
 
     def extend_atom(self, feed: Any) -> Any:
         self._related(feed, "link")
+        subtitle = feed.find("subtitle")
+        if self.subtitle is not None and subtitle is not None:
+            subtitle.text = self.subtitle
         return feed
 
 
@@ -150,7 +154,9 @@ def _generator(feed: Feed[Article], config: Config) -> FeedGenerator:
     fg = FeedGenerator()
     fg.register_extension(EXT, _FeedExt, _EntryExt)
     fg.title(feed.title)
-    fg.description(feed.description)
+    fg.description(feed.description)  # RSS description and Atom subtitle...
+    if feed.kind == "site" and not feed.archive and config.site_subtitle:
+        getattr(fg, EXT).subtitle = config.site_subtitle  # ...unless the site has its own
     fg.language(config.language)
     fg.author({"name": config.author})
     fg.generator(f"newsfeed {__version__}", __version__, GENERATOR_URI)
@@ -172,8 +178,8 @@ def _generator(feed: Feed[Article], config: Config) -> FeedGenerator:
         fe.published(article.published)
         fe.updated(article.updated)
         fe.author({"name": article.author})
-        for name in item_categories(article):
-            fe.category(term=name)
+        for name, url in item_terms(article, config):  # Atom term + scheme, RSS domain
+            fe.category(term=name, scheme=url)
         # Off: items carry only the summary (hexo-generator-feed's `content: false`). An
         # empty body gives no content element at all rather than an empty one.
         if config.content and article.content.strip():
@@ -182,10 +188,16 @@ def _generator(feed: Feed[Article], config: Config) -> FeedGenerator:
     return fg
 
 
-def _document(fg: FeedGenerator, feed: Feed[Article], links: FeedLinks, atom: bool) -> bytes:
-    """One document of a generator: its own URL and links set, then serialized."""
+def _document(
+    fg: FeedGenerator, feed: Feed[Article], config: Config, links: FeedLinks, atom: bool
+) -> bytes:
+    """One document of a generator: its own URL and links set, then serialized.
+
+    The Atom id is the URL of the document, or with ``item_id = "permalink"`` (as
+    hexo-generator-feed) the URL of the feed's page: the site URL for the site feed.
+    """
     getattr(fg, EXT).links = links
-    fg.id(links.self_url)
+    fg.id(feed.page_url if config.item_id == "permalink" else links.self_url)
     # RSS <link> is the last one added.
     fg.link(
         [{"href": links.self_url, "rel": "self"}, {"href": feed.page_url, "rel": "alternate"}],
@@ -212,12 +224,12 @@ def _epoch() -> Any:
 
 def render_rss(feed: Feed[Article], config: Config, links: FeedLinks) -> bytes:
     """The RSS 2.0 document of ``feed``."""
-    return _document(_generator(feed, config), feed, links, atom=False)
+    return _document(_generator(feed, config), feed, config, links, atom=False)
 
 
 def render_atom(feed: Feed[Article], config: Config, links: FeedLinks) -> bytes:
     """The Atom 1.0 document of ``feed``."""
-    return _document(_generator(feed, config), feed, links, atom=True)
+    return _document(_generator(feed, config), feed, config, links, atom=True)
 
 
 def render_rss_atom(
@@ -225,4 +237,5 @@ def render_rss_atom(
 ) -> tuple[bytes, bytes]:
     """:func:`render_rss` and :func:`render_atom` of ``feed``, the items built once."""
     fg = _generator(feed, config)
-    return _document(fg, feed, rss_links, atom=False), _document(fg, feed, atom_links, atom=True)
+    rss = _document(fg, feed, config, rss_links, atom=False)
+    return rss, _document(fg, feed, config, atom_links, atom=True)

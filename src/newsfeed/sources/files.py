@@ -2,13 +2,21 @@
 
 Kept apart from :mod:`newsfeed.sources.posts` (which reads them, with YAML) so that a
 rebuild where nothing changed, which only ``stat()``s the files, loads no parser.
+
+Which files are posts follows Hexo when the configuration says so
+(:class:`PostRules`): its hidden paths (a segment starting with ``_`` or ``.``), its
+``ignore`` and ``skip_render`` patterns. Each skipped file is logged (``-v``) with
+the reason.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import os
 import posixpath
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,23 +24,34 @@ from stat import S_ISREG
 from typing import NamedTuple
 
 from newsfeed.chars import has_surrogates
+from newsfeed.config import Config
 from newsfeed.errors import SourceError
+from newsfeed.model import Markup
 from newsfeed.safe_read import read_regular
 
 __all__ = [
+    "MARKDOWN_SUFFIXES",
     "POST_SUFFIXES",
     "RACY_NS",
     "PostFile",
+    "PostRules",
     "Scanned",
     "file_digest",
     "find_posts",
+    "glob_regex",
+    "markup_of",
     "post_files",
     "racy",
     "readable_name",
     "scan_posts",
 ]
 
-POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
+log = logging.getLogger("newsfeed")
+
+#: The names hexo-renderer-marked renders as Markdown (its ``index.js`` registers these
+#: extensions), and ``.mdown``, a Markdown name newsfeed always read as a post.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext", ".mdown")
+POST_SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt", ".html")
 #: How long before a scan a change makes a file *racy* (git's racy-clean rule): a file
 #: changed again within one tick of the file system's clock keeps its mtime and ctime,
 #: so one changed this close to a scan is hashed again before its ``stat()`` is
@@ -40,12 +59,96 @@ POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".txt", ".html")
 RACY_NS = 2_000_000_000
 
 
-def find_posts(source_dir: Path) -> list[Path]:
+def markup_of(source: str) -> Markup:
+    """The language of a post's body, by its file name: the one place that decides it.
+    Markdown for :data:`MARKDOWN_SUFFIXES`, else HTML (``.html``, and ``.txt``: the
+    crawler's HTML posts)."""
+    return "markdown" if source.lower().endswith(MARKDOWN_SUFFIXES) else "html"
+
+
+def find_posts(source_dir: Path, rules: PostRules | None = None) -> list[Path]:
     """Every post file under ``source_dir``, sorted by relative POSIX path.
 
     The paths of :func:`post_files`.
     """
-    return [Path(file.path) for file in post_files(source_dir)]
+    return [Path(file.path) for file in post_files(source_dir, rules)]
+
+
+@functools.lru_cache(maxsize=64)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob pattern as Hexo's micromatch reads it: ``**`` any number of folders,
+    ``*`` and ``?`` within one name, ``[...]`` a class, ``{a,b}`` alternatives; a
+    pattern ending in ``/**`` also matches the folder itself."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+            continue
+        if pattern.startswith("/**", i) and i + 3 == len(pattern):
+            out.append("(?:/.*)?")
+            break
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        close = pattern.find("]", i + 1) if c == "[" else pattern.find("}", i + 1)
+        if c in "[{" and close > i + 1:
+            body = pattern[i + 1 : close]
+            if c == "[":
+                out.append("[" + ("^" if body[0] in "!^" else "") + body.lstrip("!^") + "]")
+            else:
+                out.append("(?:" + "|".join(map(re.escape, body.split(","))) + ")")
+            i = close + 1
+            continue
+        out.append({"*": "[^/]*", "?": "[^/]"}.get(c, re.escape(c)))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+class PostRules(NamedTuple):
+    """Which files under the source folder are not posts: with ``hidden``, a path with
+    a segment starting with ``_`` or ``.`` (Hexo's rule), else only names starting with
+    ``.``; paths whose absolute form matches an ``ignore`` pattern (Hexo ``ignore``, for
+    folders too); ``_posts/<path>`` matching a ``skip_render`` pattern."""
+
+    hidden: bool = False
+    ignore: Sequence[str] = ()
+    skip_render: Sequence[str] = ()
+
+    @classmethod
+    def of(cls, config: Config) -> PostRules:
+        """The rules of ``config`` (``hexo_hidden``, ``hexo_ignore``, ``skip_render``)."""
+        return cls(config.hexo_hidden, config.hexo_ignore, config.skip_render)
+
+    def hides(self, name: str) -> bool:
+        """Whether a file or folder called ``name`` is hidden."""
+        return name.startswith((".", "_") if self.hidden else ".")
+
+    def ignores(self, path: str) -> bool:
+        """Whether the file or folder at ``path`` matches an ``ignore`` pattern."""
+        if not self.ignore:
+            return False
+        full = Path(path).absolute().as_posix()
+        return any(glob_regex(p).match(full) for p in self.ignore)
+
+    def skips_render(self, source: str) -> bool:
+        """Whether the post at ``source`` (relative to the posts folder) matches a
+        ``skip_render`` pattern, as ``_posts/<source>``."""
+        return any(glob_regex(p).match(f"_posts/{source}") for p in self.skip_render)
+
+    def why_not(self, source: str, path: str, name: str) -> str | None:
+        """Why the file or folder ``name`` at ``source`` is no post (None: it may be)."""
+        if self.hides(name):
+            first = "_ or ." if self.hidden else "."
+            return f"skipped: a name starting with {first} is hidden (Hexo's rule)"
+        if self.ignores(path):
+            return "skipped: matches an ignore pattern (Hexo ignore)"
+        if self.skip_render and self.skips_render(source):
+            return "skipped: matches a skip_render pattern (Hexo skip_render)"
+        return None
 
 
 class PostFile(NamedTuple):
@@ -81,26 +184,29 @@ class Scanned(NamedTuple):
     started_ns: int
 
 
-def post_files(source_dir: Path) -> list[PostFile]:
+def post_files(source_dir: Path, rules: PostRules | None = None) -> list[PostFile]:
     """The files of :func:`scan_posts`."""
-    return scan_posts(source_dir).files
+    return scan_posts(source_dir, rules).files
 
 
-def scan_posts(source_dir: Path, *, skip: Sequence[Path] = ()) -> Scanned:
+def scan_posts(
+    source_dir: Path, rules: PostRules | None = None, *, skip: Sequence[Path] = ()
+) -> Scanned:
     """Every post file under ``source_dir`` with its size and mtime, sorted by ``source``.
 
     One ``stat()`` per file: a rebuild can tell what changed from this alone.
 
-    Hidden files and folders (name starting with ``.``) are skipped, and so are the
-    ``skip`` folders (the output folder, when it lies inside the source); folders
-    starting with ``_`` are kept. Symlinked folders are not entered (no loops, no
-    escape), and a symlinked file counts only when it points inside ``source_dir``:
-    each of those, each broken link and each folder that cannot be listed is in
-    ``skipped``, never a failed build.
+    Files and folders that ``rules`` say are no posts are skipped (by default hidden
+    names, starting with ``.``; folders starting with ``_`` are kept), and so are the
+    ``skip`` folders (the output folder, when it lies inside the source). Symlinked
+    folders are not entered (no loops, no escape), and a symlinked file counts only
+    when it points inside ``source_dir``: each of those, each broken link and each
+    folder that cannot be listed is in ``skipped``, never a failed build.
 
     Raises :class:`SourceError` when ``source_dir`` itself cannot be listed.
     """
     root = Path(source_dir)
+    rules = rules or PostRules()
     real_root = _real_root(root)
     scanned = Scanned([], [], {}, time.time_ns())
     skipped_folders = _identities(skip)
@@ -109,7 +215,7 @@ def scan_posts(source_dir: Path, *, skip: Sequence[Path] = ()) -> Scanned:
         folder, relative = folders.pop()
         for entry in _entries(folder, relative, root, scanned):
             name = entry.name
-            if name.startswith("."):
+            if _ruled_out(rules, relative, entry):
                 continue
             if _is_folder(entry):
                 if entry.is_symlink():
@@ -127,6 +233,17 @@ def scan_posts(source_dir: Path, *, skip: Sequence[Path] = ()) -> Scanned:
     scanned.files.sort(key=lambda file: file.source)
     scanned.skipped.sort()
     return scanned
+
+
+def _ruled_out(rules: PostRules, relative: str, entry: os.DirEntry[str]) -> bool:
+    """Whether ``rules`` say the file or folder of ``entry`` is no post (logged)."""
+    name = entry.name
+    if not (rules.hides(name) or rules.ignore or rules.skip_render):
+        return False
+    why = rules.why_not(relative + name, entry.path, name)
+    if why is not None and not name.startswith("."):  # dot files: skipped without a word
+        log.info("%s%s: %s", relative, name, why)
+    return why is not None
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

@@ -19,6 +19,7 @@ from newsfeed.chars import is_blank
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import FrozenDict, RawPost
+from newsfeed.sources.files import markup_of
 from newsfeed.sources.frontmatter import (
     MAX_FRONT_MATTER_CHARS,
     HexoHandler,
@@ -63,6 +64,8 @@ def read_post(
         body=body,
         mtime=mtime,
         recovered=recovered,
+        markup=markup_of(source),
+        encoding=decoded.encoding,
         guessed_encoding=decoded.guessed,
     )
 
@@ -88,6 +91,8 @@ def read_meta(
         body="",
         mtime=mtime,
         recovered=isinstance(meta, Recovered),
+        markup=markup_of(source),
+        encoding=decoded.encoding,
         guessed_encoding=decoded.guessed,
     )
     return raw, digest

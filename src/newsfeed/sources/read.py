@@ -31,6 +31,7 @@ __all__ = [
     "clean_scalar",
     "clean_text",
     "decode",
+    "decode_named",
     "decode_raw",
     "decode_text",
     "read_bytes",
@@ -136,10 +137,22 @@ def decode_raw(data: bytes, encoding: str | None = None) -> str:
     return decode_text(data, encoding).text
 
 
+def decode_named(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Bytes to text, not yet cleaned, and the name of the codec that read them (see
+    :class:`Decoded`)."""
+    decoded = decode_text(data, encoding)
+    return decoded.text, decoded.encoding
+
+
 class Decoded(NamedTuple):
-    """The text of a file's bytes, and how bytes that are not UTF-8 were read."""
+    """The text of a file's bytes, the codec that read them, and how bytes that are
+    not UTF-8 were read."""
 
     text: str
+    #: ``utf-8`` unless a byte-order mark (``utf-16``...), the configured encoding
+    #: or detection said otherwise (``gb18030``; ``utf-8+gb18030`` for a UTF-8 file
+    #: with lines in another; ``utf-8-replaced`` when bytes were replaced).
+    encoding: str
     #: How a file that is not UTF-8 was read (``GB18030, as detected``, ``UTF-8 and
     #: GB18030 (1 line), as detected``, ``UTF-8, with 3 undecodable bytes
     #: replaced``); "" for UTF-8, a byte-order mark or a configured encoding.
@@ -153,19 +166,19 @@ def decode_text(data: bytes, encoding: str | None = None) -> Decoded:
     UTF-8/16/32 byte-order mark decides; else strict UTF-8; else :func:`_not_utf8`.
     """
     if encoding is not None:
-        text = data.decode(encoding, errors="replace")
+        text, name = data.decode(encoding, errors="replace"), encoding
     elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        text = data.decode("utf-32", errors="replace")
+        text, name = data.decode("utf-32", errors="replace"), "utf-32"
     elif data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+        text, name = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16", errors="replace")
+        text, name = data.decode("utf-16", errors="replace"), "utf-16"
     else:
         try:
-            text = data.decode("utf-8")
+            text, name = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             return _not_utf8(data)
-    return Decoded(text.removeprefix("\ufeff"), "")
+    return Decoded(text.removeprefix("\ufeff"), name, "")
 
 
 def _not_utf8(data: bytes) -> Decoded:
@@ -188,16 +201,19 @@ def _not_utf8(data: bytes) -> Decoded:
         text = [line.decode("utf-8", errors="replace") for line in lines]
         for i in legacy:
             text[i] = _decoded_or_none(lines[i], encoding) or text[i]
+        joined = "".join(text).removeprefix("\ufeff")
         if encoding is not None and legacy:
             guessed = f"UTF-8 and {_name(encoding)} ({_lines(len(legacy))}), as detected"
-        else:
-            replaced = sum(text[i].count("\ufffd") for i, line in enumerate(lines) if _bad(line))
-            guessed = f"UTF-8, with {replaced:,} undecodable bytes replaced"
-        return Decoded("".join(text).removeprefix("\ufeff"), guessed)
+            return Decoded(joined, f"utf-8+{encoding}", guessed)
+        replaced = sum(text[i].count("\ufffd") for i, line in enumerate(lines) if _bad(line))
+        return Decoded(joined, _REPLACED, f"UTF-8, with {replaced:,} undecodable bytes replaced")
     encoding = _guess(data)
     if encoding is None:
-        return Decoded(data.decode("utf-8", errors="replace"), "UTF-8, undecodable bytes replaced")
-    return Decoded(data.decode(encoding, errors="replace"), f"{_name(encoding)}, as detected")
+        as_utf8 = data.decode("utf-8", errors="replace")
+        return Decoded(as_utf8, _REPLACED, "UTF-8, undecodable bytes replaced")
+    return Decoded(
+        data.decode(encoding, errors="replace"), encoding, f"{_name(encoding)}, as detected"
+    )
 
 
 def _bad(line: bytes) -> bool:
@@ -237,6 +253,7 @@ def _lines(count: int) -> str:
     return "1 line" if count == 1 else f"{count:,} lines"
 
 
+_REPLACED = "utf-8-replaced"
 #: The two Chinese encodings, each with the range of its most frequent characters
 #: (GB2312 level 1, Big5 level 1): text read in the right one is mostly made of them,
 #: the same bytes read in the other are mostly rare characters.
