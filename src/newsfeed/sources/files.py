@@ -15,7 +15,6 @@ import functools
 import hashlib
 import logging
 import os
-import posixpath
 import re
 import time
 from collections.abc import Sequence
@@ -23,7 +22,6 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
 
-from newsfeed.chars import has_surrogates
 from newsfeed.config import Config
 from newsfeed.errors import SourceError
 from newsfeed.model import Markup
@@ -210,25 +208,45 @@ def scan_posts(
     real_root = _real_root(root)
     scanned = Scanned([], [], {}, time.time_ns())
     skipped_folders = _identities(skip)
+    hidden = (".", "_") if rules.hidden else "."
     folders = [(str(root), "")]  # (path, relative path with a trailing slash)
-    while folders:
+    while folders:  # every file of a large folder passes here on every build: kept lean
         folder, relative = folders.pop()
         for entry in _entries(folder, relative, root, scanned):
             name = entry.name
-            if _ruled_out(rules, relative, entry):
+            ruled = name.startswith(hidden) or rules.ignore or rules.skip_render
+            if ruled and _ruled_out(rules, relative, entry):
                 continue
-            if _is_folder(entry):
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
                 if entry.is_symlink():
                     scanned.skipped.append((relative + name, *_LINKED_FOLDER))
                 elif _identity(entry) not in skipped_folders:
                     folders.append((entry.path, f"{relative}{name}/"))
                 continue
-            suffix = posixpath.splitext(name)[1].lower()
-            if suffix not in POST_SUFFIXES:
+            lower = name.lower()
+            if not lower.endswith(POST_SUFFIXES):
                 continue
-            file = _post_file(entry, relative + name, real_root, scanned)
-            if file is not None:
-                scanned.files.append(file)
+            try:  # a link: only inside SRC (its target's stat, said when refused)
+                info = entry.stat() if not entry.is_symlink() else _linked(entry, real_root)
+            except OSError as exc:
+                scanned.skipped.append((relative + name, _unusable(entry, exc), "skipped"))
+                continue
+            if S_ISREG(info.st_mode):
+                scanned.files.append(
+                    PostFile(
+                        relative + name,
+                        entry.path,
+                        info.st_size,
+                        info.st_mtime_ns,
+                        info.st_ino,
+                        info.st_ctime_ns,
+                    )
+                )
+                suffix = lower[lower.rfind(".") :]
                 scanned.suffixes[suffix] = scanned.suffixes.get(suffix, 0) + 1
     scanned.files.sort(key=lambda file: file.source)
     scanned.skipped.sort()
@@ -238,41 +256,31 @@ def scan_posts(
 def _ruled_out(rules: PostRules, relative: str, entry: os.DirEntry[str]) -> bool:
     """Whether ``rules`` say the file or folder of ``entry`` is no post (logged)."""
     name = entry.name
-    if not (rules.hides(name) or rules.ignore or rules.skip_render):
-        return False
     why = rules.why_not(relative + name, entry.path, name)
     if why is not None and not name.startswith("."):  # dot files: skipped without a word
         log.info("%s%s: %s", relative, name, why)
     return why is not None
 
 
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
+class _Refused(OSError):
+    """A link the scan does not follow (internal): its ``strerror`` says why."""
 
 
-def _post_file(
-    entry: os.DirEntry[str], source: str, real_root: Path, scanned: Scanned
-) -> PostFile | None:
-    """The :class:`PostFile` of a directory entry with a post's suffix, or None (the
-    reason in ``scanned.skipped`` when it is worth saying)."""
-    if entry.is_symlink() and not _inside(Path(entry.path), real_root):
-        broken = not Path(entry.path).exists()
-        message = "a broken symbolic link" if broken else "a symbolic link out of the source folder"
-        scanned.skipped.append((source, message, "skipped"))
-        return None
-    try:
-        info = entry.stat()
-    except OSError as exc:
-        scanned.skipped.append((source, f"cannot be read: {exc.strerror or exc}", "skipped"))
-        return None
-    if not S_ISREG(info.st_mode):
-        return None
-    return PostFile(
-        source, entry.path, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns
-    )
+def _linked(entry: os.DirEntry[str], real_root: Path) -> os.stat_result:
+    """The ``stat()`` of the file a link to a post leads to; :class:`_Refused` when
+    that is outside ``real_root`` or nowhere."""
+    if not _inside(Path(entry.path), real_root):
+        if not Path(entry.path).exists():
+            raise _Refused(0, "a broken symbolic link")
+        raise _Refused(0, "a symbolic link out of the source folder")
+    return entry.stat()
+
+
+def _unusable(entry: os.DirEntry[str], exc: OSError) -> str:
+    """Why the post file of ``entry`` is not taken, as the scan reports it."""
+    if isinstance(exc, _Refused):
+        return str(exc.strerror)
+    return f"cannot be read: {exc.strerror or exc}"
 
 
 def _identity(entry: os.DirEntry[str]) -> tuple[int, int]:
@@ -337,12 +345,16 @@ def readable_name(source: str) -> str:
     with U+FFFD for each undecodable byte. ``source`` itself stays the key that opens
     the file.
     """
+    from newsfeed.chars import has_surrogates  # not needed to find the files
+
     if not has_surrogates(source):
         return source
     return "/".join(_readable_part(part) for part in source.split("/"))
 
 
 def _readable_part(part: str) -> str:
+    from newsfeed.chars import has_surrogates
+
     if not has_surrogates(part):
         return part
     data = part.encode("utf-8", "surrogateescape")
