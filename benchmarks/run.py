@@ -9,7 +9,10 @@ memory (the largest process of its tree, from ``wait4``). For each size:
 - ``naive``: the baseline of ``benchmarks/naive.py`` (every body through BeautifulSoup);
 - ``cold``: newsfeed into an empty output folder (no cache);
 - ``warm``: newsfeed again, nothing changed;
-- ``+1 post``: newsfeed after one new post was added (the newest, as a crawler adds).
+- ``+1 post``: newsfeed after one new post was added (the newest, as a crawler adds);
+- with ``--pages``, ``no pages``: newsfeed into an empty output folder with
+  ``pages = false`` (no HTML at all: no article pages, feed pages or site index),
+  taking turns with ``cold``; each pair is also shown as a ratio.
 
 ``naive`` and ``cold`` take turns (naive, cold, naive, cold...), so that both see the
 same moments of a machine whose speed drifts. Prints medians, speed-ups over the
@@ -29,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,14 +47,16 @@ class Measure:
     build: str
     seconds: list[float]
     peak_mb: float
+    cpu: list[float] = field(default_factory=list)  # user + system, the process tree
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command."""
+def run(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user and system, with the worker
+    processes it waited for) of one command."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
@@ -61,7 +66,7 @@ def run(cmd: list[str]) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0,):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def corpus_for(work: Path, size: int) -> Path:
@@ -79,7 +84,9 @@ def newsfeed(source: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "newsfeed", "build", str(source), "-o", str(out), "-q"]
 
 
-def measure_size(work: Path, size: int, repeat: int, naive: bool) -> list[Measure]:
+def measure_size(
+    work: Path, size: int, repeat: int, naive: bool, pages: bool = False
+) -> list[Measure]:
     source = corpus_for(work, size)
     added = source / "added"
     shutil.rmtree(added, ignore_errors=True)
@@ -91,21 +98,36 @@ def measure_size(work: Path, size: int, repeat: int, naive: bool) -> list[Measur
         builds compared with each other then see the same moments."""
         times: dict[str, list[float]] = {name: [] for name, _, _ in builds}
         peaks: dict[str, list[float]] = {name: [] for name, _, _ in builds}
+        cpus: dict[str, list[float]] = {name: [] for name, _, _ in builds}
         for i in range(repeat):
             for name, cmd, before in builds:
                 if before is not None:
                     before(i)
-                seconds, peak = run(cmd)
+                seconds, peak, cpu = run(cmd)
                 times[name].append(seconds)
                 peaks[name].append(peak)
-                print(f"  {size:>7} {name:<9} {seconds:7.2f} s {peak:7.1f} MB", file=sys.stderr)
-        return [Measure(size, name, times[name], max(peaks[name])) for name, _, _ in builds]
+                cpus[name].append(cpu)
+                print(
+                    f"  {size:>7} {name:<9} {seconds:7.2f} s {peak:7.1f} MB {cpu:7.2f} s CPU",
+                    file=sys.stderr,
+                )
+        return [
+            Measure(size, name, times[name], max(peaks[name]), cpus[name]) for name, _, _ in builds
+        ]
 
     def clear(_: int) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
     cold = ("cold", newsfeed(source, out), clear)
-    if naive:
+    if pages:
+        bare = work / f"bare-{size}"
+
+        def clear_bare(_: int) -> None:
+            shutil.rmtree(bare, ignore_errors=True)
+
+        off = [*newsfeed(source, bare), "--set", "pages=false"]
+        results.extend(many(("no pages", off, clear_bare), cold))
+    elif naive:
         naive_out = work / f"naive-{size}"
 
         def clear_naive(_: int) -> None:
@@ -137,6 +159,21 @@ def table(results: list[Measure]) -> str:
         lines.append(
             f"| {m.size:,} | {m.build} | {m.median:.2f} s | {ratio} | {m.peak_mb:.0f} MB | {rate} |"
         )
+    # Each cold run (pages on) against the run without pages just before it.
+    bare = {m.size: m for m in results if m.build == "no pages"}
+    for m in results:
+        if m.build == "cold" and m.size in bare:
+            for what, mine, theirs in (
+                ("wall", m.seconds, bare[m.size].seconds),
+                ("CPU", m.cpu, bare[m.size].cpu),
+            ):
+                pairs = [c / b for b, c in zip(theirs, mine, strict=True)]
+                shown = ", ".join(f"{r:.3f}" for r in pairs)
+                lines.append(
+                    f"\n{m.size:,} cold with pages over the run without pages before it, "
+                    f"{what} time: {shown} (median {statistics.median(pairs):.3f}; medians "
+                    f"{statistics.median(mine):.2f} s and {statistics.median(theirs):.2f} s)"
+                )
     # Each cold run against the naive run just before it: the two saw the same moment.
     naive = {m.size: m for m in results if m.build == "naive"}
     for m in results:
@@ -158,6 +195,11 @@ def main() -> None:
         "--big-repeat", type=int, default=1, help="runs per measure above 20k posts"
     )
     parser.add_argument("--no-naive-above", type=int, default=10**9, help="skip the baseline")
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="time cold builds without pages (pages=false) instead of the baseline",
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/newsfeed-bench"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -165,7 +207,8 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()}", file=sys.stderr)
     for size in (int(s) for s in args.sizes.split(",")):
         repeat = args.repeat if size <= 20_000 else args.big_repeat
-        results.extend(measure_size(args.work, size, repeat, size <= args.no_naive_above))
+        naive = size <= args.no_naive_above
+        results.extend(measure_size(args.work, size, repeat, naive, args.pages))
     print(table(results))
     print(f"\nload average after the run: {os.getloadavg()}")
     (args.work / "results.json").write_text(

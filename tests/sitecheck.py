@@ -3,8 +3,9 @@
 ``checked_build`` runs a whole build (``load_articles`` and ``publish``) and asserts
 the promises a publisher makes whatever its input: no post is lost (every file read
 is published, skipped with a reason, or a draft), the library and the build agree,
-every document written parses strictly and loads in feedparser with bozo 0, and no
-file outside OUT is touched.
+every document written parses strictly and loads in feedparser with bozo 0, every
+internal link the site makes resolves to a file in OUT (``sitelinks``), and no file
+outside OUT is touched.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from lxml import etree
 
 from newsfeed import BuildReport, Config, LoadResult, load_articles, publish
 from newsfeed.sources.files import POST_SUFFIXES
+from sitelinks import broken_links
 
 URL = "http://localhost:8000/"
 #: Strict XML: no recovery, no network, no entity expansion.
@@ -126,6 +128,8 @@ def checked_build(tmp_path: Path, src: Path, config: Config | None = None) -> Bu
         assert (src / problem.path).is_file(), problem
     feeds = check_site(out)
     assert (out / "rss.xml") in feeds
+    if config.pages:  # the links the site makes; a post's own may lead anywhere
+        assert broken_links(out, config.site_url, content=False) == [], "a link leads nowhere"
     if config.limit == 0:
         site = feedparser.parse((out / "rss.xml").read_bytes())
         guids = {e.id for e in site.entries}

@@ -63,6 +63,8 @@ LAYERS: dict[str, int] = {
     "newsfeed.articles.links": 5,
     "newsfeed.articles.steps": 5,
     "newsfeed.feeds": 6,
+    # where article pages go and what they link to (the build plans with it)
+    "newsfeed.pageplan": 6,
     # render/: Feed to bytes
     "newsfeed.render": 7,
     "newsfeed.render.rss_atom": 7,
@@ -84,6 +86,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.build.pool": 9,
     "newsfeed.build.fingerprints": 9,
     "newsfeed.build.dating": 9,
+    "newsfeed.build.pages": 9,
     "newsfeed.hexo": 10,
     "newsfeed.hexo.site": 10,
     "newsfeed.hexo.plugin": 10,

@@ -41,6 +41,8 @@ CONFIG = Config(
 #: The file time of posts without a usable date (2021-06-01 00:00:00 UTC).
 MTIME = 1_622_505_600
 FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
+#: The seed's article page: at its permalink, dated in the site's time zone (Asia/Shanghai).
+SEED_PAGE = "2021/07/14/000_9be51abd28893f66/index.html"
 
 
 def compare(folder: Path, found: dict[str, bytes], update: bool) -> None:
@@ -67,7 +69,8 @@ def compare(folder: Path, found: dict[str, bytes], update: bool) -> None:
 def test_seed_feeds_are_byte_identical_to_the_goldens(
     tmp_path: Path, seeds_dir: Path, update_goldens: bool
 ) -> None:
-    """Any change to what subscribers receive shows up here, to be reviewed, never by accident."""
+    """Any change to what subscribers receive (and to the article's own page) shows up
+    here, to be reviewed, never by accident."""
     out = tmp_path / "out"
     publish(seeds_dir, out, CONFIG)
     found = {
@@ -76,6 +79,7 @@ def test_seed_feeds_are_byte_identical_to_the_goldens(
         if p.name in FEED_NAMES
     }
     assert len(found) >= 3
+    found[SEED_PAGE] = (out / SEED_PAGE).read_bytes()
     compare(GOLDENS / "seed", found, update_goldens)
 
 

@@ -29,18 +29,29 @@ def page(path: Path) -> lxml.html.HtmlElement:
     return lxml.html.fromstring(path.read_bytes())
 
 
+#: The Content-Security-Policy of every page: no script runs, whatever a page holds.
+CSP = (
+    "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
 def check_page(out: Path, path: Path) -> lxml.html.HtmlElement:
-    """What every page must do: autodiscovery, absolute no-referrer images, no script."""
+    """What every page must do: autodiscovery, absolute no-referrer images, no script
+    (an article page's JSON-LD is data, which no browser runs)."""
     doc = page(path)
     alternates = doc.xpath('//head/link[@rel="alternate"]')
-    assert [a.get("type") for a in alternates] == [
+    assert alternates and [a.get("type") for a in alternates] == [
         "application/rss+xml",
         "application/atom+xml",
         "application/feed+json",
-    ]
+    ] * (len(alternates) // 3)
     for link in alternates:
         assert link.get("title") and local(out, link.get("href")).is_file()
-    assert not doc.xpath("//script") and "javascript:" not in path.read_text("utf-8")
+    assert doc.xpath('//meta[@http-equiv="Content-Security-Policy"]/@content') == [CSP]
+    scripts = doc.xpath("//script")
+    assert [s.get("type") for s in scripts] in ([], ["application/ld+json"])
+    assert "javascript:" not in path.read_text("utf-8")
     assert not [e for e in doc.iter() if any(k.startswith("on") for k in e.attrib)]
     for img in doc.xpath("//img"):
         assert img.get("src").startswith(("https://", "http://")), img.get("src")
@@ -65,6 +76,7 @@ def test_every_feed_folder_has_a_readable_page(seed_site: Path) -> None:
     out = seed_site
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html"))
     assert pages == [
+        "2021/07/14/000_9be51abd28893f66/index.html",  # the article's own page
         "categories/金融/index.html",
         "categories/金融/新浪财经/index.html",
         "categories/金融/新浪财经/新浪财经－国內/index.html",
@@ -75,7 +87,9 @@ def test_every_feed_folder_has_a_readable_page(seed_site: Path) -> None:
     assert [a.text for a in doc.xpath('//nav[@class="crumbs"]/a')] == ["金融", "新浪财经"]
     (item,) = doc.xpath('//article[@class="item"]')
     assert item.xpath("string(.//h3/a)") == SEED_TITLE
-    assert item.xpath("string(.//h3/a/@href)").startswith(URL + "2021/07/")
+    # Its own page, relative: the date of the permalink is the site's (Asia/Shanghai).
+    article = "2021/07/14/000_9be51abd28893f66/index.html"
+    assert item.xpath("string(.//h3/a/@href)") == "../../../../" + article
     # The site is in Asia/Shanghai: 23:47 GMT on the 13th is 07:47 on the 14th there.
     assert item.xpath("string(.//time)") == "2021-07-14 07:47 UTC+08:00"
     # ... and the machine-readable date says the same instant with the site's offset.
@@ -143,7 +157,8 @@ def test_pages_can_be_turned_off_and_the_site_feed_page_is_the_index(
     assert (out / "feeds.opml").is_file() and (out / "feed.json").is_file()
     again = publish(seeds_dir, out, Config(site_url=URL))
     assert again.written.count("index.html") == 1  # written once, by the site index only
-    assert len(report.written) + 4 == len(again.written) + len(again.unchanged)
+    # Three feed pages, the site index and the article's page.
+    assert len(report.written) + 5 == len(again.written) + len(again.unchanged)
 
 
 def opml_outlines(out: Path) -> etree._Element:
@@ -205,4 +220,5 @@ def test_real_corpus_pages_and_opml_cover_every_feed(tmp_path: Path, corpus_dir:
     for path in out.rglob("index.html"):
         if path != out / "index.html":
             doc = check_page(out, path)
-            assert doc.xpath('//article[@class="item"]'), path
+            # A feed's page lists its items; an article's page is the article.
+            assert doc.xpath('//article[@class="item"] | //article[@class="post"]'), path

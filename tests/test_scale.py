@@ -17,6 +17,7 @@ import pytest
 
 import newsfeed
 from newsfeed import articles
+from newsfeed.build import pages as build_pages
 from newsfeed.build import pool, stages
 from newsfeed.cache import CACHE_NAME, SCHEMA_VERSION
 from newsfeed.errors import ArticleError
@@ -166,6 +167,7 @@ def test_nothing_changed_reads_no_post_and_writes_nothing(
     monkeypatch.setattr(reading, "read_meta", forbidden)
     monkeypatch.setattr(reading, "read_post", forbidden)
     monkeypatch.setattr(stages, "_render_feed", forbidden)
+    monkeypatch.setattr(build_pages, "render_page", forbidden)
     again = build(posts, out)
     assert again.written == () and again.removed == ()
     assert set(again.unchanged) == set(first.written)

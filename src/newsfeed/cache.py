@@ -268,7 +268,7 @@ class BuildCache:
             with contextlib.suppress(ValueError, TypeError):
                 data = json.loads(files)
                 if isinstance(data, dict):
-                    found[key] = (fingerprint, data)
+                    found[_source(key)] = (fingerprint, data)
         return found
 
     # ------------------------------------------------------------------ writing
@@ -308,7 +308,10 @@ class BuildCache:
                     db.execute("DELETE FROM feeds")
                     db.executemany(
                         "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)",
-                        ((k, f, json.dumps(files, sort_keys=True)) for k, f, files in feeds),
+                        (
+                            (_stored(k), f, json.dumps(files, sort_keys=True))
+                            for k, f, files in feeds  # a page's key holds its post's name
+                        ),
                     )
                 if state is not None or db.total_changes != before:
                     db.execute("DELETE FROM state")

@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 DatePolicy = Literal["fallback", "skip", "mtime"]
+LinkTo = Literal["page", "source"]
 ItemId = Literal["uuid", "permalink"]
 UpdatedOption = Literal["mtime", "date", "empty"]
 
@@ -157,9 +158,21 @@ class Config:
         default=None,
     )
     pages: bool = _doc(
-        "Write HTML pages (`index.html` per feed folder and the site index). Off in Hexo "
-        "site mode, where those paths are Hexo's own pages.",
+        "Write HTML pages: one per feed folder, the site index, and each article's own at its "
+        "permalink, with its post assets. Off in Hexo site mode (Hexo writes its own pages).",
         default=True,
+    )
+    source_url_keys: tuple[str, ...] = _doc(
+        "Front-matter keys that hold the URL of the original of a crawled article (often "
+        "`link`, `url` or `source`), tried in order; the first absolute http(s) URL is the "
+        "original: the article's page links to it, RSS and Atom items carry it as "
+        '`link rel="via"`, JSON Feed items as `external_url`.',
+        default=(),
+    )
+    link_to: LinkTo = _doc(
+        "Item links (RSS `link`, Atom `alternate`, JSON Feed `url`): `page`, the article's "
+        "own page, or `source`, its original when it has one (RSSHub's feeds do so).",
+        default="page",
     )
     icon: str | None = _doc(
         "Feed icon (Atom `icon`, RSS `image`): an absolute URL or a path under `site_url` "
@@ -167,9 +180,8 @@ class Config:
         default=None,
     )
     date_policy: DatePolicy = _doc(
-        "A missing, invalid or implausible date: `fallback` dates the post (with a warning) "
-        "by OUT's first-seen record, else the git commit that added it, else its first "
-        "sight (recorded); `skip` leaves it out. `mtime`, the old name, means `fallback`.",
+        "A bad date: `fallback` dates the post (warned) by OUT's first-seen record, else the "
+        "commit that added it, else its first sight; `skip` leaves it out (`mtime`: old name).",
         default="fallback",
     )
     category_dir: str = _doc(
@@ -235,7 +247,7 @@ class Config:
         "Encoding of the post files; by default UTF-8, else detected.", default=None
     )
     max_file_bytes: int = _doc(
-        "Posts larger than this are reported and skipped.", default=20 * 1024 * 1024
+        "Posts (and assets) larger than this are reported and skipped.", default=20 * 1024 * 1024
     )
     max_front_matter_chars: int = _doc(
         "Posts whose front matter is longer than this (in characters) are reported and skipped.",
@@ -287,7 +299,7 @@ class Config:
         self._check_paths()
 
     def _check_values(self) -> None:
-        if self.date_policy == "mtime":  # the name `fallback` had before the chain
+        if self.date_policy == "mtime":  # the old name of `fallback`
             object.__setattr__(self, "date_policy", "fallback")
         try:
             ZoneInfo(self.timezone)
@@ -345,6 +357,10 @@ class Config:
             if "\\" in value or any(p in ("", ".", "..") for p in parts):
                 raise ConfigError(name, "must be a relative file path such as 'atom.xml'", value)
         self._check_feed_choices()
+        if not all(key.strip() for key in self.source_url_keys):
+            raise ConfigError(
+                "source_url_keys", "must name front-matter keys", self.source_url_keys
+            )
         if self.site_rss_path == self.site_atom_path:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path

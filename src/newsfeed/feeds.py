@@ -36,6 +36,7 @@ __all__ = [
     "feed_folder",
     "feed_label",
     "item_categories",
+    "item_link",
     "item_terms",
     "output_url",
     "plan_feeds",
@@ -152,6 +153,15 @@ def item_categories(item: Selectable) -> list[str]:
     """What a feed item is filed under (RSS and Atom categories, JSON Feed tags): each
     category path as shown, then each tag, without repeats."""
     return list(dict.fromkeys([*map(category_label, item.categories), *item.tags]))
+
+
+def item_link(article: Article, config: Config) -> str:
+    """Where a feed item links (RSS ``link``, Atom ``alternate``, JSON Feed ``url``): the
+    article's own page, or with ``Config.link_to = "source"`` its original when it has
+    one (``source_url``)."""
+    if config.link_to == "source" and article.source_url:
+        return article.source_url
+    return article.link
 
 
 def item_terms(item: Selectable, config: Config) -> list[tuple[str, str]]:

@@ -270,6 +270,8 @@ class ArticleMeta:
     - ``front_image`` / ``front_thumbnail`` are the usable front-matter images.
     - ``description`` is the front-matter ``description``, else ``intro``, else
       ``excerpt`` (hexo-generator-feed's order), as one line of text; ``""`` when none.
+    - ``source_url`` is the absolute ASCII URL of the original of a crawled article
+      (from a key of ``Config.source_url_keys``), ``""`` when the post names none.
     - ``extra`` is the rest of the front matter, frozen all the way down (see
       :func:`freeze`): a list there is a tuple, a mapping a :class:`FrozenDict`, so an
       article cannot be changed through it and is hashable. Scalars are as read
@@ -291,6 +293,7 @@ class ArticleMeta:
     front_thumbnail: Image | None = None
     description: str = ""
     extra: FrozenDict = field(default_factory=FrozenDict)
+    source_url: str = ""
 
     def __post_init__(self) -> None:
         # Holds for every instance, however made (cheap when ``extra`` is frozen already).

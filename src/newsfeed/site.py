@@ -13,6 +13,9 @@
 - A file whose bytes did not change is not touched (its mtime stays).
 - A manifest in OUT lists the files newsfeed wrote; files of feeds that
   disappeared are removed, and only those: nothing else in OUT is ever deleted.
+  It also records the post each article page (and post asset) belongs to, with the
+  digest of the post file it was made from (``posts``): the build keeps such a file
+  while its post is published and unchanged, even when no feed lists it any more.
 - An exclusive lock on OUT keeps two builds from interleaving.
 - No path is followed through a symbolic link, and no name can leave OUT.
 """
@@ -26,12 +29,14 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsfeed.chars import escape_surrogates
 from newsfeed.errors import SiteError
 from newsfeed.safe_read import read_regular
 
@@ -53,8 +58,6 @@ MANIFEST_NAME = ".newsfeed-manifest.json"
 LOCK_NAME = ".newsfeed.lock"
 TMP_SUFFIX = ".newsfeed-tmp"
 FILE_MODE = 0o644
-#: A manifest larger than this is not one newsfeed wrote (100,000 feeds make ~50 MB).
-MAX_MANIFEST_BYTES = 512 * 1024 * 1024
 
 
 def _check_relpath(relpath: str) -> tuple[str, ...]:
@@ -78,19 +81,32 @@ def _describe(exc: OSError, path: Path) -> str:
     return f"cannot write {path}: {exc.strerror or exc}"
 
 
+def _mode(path: Path) -> int | None:
+    """The file type and mode of ``path`` itself (a link is a link), None if absent."""
+    try:
+        return os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+
+
 def _target(root: Path, relpath: str) -> Path:
     """The path of ``relpath`` in ``root``, its folders made (safe when several
-    processes make the same one); never through a symbolic link."""
+    processes make the same one); never through a symbolic link. One ``lstat`` per
+    folder that exists (an article page's are mostly there already)."""
     parts = _check_relpath(relpath)
     path = root
     for part in parts[:-1]:
         path = path / part
-        with contextlib.suppress(FileExistsError):
-            path.mkdir()
-        if path.is_symlink() or not path.is_dir():
+        mode = _mode(path)
+        if mode is None:
+            with contextlib.suppress(FileExistsError):
+                path.mkdir()
+            mode = _mode(path)
+        if mode is None or not stat.S_ISDIR(mode):  # a link is never a folder here
             raise SiteError(f"refusing to write through {path}: not a plain folder")
     target = path / parts[-1]
-    if target.is_symlink() or (target.exists() and not target.is_file()):
+    mode = _mode(target)
+    if mode is not None and not stat.S_ISREG(mode):
         raise SiteError(f"refusing to replace {target}: not a plain file")
     return target
 
@@ -133,6 +149,9 @@ class Site:
     root: Path
     previous: dict[str, str] = field(default_factory=dict)
     current: dict[str, str] = field(default_factory=dict)
+    # The post (source, file digest) each file of an article belongs to, by path.
+    previous_posts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    posts: dict[str, tuple[str, str]] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -142,8 +161,9 @@ class Site:
     _flusher: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _committed: bool = field(default=False, init=False, repr=False)
 
-    def adopt(self, staged: Staged) -> bool:
+    def adopt(self, staged: Staged, post: tuple[str, str] | None = None) -> bool:
         """Make a staged document part of this build; return True when it is new bytes.
+        ``post`` is the post (source, file digest) an article's file belongs to.
 
         Raises :class:`SiteError` when another document of this build (staged or kept)
         already claims its path: two outputs of one file are a bug, not an overwrite.
@@ -153,6 +173,8 @@ class Site:
                 f"two documents of this build claim {staged.relpath!r}", path=staged.target
             )
         self.current[staged.relpath] = staged.digest
+        if post is not None:
+            self.posts[staged.relpath] = post
         if staged.tmp is None:
             self.unchanged.append(staged.relpath)
             return False
@@ -205,6 +227,8 @@ class Site:
         if relpath in self.previous:
             self.current[relpath] = self.previous[relpath]
             self.unchanged.append(relpath)
+            if relpath in self.previous_posts:
+                self.posts[relpath] = self.previous_posts[relpath]
 
     def keep_if_unchanged(self, stats: Mapping[str, list[int]]) -> bool:
         """Keep the files ``stats`` lists, all or none, without rewriting them.
@@ -233,6 +257,7 @@ class Site:
         if set(stats) == set(self.previous) and self.keep_if_unchanged(stats):
             return True
         self.current = dict(self.previous)
+        self.posts = dict(self.previous_posts)
         return False
 
     def remove_stale(self) -> list[str]:
@@ -267,14 +292,13 @@ class Site:
             folder = folder.parent
 
     def save_manifest(self) -> None:
-        data = (
-            json.dumps(
-                {"version": 1, "files": dict(sorted(self.current.items()))},
-                indent=1,
-                ensure_ascii=False,
-            ).encode()
-            + b"\n"
-        )
+        manifest: dict[str, object] = {"version": 1, "files": dict(sorted(self.current.items()))}
+        posts = {
+            path: list(self.posts[path]) for path in sorted(self.posts) if path in self.current
+        }
+        if posts:
+            manifest["posts"] = posts
+        data = escape_surrogates(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode()
         target = self.root / MANIFEST_NAME
         if not _same_bytes(target, data):
             atomic_write(target, data)
@@ -353,18 +377,24 @@ def _flush(target: Path, tmp: Path) -> None:
         raise SiteError(_describe(exc, target)) from exc
 
 
-def _load_manifest(root: Path) -> dict[str, str]:
+def _load_manifest(root: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """The files of the manifest with their digests, and the post each article's
+    file belongs to (see :attr:`Site.posts`)."""
     try:
-        # Opened safely: a FIFO or a link planted at its path is refused, not followed.
-        data = json.loads(read_regular(root / MANIFEST_NAME, MAX_MANIFEST_BYTES))
+        data = json.loads(read_regular(root / MANIFEST_NAME, 1 << 29))  # 512 MB; no FIFO
         files = data["files"]
         if data.get("version") == 1 and isinstance(files, dict):
-            return {str(k): str(v) for k, v in files.items()}
+            posts = data.get("posts", {})
+            return {str(k): str(v) for k, v in files.items()}, {
+                str(k): (str(v[0]), str(v[1]))
+                for k, v in (posts.items() if isinstance(posts, dict) else ())
+                if isinstance(v, list) and len(v) == 2
+            }
     except FileNotFoundError:
-        return {}
+        return {}, {}
     except (OSError, ValueError, KeyError, TypeError):
         log.warning("ignoring unreadable manifest in %s", root)
-    return {}
+    return {}, {}
 
 
 def _clean_temporaries(root: Path) -> None:
@@ -406,7 +436,8 @@ def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
                     ) from None
                 time.sleep(0.05)
         _clean_temporaries(root)
-        site = Site(root, previous=_load_manifest(root))
+        previous, previous_posts = _load_manifest(root)
+        site = Site(root, previous=previous, previous_posts=previous_posts)
         try:
             yield site
             site.commit()

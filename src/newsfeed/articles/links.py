@@ -17,7 +17,7 @@ from newsfeed.normalize import urls
 from newsfeed.normalize.slugs import slugify
 from newsfeed.sources.files import readable_name
 
-__all__ = ["derived_guid", "guid_of", "link_of"]
+__all__ = ["derived_guid", "guid_of", "link_of", "source_url_of"]
 
 _SAFE_PATH = re.compile(r"[A-Za-z0-9/%._~-]*")
 
@@ -121,3 +121,18 @@ def guid_of(raw: RawPost, ctx: Context) -> str:
         if value:
             return urls.to_uri(value) if "://" in value else value
     return derived_guid(ctx.config.site_url, raw.source)
+
+
+def source_url_of(raw: RawPost, ctx: Context) -> str:
+    """The original of a crawled article: the first key of ``Config.source_url_keys``
+    that holds an absolute http(s) URL (made ASCII); ``""`` when none does. A value
+    that is no such URL is reported and passed over."""
+    for key in ctx.config.source_url_keys:
+        value = scalar(raw.meta.get(key))
+        if not value:
+            continue
+        url = urls.absolute_url(value)
+        if url is not None:
+            return url
+        ctx.warn(key, f"{value!r} is not an absolute http(s) URL", "not linked as the original")
+    return ""

@@ -30,7 +30,7 @@ from newsfeed.articles.fields import (
     tags_of,
     title_of,
 )
-from newsfeed.articles.links import guid_of, link_of
+from newsfeed.articles.links import guid_of, link_of, source_url_of
 from newsfeed.config import Config
 from newsfeed.model import ArticleMeta, Draft, PostKey, Problem, RawPost, freeze_mapping
 from newsfeed.sources.files import readable_name
@@ -135,6 +135,7 @@ def meta_from_key(
             front_thumbnail=front_image(raw, ctx, ("thumbnail",)),
             description=description,
             extra=extra,
+            source_url=source_url_of(raw, ctx),
         )
     return meta, ctx.problems
 

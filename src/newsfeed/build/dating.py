@@ -42,6 +42,13 @@ class FallbackSources:
         self.keep = keep
         self._git: GitDates | None = None
 
+    @classmethod
+    def beside(
+        cls, root: Path, out: Path | None, now: datetime, *, keep: bool = True
+    ) -> FallbackSources:
+        """The sources of a build of ``root`` into ``out`` (None: no output folder)."""
+        return cls(root, FirstSeen(out) if out is not None else None, now, keep=keep)
+
     @property
     def where(self) -> str:
         return f"kept in {FIRST_SEEN_NAME}"

@@ -6,6 +6,8 @@
 - A feed's fingerprint covers every field of the feed and of each of its items; the
   documents of a feed whose fingerprint and files are unchanged are kept, not
   rendered again (:func:`skip_unchanged`).
+- An article page's fingerprint covers its article, its path, the feeds it links to
+  and the size and mtime of each post asset it publishes (:func:`skip_unchanged_pages`).
 - The *state key* covers the path, size and mtime of every post file: when it is
   the last build's, no post changed and the build may keep the whole site.
 
@@ -16,25 +18,33 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
 from newsfeed.model import Article, Feed
+from newsfeed.pageplan import ArticlePage
 from newsfeed.site import Site, file_stats
-from newsfeed.sources.files import PostFile
+from newsfeed.sources.files import PostFile, file_digest
 
 __all__ = [
     "SITE_KEY",
+    "FeedTask",
     "Groups",
     "Known",
     "RenderTask",
     "base_fingerprint",
     "group_key",
+    "post_key",
+    "racy_unchanged",
     "recorded_groups",
     "skip_unchanged",
+    "skip_unchanged_pages",
+    "state_holds",
     "state_key",
 ]
 
@@ -43,8 +53,10 @@ RUN_KEYS = frozenset({"jobs", "cache", "cache_path"})
 #: The group of the documents made from every feed at once (site index, OPML).
 SITE_KEY = "site-documents"
 
-#: A feed, or every feed (for the site's own documents): what one render task makes.
-RenderTask = Feed[Article] | tuple[Feed[Article], ...]
+#: A feed, or every feed (for the site's own documents): what one feed task renders.
+FeedTask = Feed[Article] | tuple[Feed[Article], ...]
+#: What one render task makes: a feed task's documents, or an article's page.
+RenderTask = FeedTask | ArticlePage
 #: By group key: the fingerprint and the stats of the files of the last build.
 Known = Mapping[str, tuple[str, dict[str, list[int]]]]
 #: By group key: the fingerprint and the files of this build.
@@ -84,19 +96,59 @@ def base_fingerprint(config: Config) -> str:
     return f"{_code_fingerprint()}:{_config_fingerprint(config)}"
 
 
-def state_key(files: Sequence[PostFile], base: str) -> str:
-    """The post files (path, size, mtime, inode, ctime), the code and the configuration."""
+def state_key(
+    files: Sequence[PostFile], base: str, skipped: Sequence[tuple[str, str, str]] = ()
+) -> str:
+    """The post files (path, size, mtime, inode, ctime), what the scan skipped (a new
+    broken link is reported), the code and the configuration."""
     lines = "".join(f"{f.source}\0{f.size}\0{f.mtime_ns}\0{f.ino}\0{f.ctime_ns}\n" for f in files)
-    digest = hashlib.sha256(base.encode())
+    digest = hashlib.sha256(f"{base}\0{json.dumps(skipped)}\n".encode())
     digest.update(lines.encode("utf-8", "surrogateescape"))  # one call: a warm build's cost
     return digest.hexdigest()
+
+
+def state_holds(
+    saved: tuple[str, str, str], key: str, files: Sequence[PostFile], limit: int
+) -> bool:
+    """Whether the last build's state (``saved``: its key, ``@`` the time the first
+    post held back by ``future: false`` is due, if any; its report; its racy files)
+    still holds: nothing changed, no such post has come due, and the files racy then
+    hold the same bytes (:func:`racy_unchanged`)."""
+    recorded, _, due = saved[0].partition("@")
+    if recorded != key or (due and datetime.now(UTC) >= datetime.fromisoformat(due)):
+        return False
+    return racy_unchanged(files, saved[2], limit)
+
+
+def racy_unchanged(files: Sequence[PostFile], saved: str, limit: int) -> bool:
+    """Whether the files the last build found racy (``saved``: their digests as JSON;
+    changed just before its scan, see :func:`~newsfeed.sources.files.racy`) still hold
+    the bytes it read: their ``stat()`` alone cannot tell (git's racy-clean rule)."""
+    try:
+        racy = json.loads(saved)
+    except ValueError:
+        return False
+    if not racy:
+        return True
+    by_source = {file.source: file for file in files}
+    return isinstance(racy, dict) and all(
+        source in by_source and file_digest(by_source[source], limit) == digest
+        for source, digest in racy.items()
+    )
 
 
 def group_key(task: RenderTask) -> str:
     """The key of the documents one render task makes."""
     if isinstance(task, tuple):
         return SITE_KEY
+    if isinstance(task, ArticlePage):
+        return post_key(task.article.source)
     return f"{task.kind}:{'/'.join(task.path)}"
+
+
+def post_key(source: str) -> str:
+    """The key of the documents of the post ``source``: its page and post assets."""
+    return f"post:{source}"
 
 
 def _fingerprint(base: str, thing: object) -> str:
@@ -146,7 +198,7 @@ def skip_unchanged(
     known: Known,
     base: str,
     finished: Mapping[str, tuple[Article, str]],
-) -> tuple[Groups, list[RenderTask]]:
+) -> tuple[Groups, list[FeedTask]]:
     """Keep the documents of every feed (and of the site) that did not change.
 
     ``finished`` holds each article phase two made, with its fingerprint. Returns
@@ -154,7 +206,7 @@ def skip_unchanged(
     site's own documents first (the largest task), then the feeds that changed.
     """
     groups: Groups = {}
-    tasks: list[RenderTask] = []
+    tasks: list[FeedTask] = []
     prints = []
     shares: dict[int, str] = {}  # feeds share articles: fingerprint each once
     for feed in feeds:
@@ -168,6 +220,46 @@ def skip_unchanged(
     if not groups[SITE_KEY][1]:
         tasks.insert(0, tuple(feeds))
     return groups, tasks
+
+
+def _source_stat(root: Path, source: str) -> tuple[int, int] | None:
+    try:
+        info = root.joinpath(*source.split("/")).stat()
+    except (OSError, ValueError):
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def _page_fingerprint(
+    base: str, page: ArticlePage, finished: Mapping[str, tuple[Article, str]], root: Path
+) -> str:
+    """:func:`_fingerprint` of an article page: its article's share as in
+    :func:`_feed_fingerprint`, then everything else the page is made of."""
+    article = page.article
+    hit = finished.get(article.source)
+    share = hit[1] if hit is not None and hit[0] is article else _fingerprint("", article)
+    assets = [(source, path, _source_stat(root, source)) for source, path in page.assets]
+    return _fingerprint(base, [share, page.path, page.site, page.categories, page.tags, assets])
+
+
+def skip_unchanged_pages(
+    site: Site,
+    pages: Sequence[ArticlePage],
+    known: Known,
+    base: str,
+    finished: Mapping[str, tuple[Article, str]],
+    root: Path,
+    groups: Groups,
+) -> list[ArticlePage]:
+    """Keep the documents of every article page that did not change, record every
+    page's group in ``groups``, and return the pages left to render."""
+    todo = []
+    for page in pages:
+        key, fp = group_key(page), _page_fingerprint(base, page, finished, root)
+        groups[key] = (fp, _kept(site, known.get(key), fp))
+        if not groups[key][1]:
+            todo.append(page)
+    return todo
 
 
 def recorded_groups(root: Path, groups: Groups) -> list[tuple[str, str, dict[str, list[int]]]]:

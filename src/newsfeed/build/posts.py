@@ -211,16 +211,15 @@ def read_keys(
     progress: Progress | None,
     now: datetime,
     seen_ns: int = 0,
-    dates: FallbackSources | None = None,
+    out: Path | None = None,
+    *,
+    keep: bool = True,
 ) -> Scan:
     """Phase one: the front matter of every post (from the cache when unchanged, see
-    :func:`_unchanged`; ``seen_ns`` is when the scan of ``files`` began). The posts
-    without a usable date are dated afterwards, all at once, from ``dates`` (see
-    :func:`_dated`).
-
-    Memory stays flat in the number of posts: cached outcomes are fetched and
-    decoded a chunk of files at a time, fresh ones saved a batch at a time.
-    """
+    :func:`_unchanged`; ``seen_ns`` is when the scan of ``files`` began). Posts without
+    a usable date are dated afterwards, all at once (:func:`_dated`), by the first-seen
+    record of ``out`` (kept up to date with ``keep``) and git. Memory stays flat:
+    cached outcomes are decoded, fresh ones saved, a chunk of files at a time."""
     known = cache.post_stats()
     todo = [f for f in files if not _unchanged(known.get(f.source), f, config.max_file_bytes)]
     read_one = partial(_read_one, root, config, now, seen_ns, _deferred)
@@ -244,7 +243,7 @@ def read_keys(
             batch = []
     fresh.close()  # the workers are done
     if undated:
-        dates = dates or FallbackSources(root, None, now)
+        dates = FallbackSources.beside(root, out, now, keep=keep)
         batch.extend(_dated(root, undated, config, progress, now, seen_ns, dates, scan))
     present = {f.source for f in files}
     cache.save(posts=batch, gone=[s for s in known if s not in present])

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -41,26 +41,37 @@ from typing import TYPE_CHECKING
 from newsfeed.arguments import expect, expect_callable, expect_path
 from newsfeed.build import pool
 from newsfeed.build.fingerprints import (
+    FeedTask,
+    Groups,
     Known,
     RenderTask,
     base_fingerprint,
     group_key,
     recorded_groups,
     skip_unchanged,
+    state_holds,
     state_key,
 )
+from newsfeed.build.pages import (
+    PagePlan,
+    keep_the_rest,
+    plan_site_pages,
+    posts_to_refresh,
+    render_page,
+)
 from newsfeed.build.pool import Progress
-
-if TYPE_CHECKING:
-    from newsfeed.build.posts import Scan
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
+from newsfeed.pageplan import ArticlePage
 from newsfeed.report import report_data, report_from_data, report_json
-from newsfeed.site import Staged, open_site, stage
-from newsfeed.sources.files import PostFile, PostRules, Scanned, file_digest, scan_posts
+from newsfeed.site import Site, Staged, open_site, stage
+from newsfeed.sources.files import PostFile, PostRules, Scanned, scan_posts
+
+if TYPE_CHECKING:  # a warm build does not import the phases
+    from newsfeed.build.posts import Scan
 
 __all__ = ["Progress", "load_article", "load_articles", "publish", "select_and_finish"]
 
@@ -75,20 +86,15 @@ def _by_place(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.path, p.field))
 
 
-def _scan_problems(scanned: Scanned) -> list[Problem]:
-    """What the scan of the source folder did not take, as warnings (logged), and (at
-    the ``info`` level, which ``-v`` shows) what it took as posts, by suffix."""
-    counts = ", ".join(f"{n:,} {suffix}" for suffix, n in sorted(scanned.suffixes.items()))
-    log.info("took %d files as posts: %s", len(scanned.files), counts or "none")
-    found = [Problem(path, "", why, "warning", did) for path, why, did in scanned.skipped]
-    _log_problems(found)
-    return found
-
-
 def _log_problems(problems: Iterable[Problem]) -> None:
     for problem in problems:
         level = logging.WARNING if problem.severity == "warning" else logging.ERROR
         log.log(level, "%s", problem, extra={"problem": problem})  # the CLI's report shows it
+
+
+#: What phase two gives a build: the feeds, the problems, how many posts were
+#: published, and each finished article with its fingerprint (:func:`select_and_finish`).
+Selected = tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]
 
 
 def select_and_finish(
@@ -100,11 +106,13 @@ def select_and_finish(
     cache: BuildCache | None = None,
     digests: dict[str, str] | None = None,
     now: datetime | None = None,
-) -> tuple[list[Feed[Article]], list[Problem], int, dict[str, tuple[Article, str]]]:
-    """Plan the feeds, finish their items, and re-plan if a selected post fails.
+    also: Collection[str] = (),
+) -> Selected:
+    """Plan the feeds, finish their items (and the posts ``also`` names), and re-plan
+    if one of them fails.
 
     Returns the feeds, the problems, how many posts were published, and per finished
-    post its article and a fingerprint of it.
+    post its article and a fingerprint of it (:data:`Selected`).
     """
     from newsfeed.build.posts import finish_posts  # not needed when nothing changed
 
@@ -121,6 +129,7 @@ def select_and_finish(
         # RFC 5005 archive documents (Config.archive) need their items finished too.
         pages = [page for plan in plans for page in (plan, *plan.archives)]
         wanted = {k.source: k for page in pages for k in page.items}
+        wanted.update((k.source, k) for k in usable if k.source in also)
         missing = [k for s, k in sorted(wanted.items()) if s not in finished]
         done = finish_posts(root, missing, config, progress, cache, digests, now)
         finished.update(done.articles)
@@ -139,26 +148,18 @@ def select_and_finish(
 
 
 def _load(
-    root: Path,
-    files: Sequence[PostFile],
-    config: Config,
-    progress: Progress | None,
-    out: Path | None = None,
+    root: Path, scanned: Scanned, config: Config, progress: Progress | None, out: Path | None
 ) -> LoadResult:
-    """Both phases for every post of ``files``, nothing cached, rendered or written
+    """Both phases for every post the scan found, nothing cached, rendered or written
     (the first-seen record of ``out`` is read, not kept)."""
-    from newsfeed.build.dating import FallbackSources
     from newsfeed.build.posts import finish_posts, read_keys
-    from newsfeed.first_seen import FirstSeen
 
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     cache = BuildCache(None, "")
-    record = FirstSeen(out) if out is not None else None
-    dates = FallbackSources(root, record, now, keep=False)
-    scan = read_keys(root, files, config, cache, progress, now, 0, dates)
+    scan = read_keys(root, scanned.files, config, cache, progress, now, 0, out, keep=False)
     done = finish_posts(root, scan.keys, config, progress, cache, {}, now)
     articles = tuple(done.articles[k.source] for k in scan.keys if k.source in done.articles)
-    problems = tuple(_by_place(scan.problems + done.problems))
+    problems = tuple(_by_place(scanned.problems() + scan.problems + done.problems))
     return LoadResult(articles, problems, scan.drafts)
 
 
@@ -177,9 +178,8 @@ def load_articles(
     problem). Raises :class:`SourceError` only when the folder itself is unusable,
     and with ``strict=True`` an ``ExceptionGroup`` of every problem.
     ``progress(stage, done, total)`` is called as for :func:`publish` (stages
-    ``read`` and ``clean``). ``out_dir`` is the folder the posts are published to,
-    if any: a post without a usable date then gets the date publishing gave it (its
-    first-seen record is read, nothing is written), and the folder is not scanned.
+    ``read`` and ``clean``). With ``out_dir``, where they are published, a post without a
+    usable date gets the date publishing gave it (nothing is written there).
     """
     root = expect_path("source_dir", source_dir)
     expect("config", config, (Config, type(None)), _CONFIG)
@@ -188,10 +188,7 @@ def load_articles(
     out = None if out_dir is None else expect_path("out_dir", out_dir)
     config = config or Config()
     scanned = scan_posts(root, PostRules.of(config), skip=[out] if out is not None else [])
-    result = _load(root, scanned.files, config, progress, out)
-    if scanned.skipped:
-        problems = _by_place(result.problems + tuple(_scan_problems(scanned)))
-        result = dataclasses.replace(result, problems=tuple(problems))
+    result = _load(root, scanned, config, progress, out)
     if strict and result.problems:
         raise ExceptionGroup(
             f"{len(result.problems)} problem(s) in {root}",
@@ -222,7 +219,7 @@ def load_article(
     except OSError:
         size, mtime_ns = -1, -1  # reading it reports why
     file = PostFile(source, str(post), size, mtime_ns)
-    result = _load(folder, [file], config or Config(), None)
+    result = _load(folder, Scanned([file], [], {}, 0), config or Config(), None, None)
     for problem in result.problems:
         if problem.severity == "error":
             raise ArticleError(problem.path, problem.field, problem.message)
@@ -235,7 +232,7 @@ def load_article(
 # ---------------------------------------------------------------------- the build
 
 
-def _render_feed(config: Config, out: Path, task: RenderTask) -> list[Staged]:
+def _render_feed(config: Config, out: Path, task: FeedTask) -> list[Staged]:
     """The documents of one feed, or (for a tuple of every feed) the documents of the
     whole site, staged in ``out``: in a worker process when there are many, the
     documents are written where they are made."""
@@ -246,24 +243,6 @@ def _render_feed(config: Config, out: Path, task: RenderTask) -> list[Staged]:
     else:
         documents = feed_documents(task, config)
     return [stage(out, relpath, data) for relpath, data in documents.items()]
-
-
-def _same_racy(files: Sequence[PostFile], saved: str, config: Config) -> bool:
-    """Whether the files the last build found racy (changed just before its scan, see
-    :func:`~newsfeed.sources.files.racy`) still hold the bytes it read: their
-    ``stat()`` alone cannot tell (git's racy-clean rule)."""
-    try:
-        racy = json.loads(saved)
-    except ValueError:
-        return False
-    if not racy:
-        return True
-    by_source = {file.source: file for file in files}
-    limit = config.max_file_bytes
-    return isinstance(racy, dict) and all(
-        source in by_source and file_digest(by_source[source], limit) == digest
-        for source, digest in racy.items()
-    )
 
 
 def _nothing_changed(out: Path, saved: str, known: Known, lock_wait: float) -> BuildReport | None:
@@ -304,28 +283,18 @@ def publish(
     expect("lock_wait", lock_wait, (int, float), "a number of seconds")
     config = config or Config()
     scanned = scan_posts(root, PostRules.of(config), skip=[out])  # OUT inside SRC: no posts
-    files = scanned.files
-    found = _scan_problems(scanned)
     base = base_fingerprint(config)
     cache_path = Path(config.cache_path) if config.cache_path else out / CACHE_NAME
     cache = BuildCache(cache_path if config.cache else None, base)
     try:
-        # What the scan skipped is part of the state: a new broken link is reported.
-        key = state_key(files, base + json.dumps(scanned.skipped))
+        key = state_key(scanned.files, base, scanned.skipped)
         saved = cache.state()
-        if (
-            saved is not None
-            and _still_valid(saved[0], key)
-            and _same_racy(files, saved[2], config)
-        ):
+        if saved is not None and state_holds(saved, key, scanned.files, config.max_file_bytes):
             report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
             if report is not None:
                 return report
         built = _build(root, out, scanned, config, cache, base, progress, lock_wait)
         report, groups, due, racy = built
-        if found:
-            problems = tuple(_by_place(report.problems + tuple(found)))
-            report = dataclasses.replace(report, problems=problems)
         state = report_json(report_data(report, root, out))
         cache.save(feeds=groups, state=(key + due, state, report_json(racy)))
         return report
@@ -333,39 +302,110 @@ def publish(
         cache.close()
 
 
-def _phase_one(
-    root: Path,
-    out: Path,
-    scanned: Scanned,
+def _render_task(
+    config: Config, root: Path, out: Path, task: RenderTask
+) -> tuple[list[Staged], list[Problem]]:
+    """The documents of one render task, staged in ``out`` (in a worker process when
+    there are many), and the problems of an article's post assets."""
+    if isinstance(task, ArticlePage):
+        return render_page(config, root, out, task)
+    return _render_feed(config, out, task), []
+
+
+def _render(
+    site: Site,
     config: Config,
-    cache: BuildCache,
+    root: Path,
+    tasks: Sequence[RenderTask],
+    groups: Groups,
+    live: Mapping[str, str],
     progress: Progress | None,
-    now: datetime,
-) -> Scan:
-    """Phase one of a build: posts without a usable date are dated from the first-seen
-    record in ``out`` (kept up to date) and git's history of ``root``."""
-    from newsfeed.build.dating import FallbackSources  # not needed when nothing changed
-    from newsfeed.build.posts import read_keys
-    from newsfeed.first_seen import FirstSeen
+) -> list[Problem]:
+    """Render ``tasks`` (feeds, the site's own documents, article pages) in one pool,
+    each document adopted into the site and recorded in its group."""
+    render = partial(_render_task, config, root, site.root)
+    rendered = pool.pool_map(render, tasks, config, progress, "write", pool.RENDER_POOL_THRESHOLD)
+    problems: list[Problem] = []
+    try:
+        for task, (documents, found) in zip(tasks, rendered, strict=True):
+            source = task.article.source if isinstance(task, ArticlePage) else None
+            for staged in documents:
+                site.adopt(staged, (source, live[source]) if source is not None else None)
+                groups[group_key(task)][1].append(staged.relpath)
+            problems.extend(found)
+    finally:
+        rendered.close()  # the workers are done before the site commits or discards
+    return problems
 
-    dates = FallbackSources(root, FirstSeen(out), now)
-    return read_keys(root, scanned.files, config, cache, progress, now, scanned.started_ns, dates)
+
+def _write(
+    site: Site,
+    root: Path,
+    config: Config,
+    feeds: list[Feed[Article]],
+    finished: dict[str, tuple[Article, str]],
+    live: Mapping[str, str],
+    known: Known,
+    base: str,
+    progress: Progress | None,
+) -> tuple[Groups, list[Problem]]:
+    """Render what changed of the feeds, the site's own documents and (``Config.pages``)
+    the article pages, keep the rest; every document group, and the problems."""
+    groups, tasks = skip_unchanged(site, feeds, known, base, finished)
+    plan = PagePlan()
+    if config.pages:  # around the feeds: a page never takes a feed document's path
+        plan = plan_site_pages(
+            site, root, config, feeds, finished, live, known, base, groups, tasks
+        )
+    problems = _render(site, config, root, [*tasks, *plan.todo], groups, live, progress)
+    if config.pages:
+        keep_the_rest(site, plan.settled, live, known, groups)
+    return groups, plan.problems + problems
 
 
-def _still_valid(saved: str, key: str) -> bool:
-    """Whether the last build's state (its key, then ``@`` and the time the first
-    scheduled post is due, if any) still describes this build: nothing changed, and
-    no post held back by ``future: false`` has come due since."""
-    recorded, _, due = saved.partition("@")
-    if recorded != key:
-        return False
-    return not due or datetime.now(UTC) < datetime.fromisoformat(due)
+def _probe(
+    site: Site, config: Config, feeds: list[Feed[Article]], problems: list[Problem]
+) -> tuple[list[Feed[Article]], list[Problem]]:
+    """The feeds with the sizes of their images (``Config.probe_images``), and the
+    problems with those of the probes."""
+    from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
+
+    feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
+    return feeds, _by_place(problems + probed)
 
 
 def _due(keys: Sequence[PostKey], config: Config, now: datetime) -> str:
     """``@`` and when the first post held back by ``future: false`` is due ("" for none)."""
     later = scheduled(keys, config, now)[1]
     return f"@{min(k.published for k in later).isoformat()}" if later else ""
+
+
+def _read_and_select(
+    site: Site,
+    root: Path,
+    scanned: Scanned,
+    config: Config,
+    cache: BuildCache,
+    known: Known,
+    progress: Progress | None,
+    now: datetime,
+) -> tuple[Scan, str, dict[str, str], Selected]:
+    """Both phases: the scan, when a scheduled post is due (:func:`_due`), the file
+    digest of each post published now, and what :func:`select_and_finish` gives (the
+    posts of article pages to make again included)."""
+    from newsfeed.build.posts import read_keys  # not needed when nothing changed
+
+    scan = read_keys(
+        root, scanned.files, config, cache, progress, now, scanned.started_ns, site.root
+    )
+    due = _due(scan.keys, config, now)
+    live = {k.source: scan.digests[k.source] for k in scheduled(scan.keys, config, now)[0]}
+    again = posts_to_refresh(site, live, known) if config.pages else set()
+    selected = select_and_finish(
+        root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now, also=again
+    )
+    scan.keys.clear()  # phase one's keys are not needed any more
+    return scan, due, live, selected
 
 
 def _build(
@@ -382,31 +422,16 @@ def _build(
     (:func:`recorded_groups`), when a post is due (:func:`_due`), the racy digests."""
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
-    scan = _phase_one(root, out, scanned, config, cache, progress, now)
-    due = _due(scan.keys, config, now)
-    feeds, more, published, finished = select_and_finish(
-        root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now
-    )
-    scan.keys.clear()  # phase one's keys are not needed any more
-    problems = _by_place(scan.problems + more)
     with open_site(out, lock_wait=lock_wait) as site:
-        if config.probe_images:  # enclosure sizes of the images that reach a feed
-            from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
-
-            feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
-            problems = _by_place(problems + probed)
-        groups, tasks = skip_unchanged(site, feeds, known, base, finished)
-        render = partial(_render_feed, config, site.root)
-        rendered = pool.pool_map(
-            render, tasks, config, progress, "write", pool.RENDER_POOL_THRESHOLD
+        scan, due, live, selected = _read_and_select(
+            site, root, scanned, config, cache, known, progress, now
         )
-        try:
-            for task, documents in zip(tasks, rendered, strict=True):
-                for staged in documents:
-                    site.adopt(staged)
-                    groups[group_key(task)][1].append(staged.relpath)
-        finally:
-            rendered.close()  # the workers are done before the site commits or discards
+        feeds, more, published, finished = selected
+        problems = _by_place(scanned.problems() + scan.problems + more)
+        if config.probe_images:  # enclosure sizes of the images that reach a feed
+            feeds, problems = _probe(site, config, feeds, problems)
+        groups, written = _write(site, root, config, feeds, finished, live, known, base, progress)
+        problems = _by_place(problems + written)
     _log_problems(problems)
     report = BuildReport(
         read=scan.read,

@@ -1,7 +1,8 @@
 """Renderers: turn feeds into the bytes of document formats.
 
 :func:`feed_documents` is the one place that lists the documents each feed is
-published as; a new format is added here, as a module of its own.
+published as (a new format is added here, as a module of its own);
+:func:`article_documents` the documents of one article (its page).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from newsfeed.arguments import expect
 from newsfeed.config import Config
 from newsfeed.feeds import feed_folder, output_url
 from newsfeed.model import Article, Feed
+from newsfeed.pageplan import ArticlePage
 from newsfeed.render.archive import archive_documents, prev_archive_link
 from newsfeed.render.jsonfeed import render_json_feed
 from newsfeed.render.opml import render_opml
@@ -20,6 +22,7 @@ from newsfeed.render.pages import (
     PAGE_NAME,
     Subscriptions,
     compile_templates,
+    render_article_page,
     render_feed_page,
     render_site_index,
 )
@@ -33,9 +36,12 @@ __all__ = [
     "PAGE_NAME",
     "RSS_NAME",
     "FeedFormat",
+    "article_documents",
+    "document_paths",
     "feed_documents",
     "prepare",
     "render_feed",
+    "site_document_paths",
     "site_documents",
 ]
 
@@ -119,6 +125,23 @@ def feed_documents(feed: Feed[Article], config: Config) -> dict[str, bytes]:
 _XML_NAMES = {RSS_NAME: "rss", ATOM_NAME: "atom"}
 
 
+def document_paths(feed: Feed[Article], config: Config) -> list[str]:
+    """The paths :func:`feed_documents` writes for ``feed``, known without rendering
+    (what a build plans article pages around)."""
+    wanted = config.formats
+    rss_path, atom_path = feed_paths(feed, config)
+    paths = [path for path, fmt in ((rss_path, "rss"), (atom_path, "atom")) if fmt in wanted]
+    for page in feed.archives:
+        folder = feed_folder(page.path)
+        paths.extend(folder + name for name, fmt in _XML_NAMES.items() if fmt in wanted)
+    folder = feed_folder(feed.path)
+    if "json" in wanted:
+        paths.append(folder + JSON_NAME)
+    if feed.kind != "site" and config.pages:
+        paths.append(folder + PAGE_NAME)
+    return paths
+
+
 def _subscriptions(feed: Feed[Article], config: Config) -> Subscriptions:
     """The URLs of the formats written ("" for the others)."""
     rss_url, atom_url = feed_urls(feed, config)
@@ -135,6 +158,22 @@ def subscription_url(feed: Feed[Article], config: Config) -> str:
     JSON Feed, whichever ``Config.formats`` writes first in that order."""
     urls = _subscriptions(feed, config)
     return urls.rss or urls.atom or urls.json
+
+
+def article_documents(page: ArticlePage, config: Config) -> dict[str, bytes]:
+    """The documents of one article, by output path relative to OUT: its page, with
+    autodiscovery links to the feeds of its deepest categories (the site-wide feeds
+    for an article without categories)."""
+    feeds = list(dict.fromkeys(nodes[-1] for nodes in page.categories)) or [page.site]
+    alternates = [
+        link for feed in feeds for link in _subscriptions(feed, config).alternates(feed.title)
+    ]
+    return {page.path: render_article_page(page, config, alternates)}
+
+
+def site_document_paths(config: Config) -> list[str]:
+    """The paths :func:`site_documents` writes."""
+    return [OPML_NAME, PAGE_NAME] if config.pages else [OPML_NAME]
 
 
 def site_documents(feeds: Sequence[Feed[Article]], config: Config) -> dict[str, bytes]:

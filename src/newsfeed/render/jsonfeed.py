@@ -9,10 +9,9 @@ site's ``timezone`` with its offset (RFC 3339).
 from __future__ import annotations
 
 import json
-from datetime import tzinfo
 
 from newsfeed.config import Config
-from newsfeed.feeds import item_categories
+from newsfeed.feeds import item_categories, item_link
 from newsfeed.model import Article, Feed, Image
 from newsfeed.normalize.dates import format_rfc3339
 
@@ -29,10 +28,11 @@ def _attachment(image: Image) -> dict[str, object]:
     return attachment
 
 
-def _item(article: Article, tz: tzinfo) -> dict[str, object]:
-    item: dict[str, object] = {
-        "id": article.guid,
-        "url": article.link,
+def _item(article: Article, config: Config) -> dict[str, object]:
+    item: dict[str, object] = {"id": article.guid, "url": item_link(article, config)}
+    if article.source_url:  # the original of a crawled article
+        item["external_url"] = article.source_url
+    item |= {
         "title": article.title,
         "content_html": article.content,
         "summary": article.summary,
@@ -40,8 +40,8 @@ def _item(article: Article, tz: tzinfo) -> dict[str, object]:
     if article.lead_image is not None:
         item["image"] = article.lead_image.url
     # RFC 3339 in the site's zone, with its offset: the same instant, as the site says it.
-    item["date_published"] = format_rfc3339(article.published, tz)
-    item["date_modified"] = format_rfc3339(article.updated, tz)
+    item["date_published"] = format_rfc3339(article.published, config.tz)
+    item["date_modified"] = format_rfc3339(article.updated, config.tz)
     item["authors"] = [{"name": article.author}]
     tags = item_categories(article)
     if tags:
@@ -65,8 +65,7 @@ def render_json_feed(feed: Feed[Article], config: Config, feed_url: str) -> byte
     }
     if config.hub:
         document["hubs"] = [{"type": "WebSub", "url": config.hub}]
-    tz = config.tz
-    document["items"] = [_item(article, tz) for article in feed.items]
+    document["items"] = [_item(article, config) for article in feed.items]
     # Compact: with ``indent`` the json module falls back to its pure-Python encoder,
     # a fifth of all the rendering time; readers do not care.
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))

@@ -6,16 +6,26 @@
   (item count, newest title and date, feed links and URLs ready to copy), then the
   tags, then the latest items of the site-wide feed. It carries the autodiscovery
   links of the site-wide feeds, so it *is* the site-wide feed's page.
+- :func:`render_article_page`: an article's own page at its permalink: title, date in
+  the site's time zone, author, category breadcrumbs, tags, the cleaned content, the
+  original of a crawled article; a canonical link, a meta description, Open Graph
+  tags and a JSON-LD ``NewsArticle`` for link previews and search engines, and
+  autodiscovery links to its category feeds. The JSON-LD block is data
+  (``application/ld+json``), which no browser executes and the policy allows; ``<``,
+  ``>`` and ``&`` inside it are written as JSON escapes, so no text can close it.
 
-Pages are static: autoescaping escapes every value, there is no JavaScript (a
+Pages are static: autoescaping escapes every value (an article's content is the
+sanitized HTML of :class:`~newsfeed.model.Body`), there is no JavaScript (a
 Content-Security-Policy forbids scripts), and every image is an absolute URL with
-``referrerpolicy="no-referrer"``. Links between pages are relative (so the folder
-also works opened from disk); feed URLs are absolute (ready to paste in a reader).
+``referrerpolicy="no-referrer"``. Links between pages, articles' pages included, are
+relative (so the folder also works opened from disk); feed URLs are absolute (ready
+to paste in a reader).
 Output is deterministic: nothing depends on the time of the build.
 """
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,11 +35,18 @@ import jinja2
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
-from newsfeed.feeds import feed_folder, feed_label
+from newsfeed.feeds import category_label, feed_folder, feed_label
 from newsfeed.model import Article, Feed
 from newsfeed.normalize.dates import format_local, format_rfc3339
+from newsfeed.pageplan import ArticlePage, page_path
 
-__all__ = ["PAGE_NAME", "Subscriptions", "render_feed_page", "render_site_index"]
+__all__ = [
+    "PAGE_NAME",
+    "Subscriptions",
+    "render_article_page",
+    "render_feed_page",
+    "render_site_index",
+]
 
 PAGE_NAME = "index.html"
 
@@ -76,12 +93,13 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates are part of the package: never re-read them
     )
 
 
 def compile_templates() -> None:
     """Compile the page templates now (a process forked afterwards inherits them)."""
-    for name in ("feed.html", "index.html"):
+    for name in ("feed.html", "index.html", "article.html"):
         _environment().get_template(name)
 
 
@@ -89,6 +107,15 @@ def _relative(source: tuple[str, ...], target: tuple[str, ...]) -> str:
     """The relative link from the page in folder ``source`` to the page of ``target``."""
     up = "../" * len(source)
     return f"{up}{urllib.parse.quote(feed_folder(target))}{PAGE_NAME}"
+
+
+def _article_href(source: tuple[str, ...], article: Article, config: Config) -> str:
+    """The link from the page in folder ``source`` to the page of ``article``: relative
+    when it has one on this site, else its absolute link."""
+    path = page_path(article.link, config.site_url)
+    if path is None:
+        return article.link
+    return "../" * len(source) + urllib.parse.quote(path)
 
 
 def _items(feed: Feed[Article], config: Config) -> list[dict[str, object]]:
@@ -99,7 +126,7 @@ def _items(feed: Feed[Article], config: Config) -> list[dict[str, object]]:
         items.append(
             {
                 "title": article.title,
-                "link": article.link,
+                "link": _article_href(feed.path, article, config),
                 "iso": format_rfc3339(article.published, tz),
                 "date": format_local(article.published, tz),
                 "summary": article.summary,
@@ -190,3 +217,83 @@ def render_site_index(
         version=__version__,
     )
     return page.encode("utf-8")
+
+
+#: What may not appear inside a ``<script>`` data block, and its JSON escape.
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
+
+
+def _json_ld(page: ArticlePage, config: Config) -> str:
+    """The ``NewsArticle`` of ``page`` as JSON that no text can break out of."""
+    article = page.article
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.summary,
+        "url": article.link,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": article.link},
+        "datePublished": format_rfc3339(article.published, config.tz),
+        "dateModified": format_rfc3339(article.updated, config.tz),
+        "author": [{"@type": "Person", "name": article.author}],
+        "publisher": {"@type": "Organization", "name": config.site_title, "url": config.site_url},
+        "inLanguage": config.language,
+    }
+    if article.all_images:
+        data["image"] = [image.url for image in article.all_images]
+    if article.categories:
+        data["articleSection"] = [category_label(names) for names in article.categories]
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    if article.source_url:
+        data["isBasedOn"] = article.source_url
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in _SCRIPT_SAFE:
+        text = text.replace(char, escape)
+    return text
+
+
+def _links(page: ArticlePage) -> dict[str, object]:
+    """The breadcrumbs (one per category path) and tags of ``page``, linked relatively."""
+    folder = tuple(page.path.split("/")[:-1])
+    crumbs = [
+        [{"name": feed_label(node), "href": _relative(folder, node.path)} for node in nodes]
+        for nodes in page.categories
+    ]
+    tags = [{"name": tag.names[0], "href": _relative(folder, tag.path)} for tag in page.tags]
+    return {"home": _relative(folder, ()), "crumbs": crumbs, "tags": tags}
+
+
+def render_article_page(
+    page: ArticlePage, config: Config, alternates: Sequence[dict[str, str]]
+) -> bytes:
+    """The page of one article at its permalink; ``alternates`` are the autodiscovery
+    links (:meth:`Subscriptions.alternates`) of its feeds."""
+    article = page.article
+    tz = config.tz
+    image = article.lead_image
+    template = _environment().get_template("article.html")
+    html = template.render(
+        lang=config.language,
+        site_title=config.site_title,
+        title=article.title,
+        alternates=alternates,
+        canonical=article.link,
+        description=article.summary,
+        locale=config.language.replace("-", "_"),
+        image=image,
+        sections=[names[-1] for names in article.categories],
+        keywords=article.tags,
+        published=format_local(article.published, tz),
+        published_iso=format_rfc3339(article.published, tz),
+        updated=format_local(article.updated, tz) if article.updated != article.published else "",
+        updated_iso=format_rfc3339(article.updated, tz),
+        author=article.author,
+        source_url=article.source_url,
+        source_host=urllib.parse.urlsplit(article.source_url).hostname or article.source_url,
+        content=article.content,
+        json_ld=_json_ld(page, config),
+        version=__version__,
+        **_links(page),
+    )
+    return html.encode("utf-8")

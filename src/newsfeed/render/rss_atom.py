@@ -24,7 +24,7 @@ from lxml import etree
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
-from newsfeed.feeds import item_terms
+from newsfeed.feeds import item_link, item_terms
 from newsfeed.model import Article, Feed, Image
 
 __all__ = ["FeedLinks", "render_atom", "render_rss", "render_rss_atom"]
@@ -116,6 +116,8 @@ class _EntryExt:
         if description is not None:
             description.text = html.escape(article.summary, quote=False)
         etree.SubElement(item, f"{{{DC_NS}}}creator").text = article.author
+        if article.source_url:  # RSS has no element for it (<source> names a feed)
+            etree.SubElement(item, f"{{{ATOM_NS}}}link", {"rel": "via", "href": article.source_url})
         images = article.all_images
         if article.lead_image is not None:
             lead = article.lead_image
@@ -133,6 +135,8 @@ class _EntryExt:
         entry_id = entry.find("id")  # feedgen sets one value for both id and guid
         if entry_id is not None:
             entry_id.text = _atom_id(article.guid)
+        if article.source_url:  # RFC 4287 4.2.7.2: the source of the information
+            etree.SubElement(entry, "link", {"rel": "via", "href": article.source_url})
         images = article.all_images
         for image in images:
             etree.SubElement(
@@ -172,9 +176,10 @@ def _generator(feed: Feed[Article], config: Config) -> FeedGenerator:
         fe = fg.add_entry(order="append")
         getattr(fe, EXT).article = article
         fe.id(article.guid)
-        fe.guid(article.guid, permalink=article.guid == article.link)
+        link = item_link(article, config)
+        fe.guid(article.guid, permalink=article.guid == link)
         fe.title(article.title)
-        fe.link(href=article.link, rel="alternate")
+        fe.link(href=link, rel="alternate")
         fe.published(article.published)
         fe.updated(article.updated)
         fe.author({"name": article.author})

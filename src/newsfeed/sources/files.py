@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from newsfeed.config import Config
 from newsfeed.errors import SourceError
-from newsfeed.model import Markup
+from newsfeed.model import Markup, Problem
 from newsfeed.safe_read import read_regular
 
 __all__ = [
@@ -181,6 +181,13 @@ class Scanned(NamedTuple):
     suffixes: dict[str, int]
     started_ns: int
 
+    def problems(self) -> list[Problem]:
+        """What the scan did not take, as warnings; and it logs (at the ``info`` level,
+        which ``-v`` shows) what it took as posts, by suffix."""
+        counts = ", ".join(f"{n:,} {suffix}" for suffix, n in sorted(self.suffixes.items()))
+        log.info("took %d files as posts: %s", len(self.files), counts or "none")
+        return [Problem(path, "", why, "warning", did) for path, why, did in self.skipped]
+
 
 def post_files(source_dir: Path, rules: PostRules | None = None) -> list[PostFile]:
     """The files of :func:`scan_posts`."""
@@ -226,28 +233,8 @@ def scan_posts(
                     scanned.skipped.append((relative + name, *_LINKED_FOLDER))
                 elif _identity(entry) not in skipped_folders:
                     folders.append((entry.path, f"{relative}{name}/"))
-                continue
-            lower = name.lower()
-            if not lower.endswith(POST_SUFFIXES):
-                continue
-            try:  # a link: only inside SRC (its target's stat, said when refused)
-                info = entry.stat() if not entry.is_symlink() else _linked(entry, real_root)
-            except OSError as exc:
-                scanned.skipped.append((relative + name, _unusable(entry, exc), "skipped"))
-                continue
-            if S_ISREG(info.st_mode):
-                scanned.files.append(
-                    PostFile(
-                        relative + name,
-                        entry.path,
-                        info.st_size,
-                        info.st_mtime_ns,
-                        info.st_ino,
-                        info.st_ctime_ns,
-                    )
-                )
-                suffix = lower[lower.rfind(".") :]
-                scanned.suffixes[suffix] = scanned.suffixes.get(suffix, 0) + 1
+            elif name.lower().endswith(POST_SUFFIXES):
+                _take(entry, relative + name, real_root, scanned)
     scanned.files.sort(key=lambda file: file.source)
     scanned.skipped.sort()
     return scanned
@@ -260,6 +247,20 @@ def _ruled_out(rules: PostRules, relative: str, entry: os.DirEntry[str]) -> bool
     if why is not None and not name.startswith("."):  # dot files: skipped without a word
         log.info("%s%s: %s", relative, name, why)
     return why is not None
+
+
+def _take(entry: os.DirEntry[str], source: str, real_root: Path, scanned: Scanned) -> None:
+    """Add the post file of ``entry`` (a post's name) to ``scanned``, or say why not."""
+    try:  # a link: only inside SRC (its target's stat, said when refused)
+        info = entry.stat() if not entry.is_symlink() else _linked(entry, real_root)
+    except OSError as exc:
+        scanned.skipped.append((source, _unusable(entry, exc), "skipped"))
+        return
+    if S_ISREG(info.st_mode):
+        stat = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+        scanned.files.append(PostFile(source, entry.path, *stat))
+        suffix = source[source.rfind(".") :].lower()
+        scanned.suffixes[suffix] = scanned.suffixes.get(suffix, 0) + 1
 
 
 class _Refused(OSError):
