@@ -1,13 +1,20 @@
 """Fuzz the whole build: generated hostile posts through ``newsfeed.publish``.
 
-    python benchmarks/fuzz_build.py --count 100000 [--batch 1000] [--seed 1]
+    python benchmarks/fuzz_build.py --count 100000 [--batch 1000] [--seed 1] [--jobs 2]
 
 Each batch writes ``--batch`` generated posts (random front matter of every shape,
 hostile text, HTML with XSS vectors, odd encodings and line ends, truncated and
-bit-flipped files) into a temporary folder and builds them. A batch counts as a
-crash when ``publish`` raises, when a post is lost (read != published + skipped +
-drafts), when a problem lacks its file or reason, or when a document written does
-not parse (strict XML, JSON) or still carries a script. Crashing batches are
+bit-flipped files) into a temporary folder and builds them in ``--jobs`` worker
+processes (2: a batch of 200 posts or more runs both phases in the pool). Some builds
+also meet trouble from outside (``--kills``, ``--races``: the share of builds): a
+worker process killed with SIGKILL at a random moment, or a crawler that rewrites,
+truncates, empties or deletes some posts between the two phases.
+
+A batch counts as a crash when ``publish`` raises, when a post is lost (read !=
+published + skipped + drafts), when a problem lacks its file or reason, when a post
+is reported for a worker that died although none of its own doing (after a kill from
+outside, what the worker was handling must be done again), or when a document written
+does not parse (strict XML, JSON) or still carries a script. Crashing batches are
 reported with their seed and kept under ``--keep`` for reproduction. Exit status 1
 when any batch crashed.
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import multiprocessing
 import random
 import shutil
 import sys
@@ -29,6 +37,7 @@ from pathlib import Path
 from lxml import etree
 
 from newsfeed import BuildReport, Config, publish
+from newsfeed.build.pool import Progress
 
 STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=True)
 
@@ -73,23 +82,11 @@ HOSTILE_TEXT = [
     "tab\there",
 ]
 DATES = [
-    "2021-07-13 23:47:03",
-    "Tue, 13 Jul 2021 23:47:03 GMT",
-    "2021-07-13T23:47:03+08:00",
-    "2021/7/13 20:46:25",
-    "2021年07月13日 23:47",
-    "Invalid Date",
-    "0900-01-01",
-    "1969-12-31T23:59:59Z",
-    "2016-12-31T23:59:60Z",
-    "2999-01-01",
-    "9999-12-31T23:59:59",
-    "2021-02-30",
-    "2021-01-01T00:00:00+99:00",
-    "1625000000",
-    "",
-    "now",
-]
+    "2021-07-13 23:47:03", "Tue, 13 Jul 2021 23:47:03 GMT", "2021-07-13T23:47:03+08:00",
+    "2021/7/13 20:46:25", "2021年07月13日 23:47", "Invalid Date", "0900-01-01",
+    "1969-12-31T23:59:59Z", "2016-12-31T23:59:60Z", "2999-01-01", "9999-12-31T23:59:59",
+    "2021-02-30", "2021-01-01T00:00:00+99:00", "1625000000", "", "now",
+]  # fmt: skip
 HTML = [
     "<p>正文段落，包含一些文字。</p>",
     "<p>Plain paragraph &amp; entity &nbsp; text.</p>",
@@ -125,15 +122,10 @@ HTML = [
 SCALAR_KEYS = ["title", "date", "updated", "author", "permalink", "guid", "id", "description"]
 IMAGE_KEYS = ["headimg", "thumbnail", "cover", "image", "banner"]
 IMAGES = [
-    "https://n.sinaimg.cn/x.jpg",
-    "//example.com/y.png",
-    "https://cors.zfour.workers.dev/?http://example.com/z.jpg",
-    "https://picsum.photos/200",
-    "/undefined",
-    "javascript:alert(1)",
-    "data:text/html,x",
-    "not a url",
-]
+    "https://n.sinaimg.cn/x.jpg", "//example.com/y.png",
+    "https://cors.zfour.workers.dev/?http://example.com/z.jpg", "https://picsum.photos/200",
+    "/undefined", "javascript:alert(1)", "data:text/html,x", "not a url",
+]  # fmt: skip
 
 
 def _text(rng: random.Random, fresh: float = 0.3) -> str:
@@ -254,7 +246,67 @@ class Outcome:
     skipped: int = 0
     drafts: int = 0
     documents: int = 0
+    kills: int = 0  # worker processes killed from outside during a build
+    races: int = 0  # builds whose posts a crawler changed between the phases
+    raced: int = 0  # posts so changed
     crashes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chaos:
+    """The share of builds that meet a worker killed from outside, or a crawler."""
+
+    kills: float = 0.0
+    races: float = 0.0
+
+
+#: What a worker killed from outside must never cost a post.
+WORKER_DIED = "worker process handling it died"
+
+
+def _race(rng: random.Random, src: Path) -> int:
+    """Change a few posts as a crawler would while a build runs; how many were changed."""
+    paths = sorted(src.iterdir())
+    changed = rng.sample(paths, k=max(1, len(paths) // 50))
+    for path in changed:
+        roll = rng.random()
+        if roll < 0.3:
+            path.write_bytes(generate_post(rng))
+        elif roll < 0.5:
+            data = path.read_bytes()
+            path.write_bytes(data[: rng.randrange(len(data) + 1)])
+        elif roll < 0.7:
+            path.write_bytes(b"")
+        elif roll < 0.9:
+            path.unlink()
+        else:
+            path.unlink()
+            path.mkdir()
+    return len(changed)
+
+
+def _chaos(rng: random.Random, chaos: Chaos, src: Path, outcome: Outcome) -> Progress:
+    """A progress callback (it runs in the building process) that kills one worker at
+    a random moment of a random stage, and races the phases, as ``chaos`` says."""
+    kill: tuple[str, float] | None = None
+    if rng.random() < chaos.kills:
+        kill = (rng.choice(["read", "clean", "write"]), rng.random())
+    race = rng.random() < chaos.races
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal kill, race
+        if kill is not None and stage == kill[0] and done >= kill[1] * total:
+            workers = multiprocessing.active_children()
+            if workers:
+                rng.choice(workers).kill()
+                outcome.kills += 1
+                kill = None
+        if race and stage == "read" and done == total:
+            outcome.raced += _race(rng, src)
+            outcome.races += 1
+            race = False
+
+    return progress
 
 
 SCRIPT_MARKERS = (b"<script", b"javascript:", b"vbscript:", b"onerror=", b"onload=")
@@ -290,25 +342,31 @@ def check(report: BuildReport, count: int, out: Path) -> tuple[int, list[str]]:
     return docs, broken
 
 
-def run_batch(seed: int, size: int, work: Path, config: Config, keep: Path | None) -> Outcome:
+def run_batch(
+    seed: int, size: int, work: Path, config: Config, keep: Path | None, chaos: Chaos = Chaos()
+) -> Outcome:
     rng = random.Random(seed)
     src, out = work / f"src-{seed}", work / f"out-{seed}"
     src.mkdir()
     for i in range(size):
         (src / f"{i:05d}-{rng.randrange(10**6)}.md").write_bytes(generate_post(rng))
+    if keep is not None:  # the posts as they were before any race
+        shutil.copytree(src, work / f"orig-{seed}")
     outcome = Outcome(posts=size, builds=1)
     try:
-        report = publish(src, out, config)
+        report = publish(src, out, config, progress=_chaos(rng, chaos, src, outcome))
     except Exception:
         outcome.crashes.append(f"seed {seed}: publish raised\n{traceback.format_exc()}")
     else:
         docs, broken = check(report, size, out)
+        broken += [f"{p.path}: {p.message}" for p in report.problems if WORKER_DIED in p.message]
         outcome.documents = docs
         outcome.published, outcome.skipped = report.published, len(report.skipped)
         outcome.drafts = report.drafts
         outcome.crashes.extend(f"seed {seed}: {b}" for b in broken)
     if outcome.crashes and keep is not None:
-        shutil.copytree(src, keep / f"seed-{seed}", dirs_exist_ok=True)
+        shutil.copytree(work / f"orig-{seed}", keep / f"seed-{seed}", dirs_exist_ok=True)
+    shutil.rmtree(work / f"orig-{seed}", ignore_errors=True)
     shutil.rmtree(src, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     return outcome
@@ -321,16 +379,17 @@ def fuzz(
     keep: Path | None = None,
     config: Config | None = None,
     log: bool = False,
+    chaos: Chaos = Chaos(),
 ) -> Outcome:
     """Build ``count`` generated posts in batches; returns the totals and the crashes."""
-    config = config or Config(site_url="http://localhost:8000/")
+    config = config or Config(site_url="http://localhost:8000/", jobs=2)
     total = Outcome()
     with tempfile.TemporaryDirectory(prefix="newsfeed-fuzz-") as tmp:
         done = 0
         started = time.monotonic()
         while done < count:
             size = min(batch, count - done)
-            result = run_batch(seed + done, size, Path(tmp), config, keep)
+            result = run_batch(seed + done, size, Path(tmp), config, keep, chaos)
             done += size
             total.posts += result.posts
             total.builds += 1
@@ -338,11 +397,15 @@ def fuzz(
             total.skipped += result.skipped
             total.drafts += result.drafts
             total.documents += result.documents
+            total.kills += result.kills
+            total.races += result.races
+            total.raced += result.raced
             total.crashes.extend(result.crashes)
             if log:
                 rate = done / (time.monotonic() - started)
                 print(
-                    f"{done}/{count} posts, {len(total.crashes)} crashes ({rate:.0f} posts/s)",
+                    f"{done}/{count} posts, {total.kills} kills, {total.races} races, "
+                    f"{len(total.crashes)} crashes ({rate:.0f} posts/s)",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -355,18 +418,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1000, help="posts per build (1000)")
     parser.add_argument("--seed", type=int, default=1, help="first seed (1)")
     parser.add_argument("--keep", type=Path, help="copy the posts of crashing batches here")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (2)")
+    parser.add_argument("--kills", type=float, default=0.2, help="share of builds (0.2)")
+    parser.add_argument("--races", type=float, default=0.2, help="share of builds (0.2)")
     args = parser.parse_args(argv)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    result = fuzz(args.count, args.batch, args.seed, args.keep, log=True)
+    config = Config(site_url="http://localhost:8000/", jobs=args.jobs)
+    chaos = Chaos(kills=args.kills, races=args.races)
+    result = fuzz(args.count, args.batch, args.seed, args.keep, config, True, chaos)
     seconds = time.monotonic() - started
     for crash in result.crashes[:20]:
         print(crash, file=sys.stderr)
     print(
         f"fuzzed {result.posts} posts in {result.builds} builds ({seconds:.0f} s): "
         f"{result.published} published, {result.skipped} skipped, {result.drafts} drafts, "
-        f"{result.documents} documents checked, {len(result.crashes)} crashes"
+        f"{result.documents} documents checked, {result.kills} workers killed, "
+        f"{result.races} builds raced ({result.raced} posts changed), "
+        f"{len(result.crashes)} crashes"
     )
     return 1 if result.crashes else 0
 

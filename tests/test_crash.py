@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import pwd
 import random
+import resource
 import select
 import shutil
 import signal
@@ -412,6 +413,43 @@ def test_permission_denied_leaves_the_old_site_intact(
     assert not [p for p in out.rglob("*") if p.name.endswith(TMP_SUFFIX)]
 
 
+def _build_on_a_small_disk(limit: int, src: str, out: str) -> None:
+    """The forked build of the full-disk cache test: no file may grow past ``limit``
+    bytes (RLIMIT_FSIZE: writes past it fail as on a full disk)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a dead process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+    try:
+        publish(src, out, dataclasses.replace(CONFIG, jobs=1))
+    except SiteError:
+        os._exit(3)
+    os._exit(0)
+
+
+@pytest.mark.parametrize("limit", [8_000, 30_000, 70_000])
+def test_a_full_disk_leaves_no_cache_journal_behind(tmp_path: Path, limit: int) -> None:
+    """When the disk fills up, the cache's WAL and shared-memory files do not stay on
+    it (the space is what the disk lacks); the site is old or new, and the next build
+    repairs everything."""
+    sites = two_versions(tmp_path, 60)
+    out = tmp_path / "out"
+    shutil.copytree(sites.old_out, out)
+    for leftover in out.glob(".newsfeed-cache*"):
+        leftover.unlink()  # a first build: the cache is made on the full disk
+    proc = multiprocessing.get_context("fork").Process(
+        target=_build_on_a_small_disk, args=(limit, str(sites.src), str(out))
+    )
+    proc.start()
+    proc.join(120)
+    assert proc.exitcode in (0, 3)
+    assert site_files(out) == (sites.new if proc.exitcode == 0 else sites.old)
+    assert sorted(p.name for p in out.glob(".newsfeed-cache*")) in (
+        [],
+        [".newsfeed-cache.sqlite"],
+    )
+    publish(sites.src, out, CONFIG)
+    assert site_files(out) == sites.new
+
+
 #: One process (no worker pool): a build forked from a warmed-up process needs no file
 #: outside its workspace.
 ONE_PROCESS = dataclasses.replace(CONFIG, jobs=1)
@@ -495,3 +533,193 @@ def test_lock_is_released_after_a_failed_build(
     monkeypatch.undo()
     with open_site(out, lock_wait=0):
         pass
+
+
+# ---------------------------------------------------------------- one post kills its worker
+
+#: Enough posts that phases one and two run in worker processes.
+POOLED = dataclasses.replace(CONFIG, jobs=2, limit=0)  # every post reaches phase two
+POOL_POSTS = 250
+VICTIM = "p0007.md"
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _no_memory() -> None:
+    raise MemoryError
+
+
+def _bug() -> None:
+    raise RuntimeError("a bug in a parser")
+
+
+def fail_on(
+    monkeypatch: pytest.MonkeyPatch, module: object, name: str, how: Callable[[], None]
+) -> None:
+    """Make ``module.name`` (a function whose first argument is a post's path) call
+    ``how`` for :data:`VICTIM`, in worker processes only (forked ones inherit the
+    patch)."""
+    real = getattr(module, name)
+    parent = os.getpid()
+
+    def patched(path: str | Path, *args: object, **kwargs: object) -> object:
+        if Path(path).name == VICTIM and os.getpid() != parent:
+            how()
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, patched)
+
+
+def pool_sites(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A source of :data:`POOL_POSTS` posts, and the site of the same posts but the victim."""
+    files = posts(POOL_POSTS, 1)
+    src, without = tmp_path / "src", tmp_path / "without"
+    write_posts(src, files)
+    write_posts(without, {k: v for k, v in files.items() if k != VICTIM})
+    publish(without, tmp_path / "ref", POOLED)
+    return src, site_files(tmp_path / "ref")
+
+
+@pytest.mark.parametrize(
+    ("phase", "how", "reason"),
+    [
+        ("read_meta", _die, "worker process handling it died"),
+        ("read_post", _die, "worker process handling it died"),
+        ("read_post", _no_memory, "ran out of memory"),
+        ("read_meta", _bug, "RuntimeError: a bug in a parser"),
+        ("read_post", _bug, "RuntimeError: a bug in a parser"),
+    ],
+)
+def test_a_post_that_breaks_its_worker_is_reported_and_the_rest_published(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    phase: str,
+    how: Callable[[], None],
+    reason: str,
+) -> None:
+    """One post that kills its worker process (or hits a bug, or exhausts memory) is
+    skipped with a reason; every other post is published exactly as without it."""
+    from newsfeed.sources import posts as reading
+
+    src, expected = pool_sites(tmp_path)
+    fail_on(monkeypatch, reading, phase, how)
+    out = tmp_path / "out"
+    report = publish(src, out, POOLED)
+    monkeypatch.undo()
+    assert [(p.path, p.severity, p.action) for p in report.problems] == [
+        (VICTIM, "error", "skipped")
+    ]
+    assert reason in report.problems[0].message, report.problems[0].message
+    assert report.read == POOL_POSTS and report.published == POOL_POSTS - 1
+    assert site_files(out) == expected
+
+
+def test_a_bug_on_one_post_in_this_process_is_reported_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without worker processes (--jobs 1) an unexpected error is the same reported problem."""
+    from newsfeed.sources import posts as reading
+
+    write_posts(tmp_path / "src", {"a.md": posts(3, 1)["p0001.md"], VICTIM: "---\ntitle: v\n---\n"})
+    real = reading.read_meta
+
+    def patched(path: str, *args: object, **kwargs: object) -> object:
+        if Path(path).name == VICTIM:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reading, "read_meta", patched)
+    report = publish(tmp_path / "src", tmp_path / "out", dataclasses.replace(CONFIG, jobs=1))
+    assert report.published == 1
+    (problem,) = report.problems
+    assert problem.path == VICTIM and "RecursionError" in problem.message
+
+
+def test_a_worker_killed_from_outside_loses_no_post(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed once by something else (the OOM killer, an operator) costs
+    nothing: what it was handling is done again and every post is published."""
+    from newsfeed.sources import posts as reading
+
+    files = posts(POOL_POSTS, 1)
+    write_posts(tmp_path / "src", files)
+    publish(tmp_path / "src", tmp_path / "ref", POOLED)
+    marker = tmp_path / "killed-once"
+
+    def once() -> None:
+        try:
+            marker.touch(exist_ok=False)
+        except FileExistsError:
+            return
+        _die()
+
+    fail_on(monkeypatch, reading, "read_post", once)
+    report = publish(tmp_path / "src", tmp_path / "out", POOLED)
+    assert marker.exists() and report.problems == ()
+    assert report.published == POOL_POSTS
+    assert site_files(tmp_path / "out") == site_files(tmp_path / "ref")
+
+
+def test_a_feed_that_kills_its_renderer_fails_the_build_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A feed whose rendering kills the worker every time is a SiteError naming the
+    feed, not a traceback, and the old site stays as it was."""
+    import newsfeed.render as render
+
+    sites = two_versions(tmp_path, 40)
+    out = tmp_path / "out"
+    shutil.copytree(sites.old_out, out)
+    real = render.feed_documents
+    parent = os.getpid()
+
+    def killer(feed: object, config: Config) -> object:
+        if os.getpid() != parent and getattr(feed, "path", ()) == ("categories", "c1"):
+            _die()
+        return real(feed, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "feed_documents", killer)
+    with pytest.raises(SiteError, match="cannot render category:categories/c1: the worker"):
+        publish(sites.src, out, dataclasses.replace(CONFIG, jobs=2))
+    monkeypatch.undo()
+    assert site_files(out) == sites.old
+
+
+#: The items :func:`_double_or_die` kills its worker on, and the process that is not a worker.
+DEADLY = {0, 137, 138, 399}
+_PARENT: list[int] = []
+
+
+def _double_or_die(i: int) -> int:
+    if i in DEADLY and os.getpid() not in _PARENT:
+        _die()
+    return 2 * i
+
+
+def _died(i: int, exc: BaseException) -> str:
+    return f"{i}: {exc}"
+
+
+def test_the_pool_keeps_order_and_every_result_when_workers_die() -> None:
+    """However many items kill their worker, and wherever they are, every other result
+    arrives, in order, and progress reaches the end: no post is lost or misplaced."""
+    from newsfeed.build.pool import pool_map
+
+    _PARENT[:] = [os.getpid()]
+    seen: list[tuple[int, int]] = []
+    results = list(
+        pool_map(
+            _double_or_die,
+            range(400),
+            Config(jobs=2),
+            lambda stage, done, total: seen.append((done, total)),
+            "read",
+            _died,
+        )
+    )
+    died = "the worker process handling it died (killed, out of memory or crashed)"
+    assert results == [(f"{i}: {died}" if i in DEADLY else 2 * i) for i in range(400)]
+    assert seen[-1] == (400, 400) and [d for d, _ in seen] == sorted(d for d, _ in seen)

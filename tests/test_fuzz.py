@@ -1,7 +1,9 @@
 """Generated hostile posts through the whole build (benchmarks/fuzz_build.py).
 
-The default suite builds a few hundred posts; ``--runslow`` builds 20,000. The full
-run (100,000 posts) is ``python benchmarks/fuzz_build.py``.
+The default suite builds a few hundred posts (once with a worker killed and posts
+changed under the build); ``--runslow`` builds 20,000. The full run (100,000 posts in
+two worker processes, a fifth of the builds with a kill, a fifth with a crawler) is
+``python benchmarks/fuzz_build.py``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,16 @@ def test_a_fuzzed_build_never_crashes(tmp_path: Path) -> None:
     assert result.crashes == []
     assert result.posts == 300 == result.published + result.skipped + result.drafts
     assert result.published > 200 and result.skipped > 5 and result.documents > 50
+
+
+def test_a_fuzzed_build_survives_a_killed_worker_and_a_crawler(tmp_path: Path) -> None:
+    """Generated posts in two worker processes, one of them killed mid-build and posts
+    rewritten or deleted between the phases: no crash, no post lost or wrongly reported."""
+    fuzz = fuzz_module()
+    chaos = fuzz.Chaos(kills=1.0, races=1.0)
+    result = fuzz.fuzz(300, batch=300, seed=20, keep=tmp_path, chaos=chaos)
+    assert result.crashes == []
+    assert (result.kills, result.races) == (1, 1) and result.raced == 6
 
 
 @pytest.mark.slow

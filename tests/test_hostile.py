@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import os
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +29,14 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from newsfeed import Article, Config, load_articles, publish
+from newsfeed import Article, Config, SiteError, load_articles, publish
 from newsfeed.articles import derived_guid
+from newsfeed.cache import CACHE_NAME
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
+from newsfeed.site import LOCK_NAME, MANIFEST_NAME, lock_out
 from newsfeed.sources.files import RACY_NS, racy
-from sitecheck import URL, checked_build, write_posts
+from sitecheck import URL, checked_build, snapshot, write_posts
 from test_xss import VECTORS, _assert_safe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1041,7 +1046,7 @@ def test_a_folder_that_cannot_be_listed_is_reported_and_skipped(
     ]
 
 
-def test_out_inside_src_is_never_read_as_posts(
+def test_out_inside_src_is_skipped_by_the_scan_and_v_says_what_was_read(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """From the second build on, OUT inside SRC gave 41 of 50 items titled "index"
@@ -1127,3 +1132,478 @@ def test_an_edit_within_one_clock_tick_is_seen(
     changed = max(frozen["a.md"].mtime_ns, frozen["a.md"].ctime_ns)
     assert not racy(frozen["a.md"], changed + RACY_NS + 1)
     assert racy(frozen["a.md"], changed + RACY_NS)
+
+
+# ---------------------------------------------------------------- in worker processes
+
+#: Hostile posts built among enough neighbours that both phases run in worker processes:
+#: name -> (bytes, "skipped" / "published" / "either", the reason when skipped). "either"
+#: marks what other findings of issue 15 decide (#13 names, #14 long numbers).
+POOL_TRIGGERS: dict[str, tuple[bytes, str, str]] = {
+    # issue 15 #1: each of these killed the whole build from a worker
+    "del.md": (b"\x7f", "skipped", "the file is empty"),
+    "updated-4301-digits.md": (post(extra=f"updated: {'9' * 4301}\n").encode(), "either", ""),
+    os.fsdecode("你好.md".encode("gbk")): (post(extra="guid: abc\n").encode(), "either", ""),
+    # issue 15 #9: an empty front matter and no body is an empty file
+    "empty-front-matter.md": (b"---\n---\n", "skipped", "the file is empty"),
+    "empty-json-front-matter.md": (b";;;\n;;;\n", "skipped", "the file is empty"),
+    "empty-front-matter-blank-body.md": (
+        b"\n---\n---\n \t\n\x7f\r\n",
+        "skipped",
+        "the file is empty",
+    ),
+    # more of the same kind
+    "c1-controls-only.md": ("\x80\x9f\n\x7f".encode(), "skipped", "the file is empty"),
+    "nul-only.md": (b"\x00" * 64, "skipped", "the file is empty"),
+    "date-5000-digits.md": (post(date="9" * 5000).encode(), "either", ""),
+    "guid-lone-surrogate.md": (post(extra='guid: "\\ud800x"\n').encode(), "either", ""),
+    os.fsdecode(b"\xff\xfe-bad-utf8.md"): (post(extra="guid: xyz\n").encode(), "either", ""),
+    "empty-front-matter-with-body.md": (b"---\n---\n<p>only a body</p>\n", "published", ""),
+}
+
+
+def test_hostile_posts_in_worker_processes_never_lose_the_build(tmp_path: Path) -> None:
+    """Posts that once killed a worker (and so the whole build) are published or skipped
+    with a reason, and every neighbour is published."""
+    src = tmp_path / "src"
+    good = {f"n{i:03d}.md": post(title=f"neighbour {i}") for i in range(250)}
+    write_posts(src, {**good, **{name: data for name, (data, _, _) in POOL_TRIGGERS.items()}})
+    build = checked_build(tmp_path, src, Config(site_url=URL, limit=0, jobs=2))
+    published = {a.source for a in build.load.articles}
+    assert set(good) <= published
+    for name, (_, expect, reason) in POOL_TRIGGERS.items():
+        skipped = build.skipped(name)
+        if expect == "skipped":
+            assert skipped == reason, (name, skipped)
+        elif expect == "published":
+            assert skipped is None and name in published, (name, skipped)
+        else:
+            assert (name in published) != (skipped is not None), name
+
+
+def test_posts_rewritten_during_the_build_never_lose_it(tmp_path: Path) -> None:
+    """A crawler that rewrites, empties or deletes posts between the two phases (in
+    worker processes) costs those posts at most; every other one is published."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    good = {f"n{i:03d}.md": post(title=f"neighbour {i}") for i in range(250)}
+    write_posts(src, good)
+
+    def crawler() -> None:
+        (src / "n001.md").write_bytes(b"")
+        (src / "n002.md").write_bytes(b"\x7f\x00")
+        (src / "n003.md").unlink()
+        (src / "n004.md").unlink()
+        (src / "n004.md").mkdir()
+        (src / "n005.md").write_text(post(title="neighbour 5", body="<p>rewritten</p>"))
+        (src / "n006.md").write_text("---\ntitle: [unclosed\n---\nbody")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "read" and done == total:
+            crawler()
+
+    report = publish(src, out, Config(site_url=URL, limit=0, jobs=2), progress=progress)
+    reasons = {p.path: p.message for p in report.skipped}
+    assert report.read == 250 and report.published == 250 - len(reasons)
+    assert set(reasons) == {"n001.md", "n002.md", "n003.md", "n004.md"}, reasons
+    assert reasons["n001.md"] == reasons["n002.md"] == "the file is empty"
+    assert "cannot read" in reasons["n003.md"] and "cannot read" in reasons["n004.md"]
+    entries = feedparser.parse((out / "rss.xml").read_bytes()).entries
+    assert len(entries) == report.published
+    (rewritten,) = [e for e in entries if e.title == "neighbour 5"]
+    assert "rewritten" in rewritten.description
+
+
+# ---------------------------------------------------------------- the cache (issue 15 #3)
+
+
+def test_a_build_waiting_for_the_lock_opens_no_cache(tmp_path: Path) -> None:
+    """While another build holds OUT, a second one touches nothing in it, the cache
+    included: the cache is opened only once OUT's lock is held."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, one(post()))
+    with lock_out(out), pytest.raises(SiteError, match="another build"):
+        publish(src, out, Config(site_url=URL), lock_wait=0)
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+
+
+def _foreign_database(path: Path) -> bytes:
+    """Another application's SQLite database (rollback journal, its own application id)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA application_id = 1234")
+    db.execute("CREATE TABLE accounts (name TEXT, balance INTEGER)")
+    db.execute("INSERT INTO accounts VALUES ('alice', 100)")
+    db.commit()
+    db.close()
+    return path.read_bytes()
+
+
+def _cache_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, plant: Callable[[Path], None]
+) -> str:
+    """Build once with ``plant(cache path)`` done first; assert the feeds are those of a
+    build without any cache; return the cache warnings."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {f"p{i}.md": post(title=f"t{i}") for i in range(3)})
+    publish(src, tmp_path / "ref", Config(site_url=URL, cache=False))
+    out.mkdir()
+    plant(out / CACHE_NAME)
+    with caplog.at_level(logging.WARNING, logger="newsfeed"):
+        publish(src, out, Config(site_url=URL))
+    for name in ("rss.xml", "atom.xml", "feed.json", "index.html"):
+        assert (out / name).read_bytes() == (tmp_path / "ref" / name).read_bytes()
+    return "\n".join(r.getMessage() for r in caplog.records if "build cache" in r.getMessage())
+
+
+def test_a_symlinked_cache_creates_no_database_elsewhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A link planted at the cache's path never makes newsfeed create a file where it
+    points: the build goes on without the cache and says why."""
+    target = tmp_path / "elsewhere" / "planted.sqlite"
+    target.parent.mkdir()
+    warnings = _cache_build(tmp_path, caplog, lambda cache: cache.symlink_to(target))
+    assert "is a symbolic link" in warnings and "left alone" in warnings
+    assert list(target.parent.iterdir()) == []
+    assert (tmp_path / "out" / CACHE_NAME).readlink() == target
+
+
+def test_a_symlinked_cache_never_changes_the_database_it_points_to(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another application's database behind a planted link keeps every byte and gets
+    no WAL or other companion file."""
+    target = tmp_path / "app" / "data.sqlite"
+    before = _foreign_database(target)
+    warnings = _cache_build(tmp_path, caplog, lambda cache: cache.symlink_to(target))
+    assert "is a symbolic link" in warnings
+    assert target.read_bytes() == before and sorted(target.parent.iterdir()) == [target]
+
+
+def test_a_foreign_database_at_the_cache_path_is_left_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real SQLite database of another application at the cache's path is recognised
+    by its header before it is opened: never switched to WAL, rebuilt or deleted."""
+    saved: list[bytes] = []
+    warnings = _cache_build(tmp_path, caplog, lambda cache: saved.append(_foreign_database(cache)))
+    assert "SQLite database of another application" in warnings
+    cache = tmp_path / "out" / CACHE_NAME
+    assert cache.read_bytes() == saved[0]
+    assert not [p for p in cache.parent.iterdir() if p.name.startswith(f"{CACHE_NAME}-")]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "wal-link", "shm-fifo"])
+def test_a_cache_path_that_is_not_a_file_is_refused_without_waiting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """A FIFO or a folder at the cache's path, or a link or FIFO where SQLite keeps its
+    WAL and shared memory, is reported and left alone; the build never blocks on it."""
+    target = tmp_path / "victim"
+
+    def plant(cache: Path) -> None:
+        if kind == "fifo":
+            os.mkfifo(cache)
+        elif kind == "folder":
+            cache.mkdir()
+        elif kind == "wal-link":
+            Path(f"{cache}-wal").symlink_to(target)
+        else:
+            os.mkfifo(f"{cache}-shm")
+
+    warnings = _cache_build(tmp_path, caplog, plant)
+    expected = "is a symbolic link" if kind == "wal-link" else "is not a regular file"
+    assert expected in warnings and "building without it" in warnings, warnings
+    assert not target.exists()
+
+
+def test_a_cache_of_an_older_newsfeed_is_still_recognised_and_rebuilt(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Caches written before the application id (0 in the header) are told from other
+    databases by their own table, and rebuilt, not refused forever."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, one(post()))
+    publish(src, out, Config(site_url=URL))
+    db = sqlite3.connect(out / CACHE_NAME)
+    db.execute("PRAGMA application_id = 0")
+    db.execute("UPDATE info SET value = '3' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    assert (out / CACHE_NAME).read_bytes()[68:72] == bytes(4)
+    with caplog.at_level(logging.WARNING, logger="newsfeed"):
+        publish(src, out, Config(site_url=URL))
+    assert "has schema version '3'" in caplog.text
+    header = (out / CACHE_NAME).read_bytes()[:100]
+    assert header[68:72] == b"nfsc"
+
+
+@pytest.mark.parametrize(
+    ("old", "forged"),
+    [
+        ("<p>", "<script>alert(1)</script><p onclick='alert(2)'>"),
+        ("https://example.com/", "javascript:alert(1)//"),
+        ("<p>", "<iframe src='https://evil.example/'></iframe><p>"),
+    ],
+)
+def test_markup_forged_in_a_cache_row_never_reaches_the_output(
+    tmp_path: Path, old: str, forged: str
+) -> None:
+    """A cache someone else can write (a shared cache_path) cannot inject a script, a
+    handler, an iframe or a javascript: URL: a cached body that is not what newsfeed
+    writes is cleaned again from its post."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    body = "<p>lead</p>\n<!-- more -->\n<p>text <img src='https://example.com/a.jpg'></p>\n"
+    write_posts(src, {f"p{i}.html": post(title=f"t{i}", body=body) for i in range(3)})
+    publish(src, tmp_path / "ref", Config(site_url=URL, cache=False))
+    publish(src, out, Config(site_url=URL))
+    db = sqlite3.connect(out / CACHE_NAME)
+    rows = db.execute("SELECT source, post FROM bodies").fetchall()
+    assert len(rows) == 3 and all(old in row for _, row in rows)
+    for source, row in rows:
+        db.execute(
+            "UPDATE bodies SET post = ? WHERE source = ?", (row.replace(old, forged), source)
+        )
+    db.execute("DELETE FROM feeds")  # every document is rendered again
+    db.execute("DELETE FROM state")
+    db.commit()
+    db.close()
+    publish(src, out, Config(site_url=URL))
+    for path in (tmp_path / "ref").rglob("*"):
+        if path.is_file() and not path.name.startswith("."):
+            data = (out / path.relative_to(tmp_path / "ref")).read_bytes()
+            assert data == path.read_bytes(), path
+            assert b"alert(" not in data and b"evil.example" not in data
+
+
+# ---------------------------------------------------------------- the output folder (issue 15)
+
+
+def test_stale_files_another_program_rewrote_are_left_alone(tmp_path: Path) -> None:
+    """Build with pages, let `hexo generate` rewrite some of them, build without pages:
+    Hexo's pages stay as Hexo wrote them (reported, dropped from the manifest); the
+    pages nobody touched are removed."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"a.md": post(extra="categories: [news]\ntags: [t]\n")})
+    publish(src, out, Config(site_url=URL))
+    hexo = {"index.html": b"<html>Hexo's home</html>", "categories/news/index.html": b"Hexo"}
+    for relpath, data in hexo.items():
+        (out / relpath).write_bytes(data)
+    report = publish(src, out, Config(site_url=URL, pages=False))
+    assert {(p.path, p.severity) for p in report.problems} == {
+        (str(out.resolve() / relpath), "warning") for relpath in hexo
+    }
+    assert all("changed by another program" in p.message for p in report.problems)
+    for relpath, data in hexo.items():
+        assert (out / relpath).read_bytes() == data
+    # The pages nobody touched: the article's and the tag's.
+    assert report.removed == ("2021/07/13/a/index.html", "tags/t/index.html")
+    manifest = json.loads((out / MANIFEST_NAME).read_text("utf-8"))["files"]
+    assert not [name for name in manifest if name.endswith(".html")]
+    again = publish(src, out, Config(site_url=URL, pages=False))
+    assert again.problems == () and again.removed == ()
+
+
+def test_a_file_newsfeed_did_not_write_is_never_overwritten(tmp_path: Path) -> None:
+    """Where another program's file stands at one of newsfeed's paths (Hexo's own
+    atom.xml), it is reported and left as it is, build after build, until it is
+    deleted; the rest of the site is written."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, one(post()))
+    out.mkdir()
+    (out / "atom.xml").write_bytes(b"<feed>hexo-generator-feed</feed>")
+    for _ in range(2):
+        report = publish(src, out, Config(site_url=URL))
+        (problem,) = report.problems
+        assert (problem.path, problem.message) == (
+            str(out.resolve() / "atom.xml"),
+            "not written by newsfeed",
+        )
+        assert problem.action.startswith("left alone, not updated")
+        assert (out / "atom.xml").read_bytes() == b"<feed>hexo-generator-feed</feed>"
+        assert (out / "rss.xml").is_file() and "atom.xml" not in report.written
+    (out / "atom.xml").unlink()
+    report = publish(src, out, Config(site_url=URL))
+    assert report.problems == () and report.written == ("atom.xml",)
+    assert b"hexo-generator-feed" not in (out / "atom.xml").read_bytes()
+
+
+def test_out_equal_to_src_is_refused_and_no_post_is_touched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`newsfeed build posts -o posts` would write the site index over a post named
+    index.html: it is refused in one line, exit 2, and the folder stays as it was."""
+    src = tmp_path / "posts"
+    write_posts(src, {"index.html": post(title="a post named index"), "b.md": post()})
+    before = snapshot(src)
+    code = main(["build", str(src), "-o", str(src / "." / "sub" / ".."), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "is the source folder" in err, err
+    assert snapshot(src) == before
+
+
+def test_out_inside_src_is_never_read_as_posts(tmp_path: Path) -> None:
+    """With OUT inside SRC, newsfeed's own pages are not read back as posts on the
+    next build (they were: 41 of 50 items titled "index")."""
+    src = tmp_path / "src"
+    write_posts(src, {f"p{i}.md": post(title=f"story {i}", extra="tags: [t]\n") for i in range(5)})
+    out = src / "public"
+    first = publish(src, out, Config(site_url=URL, limit=0))
+    second = publish(src, out, Config(site_url=URL, limit=0))
+    assert first.read == second.read == second.published == 5
+    titles = [e.title for e in feedparser.parse((out / "rss.xml").read_bytes()).entries]
+    assert sorted(titles) == [f"story {i}" for i in range(5)]
+
+
+# ---------------------------------------------------------------- a site never wiped (issue 15 #6)
+
+
+def _site(out: Path) -> dict[str, bytes]:
+    """The published files of OUT (not the lock, the cache or the manifest)."""
+    return {k: v for k, v in snapshot(out).items() if not k.startswith(".newsfeed")}
+
+
+def _many_categories(src: Path, count: int = 30) -> None:
+    write_posts(src, {f"p{i}.md": post(extra=f"categories: [c{i}]\n") for i in range(count)})
+
+
+@pytest.mark.parametrize("empty", ["no file", "only drafts", "only broken posts"])
+def test_a_source_with_nothing_to_publish_never_wipes_the_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], empty: str
+) -> None:
+    """An emptied, unmounted or broken source folder stops the build (exit 1, one line
+    that says why and how to go ahead) instead of publishing an empty site."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    _many_categories(src)
+    assert main(["build", str(src), "-o", str(out), "-q"]) == 0
+    before = _site(out)
+    for path in src.iterdir():
+        if empty == "no file":
+            path.unlink()
+        elif empty == "only drafts":
+            path.write_text(post(extra="published: false\n"))
+        else:
+            path.write_bytes(b"\x00\x7f")
+    capsys.readouterr()
+    assert main(["build", str(src), "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "no post to publish" in err[-1] and "--allow-shrink" in err[-1], err
+    assert _site(out) == before
+    assert main(["build", str(src), "-o", str(out), "-q", "--allow-shrink"]) == 0
+    assert not (out / "categories").exists() and (out / "rss.xml").is_file()
+
+
+def test_a_first_build_of_an_empty_folder_writes_no_site(tmp_path: Path) -> None:
+    """Even into an empty OUT (a fresh CI checkout whose posts are missing), an empty
+    build is refused: deployed, it would wipe the live site."""
+    (tmp_path / "src").mkdir()
+    with pytest.raises(SiteError, match="no post to publish"):
+        publish(tmp_path / "src", tmp_path / "out", Config(site_url=URL))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [CACHE_NAME, LOCK_NAME]
+    report = publish(tmp_path / "src", tmp_path / "out", Config(site_url=URL), allow_shrink=True)
+    assert report.published == 0 and "rss.xml" in report.written
+
+
+def test_a_build_that_would_remove_most_of_the_site_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pointed at the wrong folder (one post where there were thirty categories), the
+    build stops before removing most feeds; --allow-shrink lets it go ahead."""
+    src, wrong, out = tmp_path / "src", tmp_path / "wrong", tmp_path / "out"
+    _many_categories(src)
+    write_posts(wrong, one(post()))
+    publish(src, out, Config(site_url=URL))
+    before = _site(out)
+    with pytest.raises(SiteError, match=r"would remove 1[0-9]{2} of the 1[0-9]{2} files"):
+        publish(wrong, out, Config(site_url=URL))
+    assert _site(out) == before
+    assert main(["build", str(wrong), "-o", str(out), "-q"]) == 1
+    assert "--allow-shrink" in capsys.readouterr().err
+    assert _site(out) == before
+    report = publish(wrong, out, Config(site_url=URL), allow_shrink=True)
+    assert report.published == 1 and len(report.removed) > 100
+
+
+def test_moving_every_feed_or_dropping_a_few_is_not_a_wipe(tmp_path: Path) -> None:
+    """The guard is about a shrinking site: feeds that move (another category_dir) or a
+    few categories that go need no flag."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    _many_categories(src)
+    publish(src, out, Config(site_url=URL))
+    moved = publish(src, out, Config(site_url=URL, category_dir="sections"))
+    assert len(moved.removed) > 100
+    for name in ["p0.md", "p1.md", "p2.md"]:
+        (src / name).unlink()
+    fewer = publish(src, out, Config(site_url=URL, category_dir="sections"))
+    assert len(fewer.removed) == 3 * 4 + 3 and fewer.published == 27  # feeds, pages
+
+
+def test_a_hexo_folder_without_posts_is_an_error_not_a_posts_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`newsfeed build site` where site has _config.yml but no source/_posts (not
+    generated yet, a typo in source_dir) says so, exit 2; nothing goes to ./public."""
+    site = tmp_path / "site"
+    write_posts(site, {"_config.yml": "title: My blog\nurl: https://example.com\n"})
+    write_posts(site, {"source/about/index.md": post()})
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(site), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "_config.yml but no source/_posts" in err, err
+    assert not (tmp_path / "public").exists()
+
+
+# ---------------------------------------------------------------- --strict (issue 15 #22)
+
+
+def test_strict_with_a_problem_writes_nothing_and_says_why_even_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under --strict a problem leaves the old site exactly as it was (bytes and times),
+    prints why in one line even with -q, exits 1, and the report says "ok": false."""
+    src, out, report = tmp_path / "src", tmp_path / "out", tmp_path / "report.json"
+    write_posts(src, {"good.md": post(extra="categories: [a]\n")})
+    assert main(["build", str(src), "-o", str(out), "-q", "--strict"]) == 0
+    times = {name: (out / name).stat().st_mtime_ns for name in _site(out)}
+    before = _site(out)
+    write_posts(src, {"new.md": post(title="new", extra="categories: [b]\n")})
+    write_posts(src, {"bad.md": b"\x00"})
+    capsys.readouterr()
+    args = ["build", str(src), "-o", str(out), "-q", "--strict", "--report", str(report)]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert lines[-1] == (
+        f"newsfeed: error: --strict: 1 problem, so nothing was written ({out} is as it was)"
+    )
+    assert _site(out) == before  # the cache may have learnt the new posts, no more
+    assert {name: (out / name).stat().st_mtime_ns for name in before} == times
+    data = json.loads(report.read_text("utf-8"))
+    assert data["ok"] is False and data["error"] == lines[-1].removeprefix("newsfeed: error: ")
+    assert [p["path"] for p in data["problems"]] == ["bad.md"] and data["written"] == 0
+    # Without --strict the same sources publish, the refused build left no trace.
+    assert main(["build", str(src), "-o", str(out), "-q"]) == 0
+    assert (out / "categories" / "b" / "rss.xml").is_file()
+
+
+def test_strict_without_problems_succeeds(tmp_path: Path) -> None:
+    """--strict on clean posts is an ordinary build: exit 0 and "ok": true."""
+    src, out, report = tmp_path / "src", tmp_path / "out", tmp_path / "report.json"
+    write_posts(src, one(post()))
+    args = ["build", str(src), "-o", str(out), "-q", "--strict", "--report", str(report)]
+    assert main(args) == 0
+    data = json.loads(report.read_text("utf-8"))
+    assert data["ok"] is True and data["error"] is None and data["written"] > 0
+
+
+def test_strict_publish_in_the_library_writes_nothing(tmp_path: Path) -> None:
+    """publish(strict=True) with a problem returns the problems and writes no file."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"good.md": post(), "bad.md": b"\x00"})
+    report = publish(src, out, Config(site_url=URL), strict=True)
+    assert [p.path for p in report.problems] == ["bad.md"] and report.published == 1
+    assert (report.written, report.unchanged, report.removed) == ((), (), ())
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".newsfeed-cache")] == [
+        LOCK_NAME
+    ]

@@ -18,7 +18,7 @@ import pytest
 import newsfeed
 from newsfeed import articles
 from newsfeed.build import pages as build_pages
-from newsfeed.build import pool, stages
+from newsfeed.build import pool, writing
 from newsfeed.cache import CACHE_NAME, SCHEMA_VERSION
 from newsfeed.errors import ArticleError
 from newsfeed.render import feed_documents
@@ -166,7 +166,7 @@ def test_nothing_changed_reads_no_post_and_writes_nothing(
 
     monkeypatch.setattr(reading, "read_meta", forbidden)
     monkeypatch.setattr(reading, "read_post", forbidden)
-    monkeypatch.setattr(stages, "_render_feed", forbidden)
+    monkeypatch.setattr(writing, "_render_feed", forbidden)
     monkeypatch.setattr(build_pages, "render_page", forbidden)
     again = build(posts, out)
     assert again.written == () and again.removed == ()
@@ -202,13 +202,13 @@ def test_one_changed_post_rerenders_only_its_feeds(
     post = sorted(source.rglob("*.md"))[7]
     post.write_text(post.read_text("utf-8").replace("title: '", "title: 'EDITED ", 1), "utf-8")
     tasks: list[object] = []
-    real_render = stages._render_feed
+    real_render = writing._render_feed
 
     def spy(config: newsfeed.Config, out: Path, task: Any) -> Any:
         tasks.append(task)
         return real_render(config, out, task)
 
-    monkeypatch.setattr(stages, "_render_feed", spy)
+    monkeypatch.setattr(writing, "_render_feed", spy)
     build(source, out, limit=0, jobs=1)
     relpath = post.relative_to(source).as_posix()
     config = newsfeed.Config.from_mapping({"limit": 0}, base=CONFIG)

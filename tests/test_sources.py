@@ -726,6 +726,10 @@ BLANK_FILES = {
     "utf16-bom-and-spaces": " \n".encode("utf-16"),
     "nonchar": "\ufffe\uffff".encode(),
     "many-nuls": b"\x00" * 200,
+    # issue 15 #9: front matter with nothing in it and no body is just as empty
+    "empty-front-matter": b"---\n---\n",
+    "empty-json-front-matter": b";;;\n;;;\n",
+    "empty-front-matter-blank-body": b"\n---\n---\n \x7f\n\xc2\xa0\n",
 }
 
 
@@ -740,7 +744,7 @@ def test_both_phases_refuse_the_same_blank_files(tmp_path: Path, data: bytes) ->
             read(path, tmp_path, Config())
 
 
-@pytest.mark.parametrize("text", ["\u200b", "\u2060\n", "x", "---\n---\n"])
+@pytest.mark.parametrize("text", ["\u200b", "\u2060\n", "x", "---\n---\nx", "---\na: 1\n---\n"])
 def test_invisible_but_not_blank_files_pass_both_phases(tmp_path: Path, text: str) -> None:
     """Text that is not whitespace (a zero-width space, a word joiner) is read by both
     phases alike rather than refused by one of them."""

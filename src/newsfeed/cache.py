@@ -29,7 +29,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,6 +40,7 @@ from newsfeed.chars import has_surrogates
 from newsfeed.codec import decode_entry, decode_post, encode_entry, encode_post
 
 __all__ = [
+    "APPLICATION_ID",
     "CACHE_NAME",
     "SCHEMA_VERSION",
     "BuildCache",
@@ -97,7 +100,76 @@ def _source(stored: str | bytes) -> str:
 
 
 class _Unusable(Exception):
-    """The cache file cannot be trusted (internal)."""
+    """The cache file cannot be trusted (internal): it is ours, and is rebuilt."""
+
+
+class _Refused(Exception):
+    """The cache path is not ours to open or change (internal): it is left alone."""
+
+
+#: The first bytes of every SQLite database file.
+_MAGIC = b"SQLite format 3\x00"
+#: ``PRAGMA application_id`` of a newsfeed cache ("nfsc"), bytes 68-71 of its header:
+#: a database is recognised as ours without opening it (and so without changing it).
+APPLICATION_ID = 0x6E667363
+#: The files SQLite keeps beside a database.
+_COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def _examine(path: Path) -> str:
+    """What ``path`` holds: ``"new"`` (nothing, or an empty file), ``"ours"`` (a newsfeed
+    cache) or ``"garbage"`` (not an SQLite database: a damaged cache). Raises
+    :class:`_Refused` for a symbolic link or anything but a regular file (at the path
+    or at a companion's), and for the SQLite database of another application."""
+    exists = False
+    for name in (str(path), *(f"{path}{suffix}" for suffix in _COMPANIONS)):
+        try:
+            mode = os.lstat(name).st_mode
+        except FileNotFoundError:
+            continue
+        what = "is a symbolic link" if stat.S_ISLNK(mode) else "is not a regular file"
+        if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+            raise _Refused(what if name == str(path) else f"has a companion {name} that {what}")
+        exists = exists or name == str(path)
+    if not exists:
+        return "new"
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Refused("is not a regular file")
+        header = os.read(fd, 100)
+    finally:
+        os.close(fd)
+    if not header:
+        return "new"
+    if not header.startswith(_MAGIC) or len(header) < 72:
+        return "garbage"
+    app = int.from_bytes(header[68:72], "big")
+    if app == APPLICATION_ID or (app == 0 and _older_cache(path)):
+        return "ours"
+    raise _Refused("is the SQLite database of another application")
+
+
+def _older_cache(path: Path) -> bool:
+    """Whether a database without an application id is the cache of an older newsfeed,
+    as its ``info`` table says; read without changing anything (``immutable``)."""
+    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
+    try:
+        db = sqlite3.connect(uri, uri=True)
+        try:
+            row = db.execute("SELECT value FROM info WHERE key = 'app'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == _APP
+
+
+def _remove(path: Path) -> None:
+    """Delete a cache and its companions (regular files only: :func:`_examine` said so)."""
+    for name in (str(path), *(f"{path}{suffix}" for suffix in _COMPANIONS)):
+        with contextlib.suppress(FileNotFoundError):
+            Path(name).unlink()
 
 
 class BuildCache:
@@ -113,6 +185,7 @@ class BuildCache:
         self.fingerprint = fingerprint
         self.note: str | None = None
         self._db: sqlite3.Connection | None = None
+        self._ours = False  # whether ``path`` is a cache this build opened (or made)
         if path is not None:
             self._open(path)
 
@@ -120,36 +193,72 @@ class BuildCache:
 
     def _open(self, path: Path) -> None:
         try:
-            self._db = self._connect(path)
+            kind = _examine(path)
+        except _Refused as exc:
+            self._warn(f"build cache {path} {exc}: building without it (it is left alone)")
             return
-        except _Unusable as exc:
-            self._warn(f"build cache {path} {exc}; rebuilding it")
-        except (sqlite3.Error, OSError) as exc:
-            self._warn(f"build cache {path} is unreadable ({exc}); rebuilding it")
-        self._close_quietly()
+        except OSError as exc:
+            self._warn(f"build cache {path} cannot be read ({exc}); building without it")
+            return
+        if kind == "garbage":
+            self._warn(f"build cache {path} is not an SQLite database; rebuilding it")
+        else:
+            try:
+                self._db = self._connect(path, fresh=kind == "new")
+                return
+            except _Unusable as exc:
+                self._warn(f"build cache {path} {exc}; rebuilding it")
+            except (sqlite3.Error, OSError) as exc:
+                self._warn(f"build cache {path} is unreadable ({exc}); rebuilding it")
+            except _Refused as exc:
+                self._warn(f"build cache {path} {exc}: building without it")
+                self._close_quietly()
+                return
+            self._close_quietly()
         try:
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    Path(f"{path}{suffix}").unlink()
-            self._db = self._connect(path)
-        except (sqlite3.Error, OSError, _Unusable) as exc:
+            _remove(path)
+            self._db = self._connect(path, fresh=True)
+        except (sqlite3.Error, OSError, _Unusable, _Refused) as exc:
             self._warn(f"build cache {path} cannot be used ({exc}); building without it")
             self._close_quietly()
 
-    def _connect(self, path: Path) -> sqlite3.Connection:
-        fresh = not path.exists()
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def _connect(self, path: Path, *, fresh: bool) -> sqlite3.Connection:
+        """Open the cache ``path`` (one :func:`_examine` found new or ours); switch it to
+        WAL and, when fresh, make its tables. Raises _Unusable when it is ours but of
+        another schema, _Refused when the path changed under us."""
+        if fresh:
+            _remove(path)  # companions without their database are leftovers
+            path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self._db = db
+        if path.is_symlink() or not path.is_file():  # swapped since it was examined
+            raise _Refused("changed while it was being opened")
+        self._ours = True  # from now on it may be deleted when it fails
+        if fresh:
+            # In the file's header before anything else: the next build knows it as ours.
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        has_tables = db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+        info = self._info(db) if has_tables else {}
         db.execute("PRAGMA journal_mode=WAL")  # commits without fsync; safe on a crash
         db.execute("PRAGMA synchronous=NORMAL")
-        if fresh or not db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+        if not has_tables:
             with self._transaction(db):
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
                 self._stamp(db)
-            return db
+        elif info.get("fingerprint") != self.fingerprint:
+            # Another configuration or version of the code: nothing in it applies.
+            log.info("build cache %s was made with another configuration; starting over", path)
+            with self._transaction(db):
+                for table in ("posts", "bodies", "feeds", "state"):
+                    db.execute(f"DELETE FROM {table}")  # fixed table names
+                self._stamp(db)
+        return db
+
+    @staticmethod
+    def _info(db: sqlite3.Connection) -> dict[str, str]:
+        """The ``info`` table of a cache of ours; _Unusable when it is of another schema."""
         try:
             info = dict(db.execute("SELECT key, value FROM info").fetchall())
         except sqlite3.DatabaseError as exc:
@@ -160,16 +269,10 @@ class BuildCache:
             raise _Unusable(
                 f"has schema version {info.get('schema')!r}, this newsfeed uses {SCHEMA_VERSION}"
             )
-        if info.get("fingerprint") != self.fingerprint:
-            # Another configuration or version of the code: nothing in it applies.
-            log.info("build cache %s was made with another configuration; starting over", path)
-            with self._transaction(db):
-                for table in ("posts", "bodies", "feeds", "state"):
-                    db.execute(f"DELETE FROM {table}")  # fixed table names
-                self._stamp(db)
-        return db
+        return info
 
     def _stamp(self, db: sqlite3.Connection) -> None:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # an older cache's too
         db.executemany(
             "INSERT OR REPLACE INTO info (key, value) VALUES (?, ?)",
             [("app", _APP), ("schema", str(SCHEMA_VERSION)), ("fingerprint", self.fingerprint)],
@@ -182,7 +285,10 @@ class BuildCache:
         try:
             yield
         except BaseException:
-            db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk): keep the first error.
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
@@ -201,8 +307,20 @@ class BuildCache:
         self._close_quietly()
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database. When SQLite could not finish closing it (its last
+        checkpoint failed: a full disk), its WAL and shared-memory files would stay;
+        then the whole cache is deleted instead, freeing the space (the next build
+        starts a new one)."""
         self._close_quietly()
+        path = self.path
+        if path is None or not self._ours:
+            return
+        left = [suffix for suffix in _COMPANIONS if Path(f"{path}{suffix}").exists()]
+        if left:
+            self._warn(f"build cache {path} could not be closed cleanly; deleting it")
+            with contextlib.suppress(OSError, _Refused):
+                _examine(path)  # still regular files only
+                _remove(path)
 
     # ------------------------------------------------------------------ reading
 

@@ -1,7 +1,9 @@
 """The ``newsfeed`` command. Shows reports; never a traceback unless ``--debug``.
 
-Exit codes: 0 done (also with reported problems), 1 problems under ``--strict`` or
-a failed build, 2 a usage or configuration error.
+Exit codes: 0 done (also with reported problems), 1 problems under ``--strict`` (then
+nothing is written), a failed build, or a build refused because it would publish no
+post or remove most of the site (``--allow-shrink`` lets it), 2 a usage or
+configuration error (OUT equal to SRC, a Hexo site without posts...).
 """
 
 from __future__ import annotations
@@ -200,6 +202,12 @@ def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
         names[key.strip()] = f"--set {item.strip()}"
     site = vars(args).setdefault("site", args.source)  # SOURCE as given (a Hexo site?)
     settings = resolve(site, flags=flags, config_file=vars(args).get("config"), flag_names=names)
+    if settings.hexo is None and args.command == "build" and (site / "_config.yml").is_file():
+        raise SourceError(
+            f"{site} has a _config.yml but no source/_posts folder: give a Hexo site "
+            "with its posts, or the folder of the posts itself",
+            path=site,
+        )
     vars(args)["hexo_site"] = settings.hexo
     if settings.hexo is not None and args.command == "build":
         log.info("Hexo site %s: posts in %s", settings.hexo.root, settings.hexo.posts_dir)
@@ -313,7 +321,7 @@ def _watch(args: argparse.Namespace) -> int:
     def rebuild(changed: set[str]) -> None:
         try:
             config = _settings(args, _flags(args)).config  # config files may have changed
-            report = publish(source, out, config, progress=_progress(args.quiet))
+            report = _publish(args, source, out, config)
         except NewsfeedError as exc:
             print(f"newsfeed: error: {exc} (still watching)", file=sys.stderr)
             return
@@ -363,7 +371,7 @@ def _main(argv: Sequence[str] | None) -> int:
         config = _config(args)
         if args.out.exists() and not args.out.is_dir():  # before the cache tries it
             raise SiteError(f"cannot write into {args.out}: it is a file, not a folder")
-        report = publish(args.source, args.out, config, progress=_progress(args.quiet))
+        report = _publish(args, args.source, args.out, config)
     except (ConfigError, SourceError) as exc:
         if args.debug:
             raise
@@ -377,17 +385,45 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"newsfeed: error: {exc}", file=sys.stderr)
         _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
+    return _after_build(args, config, report)
+
+
+def _after_build(args: argparse.Namespace, config: Config, report: BuildReport) -> int:
+    """Show the report of a build, and what follows it (autodiscovery, ping, watch)."""
     _print_report(report, args.out, args.verbose, args.quiet)
-    if vars(args).get("hexo_site") is not None and config.autodiscovery:
+    failure = _strict_failure(report, args.out) if args.strict else None
+    if failure:
+        print(f"newsfeed: error: {failure}", file=sys.stderr)  # even with -q
+    elif vars(args).get("hexo_site") is not None and config.autodiscovery:
         from newsfeed.hexo.autodiscovery import announce  # Hexo site mode only
 
         announce(args.out, config, verbose=args.verbose and not args.quiet)
-    if not _save_report(args, report, None):
+    if not _save_report(args, report, failure):
         return EXIT_PROBLEMS
     if args.ping:
         _ping(report, config, args.quiet)
     if args.watch:
         return _watch(args)
-    if args.strict and report.problems:
-        return EXIT_PROBLEMS
-    return EXIT_OK
+    return EXIT_PROBLEMS if failure else EXIT_OK
+
+
+def _publish(args: argparse.Namespace, source: Path, out: Path, config: Config) -> BuildReport:
+    """:func:`publish` with the build's flags."""
+    return publish(
+        source,
+        out,
+        config,
+        progress=_progress(args.quiet),
+        allow_shrink=args.allow_shrink,
+        strict=args.strict,
+    )
+
+
+def _strict_failure(report: BuildReport, out: Path) -> str | None:
+    """Why a ``--strict`` build failed, or None when it did not."""
+    if not report.problems:
+        return None
+    count = _count(len(report.problems), "problem")
+    if report.written or report.unchanged or report.removed:  # a build that changed nothing
+        return f"--strict: {count}"
+    return f"--strict: {count}, so nothing was written ({out} is as it was)"

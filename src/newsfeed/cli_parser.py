@@ -42,7 +42,12 @@ def _build(build: argparse.ArgumentParser) -> None:
     build.add_argument("--watch", action="store_true", help="rebuild whenever the posts change")
     _config_flags(build)
     _value_flags(build)
-    build.add_argument("--strict", action="store_true", help="exit 1 when any post has a problem")
+    build.add_argument("--strict", action="store_true", help="any problem: write nothing, exit 1")
+    build.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even when no post is left or most published files would go",
+    )
     build.add_argument(
         "--report", type=Path, metavar="FILE", help="also write a JSON report of every problem"
     )

@@ -11,11 +11,17 @@
   them) and adopted by the build (:meth:`Site.adopt`), so their bytes never travel
   between processes.
 - A file whose bytes did not change is not touched (its mtime stays).
-- A manifest in OUT lists the files newsfeed wrote; files of feeds that
-  disappeared are removed, and only those: nothing else in OUT is ever deleted.
-  It also records the post each article page (and post asset) belongs to, with the
-  digest of the post file it was made from (``posts``): the build keeps such a file
-  while its post is published and unchanged, even when no feed lists it any more.
+- A manifest in OUT lists the files newsfeed wrote, with their hashes; only those
+  are ever replaced or removed. A file newsfeed did not write that stands where a
+  document goes is left alone and reported (:attr:`Site.left`): delete it for
+  newsfeed to write its own. A file of the manifest is newsfeed's output: written
+  again when its document is (a damaged or edited copy is put right), and removed
+  when its feed disappeared, but only while it still holds what newsfeed wrote; one
+  another program has changed since (Hexo writing its own ``index.html``) is left
+  alone, reported, and leaves the manifest. The manifest also records the post each
+  article page (and post asset) belongs to, with the digest of the post file it was
+  made from (``posts``): the build keeps such a file while its post is published and
+  unchanged, even when no feed lists it any more.
 - An exclusive lock on OUT keeps two builds from interleaving.
 - No path is followed through a symbolic link, and no name can leave OUT.
 """
@@ -23,7 +29,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import json
@@ -31,24 +36,41 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsfeed.chars import escape_surrogates
+from newsfeed.atomic import (
+    FILE_MODE,
+    TMP_SUFFIX,
+    atomic_write,
+    describe,
+    digest,
+    file_stats,
+    flush,
+    same_bytes,
+    write_temp,
+)
 from newsfeed.errors import SiteError
 from newsfeed.safe_read import read_regular
 
 __all__ = [
+    "CHANGED",
+    "LEFT_ALONE",
     "LOCK_NAME",
     "MANIFEST_NAME",
+    "MIN_GUARDED",
+    "MIN_KEPT_SHARE",
+    "NOT_OURS",
     "TMP_SUFFIX",
     "Site",
     "Staged",
     "atomic_write",
     "file_stats",
+    "lock_out",
     "open_site",
+    "site_session",
     "stage",
 ]
 
@@ -56,8 +78,19 @@ log = logging.getLogger("newsfeed")
 
 MANIFEST_NAME = ".newsfeed-manifest.json"
 LOCK_NAME = ".newsfeed.lock"
-TMP_SUFFIX = ".newsfeed-tmp"
-FILE_MODE = 0o644
+#: Files flushed at once: the file system commits concurrent flushes together.
+_FLUSH_THREADS = 8
+#: A build must leave at least this share of the files of the last one (see
+#: :meth:`Site.guard_removal`; rsync's --max-delete is a count, Hugo removes nothing
+#: unless asked with --cleanDestinationDir)...
+MIN_KEPT_SHARE = 0.5
+#: ...unless it removes this many files or fewer (small sites change shape often).
+MIN_GUARDED = 20
+#: Why a file in OUT was left alone (:attr:`Site.left`), and the start of what was done.
+NOT_OURS = "not written by newsfeed"
+CHANGED = "changed by another program since newsfeed wrote it"
+LEFT_ALONE = "left alone"
+_DELETE_IT = "delete it to let newsfeed write it"
 
 
 def _check_relpath(relpath: str) -> tuple[str, ...]:
@@ -71,14 +104,6 @@ def _check_relpath(relpath: str) -> tuple[str, ...]:
     ):
         raise SiteError(f"refusing to write unsafe output path {relpath!r}")
     return parts
-
-
-def _describe(exc: OSError, path: Path) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"no space left on the device while writing {path}"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"permission denied writing {path}"
-    return f"cannot write {path}: {exc.strerror or exc}"
 
 
 def _mode(path: Path) -> int | None:
@@ -115,13 +140,15 @@ def _target(root: Path, relpath: str) -> Path:
 class Staged:
     """A document :func:`stage` wrote beside its target, for :meth:`Site.adopt`.
 
-    ``tmp`` is None when the target already holds exactly these bytes.
+    ``tmp`` is None when the target already holds exactly these bytes; ``replaces``
+    says whether the target exists (with other bytes).
     """
 
     relpath: str
     digest: str
     target: Path
     tmp: Path | None
+    replaces: bool = False
 
 
 def stage(root: Path, relpath: str, data: bytes) -> Staged:
@@ -130,16 +157,17 @@ def stage(root: Path, relpath: str, data: bytes) -> Staged:
     stage; a staged file is renamed into place only once the build adopts it and
     commits (the temporary files of a build that dies are removed by the next one).
     Raises :class:`SiteError`."""
-    digest = hashlib.sha256(data).hexdigest()
+    hashed = hashlib.sha256(data).hexdigest()
     try:
         target = _target(root, relpath)
     except OSError as exc:
         if isinstance(exc, SiteError):
             raise
-        raise SiteError(_describe(exc, root / relpath)) from exc
-    if _same_bytes(target, data):
-        return Staged(relpath, digest, target, None)
-    return Staged(relpath, digest, target, _write_temp(target, data, flush=False))
+        raise SiteError(describe(exc, root / relpath)) from exc
+    if same_bytes(target, data):
+        return Staged(relpath, hashed, target, None)
+    replaces = _mode(target) is not None
+    return Staged(relpath, hashed, target, write_temp(target, data, flush=False), replaces)
 
 
 @dataclass
@@ -155,6 +183,9 @@ class Site:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # Files left alone (not newsfeed's, or changed by another program): why, and what
+    # was done, by path.
+    left: dict[str, tuple[str, str]] = field(default_factory=dict)
     staged: dict[Path, Path] = field(default_factory=dict)  # target -> its temporary file
     # Staged files are flushed to disk in the background while the build goes on.
     _flushing: list[Future[None]] = field(default_factory=list, init=False, repr=False)
@@ -168,10 +199,16 @@ class Site:
         Raises :class:`SiteError` when another document of this build (staged or kept)
         already claims its path: two outputs of one file are a bug, not an overwrite.
         """
-        if staged.relpath in self.current:
+        if staged.relpath in self.current or staged.relpath in self.left:
             raise SiteError(
                 f"two documents of this build claim {staged.relpath!r}", path=staged.target
             )
+        ours = staged.relpath in self.previous
+        if staged.tmp is not None and staged.replaces and not ours:
+            with contextlib.suppress(OSError):
+                staged.tmp.unlink()
+            self.left[staged.relpath] = (NOT_OURS, f"{LEFT_ALONE}, not updated ({_DELETE_IT})")
+            return False
         self.current[staged.relpath] = staged.digest
         if post is not None:
             self.posts[staged.relpath] = post
@@ -181,7 +218,7 @@ class Site:
         self.staged[staged.target] = staged.tmp
         if self._flusher is None:
             self._flusher = ThreadPoolExecutor(_FLUSH_THREADS, "newsfeed-flush")
-        self._flushing.append(self._flusher.submit(_flush, staged.target, staged.tmp))
+        self._flushing.append(self._flusher.submit(flush, staged.target, staged.tmp))
         self.written.append(staged.relpath)
         return True
 
@@ -204,7 +241,7 @@ class Site:
             try:
                 tmp.replace(target)
             except OSError as exc:
-                raise SiteError(_describe(exc, target)) from exc
+                raise SiteError(describe(exc, target)) from exc
             del self.staged[target]
         self._committed = True
 
@@ -218,6 +255,7 @@ class Site:
         for tmp in self.staged.values():
             with contextlib.suppress(OSError):
                 tmp.unlink()
+            self._prune(tmp.parent)  # the folders made for it, when nothing else is there
         self.staged.clear()
         if not self._committed:
             _clean_temporaries(self.root)
@@ -260,10 +298,26 @@ class Site:
         self.posts = dict(self.previous_posts)
         return False
 
+    def guard_removal(self) -> None:
+        """Refuse (SiteError) a build that would shrink the site to less than half of
+        the files of the last one (:data:`MIN_KEPT_SHARE`) by removing more than
+        :data:`MIN_GUARDED` files: a wrong or half-empty source folder must not
+        unpublish a site. (Feeds that move, when ``category_dir`` changes, leave it as
+        large.) Call it before the site commits; ``allow_shrink`` skips it."""
+        going = len(set(self.previous) - set(self.current) - set(self.left))
+        if going > MIN_GUARDED and len(self.current) < MIN_KEPT_SHARE * len(self.previous):
+            raise SiteError(
+                f"this build would remove {going} of the {len(self.previous)} files newsfeed "
+                f"published in {self.root} and write {len(self.current)}: refusing (is the "
+                "source folder right? allow it with --allow-shrink)",
+                path=self.root,
+            )
+
     def remove_stale(self) -> list[str]:
-        """Remove files this tool wrote before that are not part of the site any more."""
+        """Remove files this tool wrote before that are not part of the site any more,
+        when they still hold what it wrote (the others go to :attr:`left`)."""
         removed = []
-        for relpath in sorted(set(self.previous) - set(self.current)):
+        for relpath in sorted(set(self.previous) - set(self.current) - set(self.left)):
             try:
                 parts = _check_relpath(relpath)
             except SiteError:
@@ -274,11 +328,14 @@ class Site:
             try:
                 if path.is_symlink() or not path.is_file():
                     continue
+                if digest(path) != self.previous[relpath]:
+                    self.left[relpath] = (CHANGED, f"{LEFT_ALONE} (newsfeed no longer writes it)")
+                    continue
                 path.unlink()
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                raise SiteError(_describe(exc, path)) from exc
+                raise SiteError(describe(exc, path)) from exc
             removed.append(relpath)
             self._prune(path.parent)
         return removed
@@ -298,83 +355,10 @@ class Site:
         }
         if posts:
             manifest["posts"] = posts
-        data = escape_surrogates(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode()
+        data = json.dumps(manifest, indent=1).encode() + b"\n"  # ASCII: any file name
         target = self.root / MANIFEST_NAME
-        if not _same_bytes(target, data):
+        if not same_bytes(target, data):
             atomic_write(target, data)
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        return read_regular(path, len(data)) == data
-    except OSError:  # missing, larger, or not a regular file (never waited on)
-        return False
-
-
-def file_stats(root: Path, relpaths: Iterable[str]) -> dict[str, list[int]] | None:
-    """``[st_size, st_mtime_ns]`` of each file, by path relative to ``root``; None
-    when one of them cannot be ``stat()``ed."""
-    stats: dict[str, list[int]] = {}
-    for relpath in relpaths:
-        try:
-            info = (root / relpath).stat()
-        except OSError:
-            return None
-        stats[relpath] = [info.st_size, info.st_mtime_ns]
-    return stats
-
-
-def atomic_write(target: Path, data: bytes) -> None:
-    """Replace ``target`` with ``data`` atomically: a reader sees the old or the new
-    bytes, never a part; the temporary file carries the suffix a killed build's
-    clean-up removes. Raises :class:`SiteError`."""
-    tmp = _write_temp(target, data)
-    try:
-        tmp.replace(target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise SiteError(_describe(exc, target)) from exc
-
-
-def _write_temp(target: Path, data: bytes, *, flush: bool = True) -> Path:
-    """Write ``data`` to a temporary file beside ``target`` (flushed to disk unless
-    ``flush`` is false: then :func:`_flush` must flush it before it is renamed)."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if flush:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        tmp.chmod(FILE_MODE)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise SiteError(_describe(exc, target)) from exc
-    return tmp
-
-
-#: Files flushed at once: the file system commits concurrent flushes together.
-_FLUSH_THREADS = 8
-
-
-def _flush(target: Path, tmp: Path) -> None:
-    """``fsync`` the temporary file of ``target``: a crash after the renames must not
-    leave a renamed file empty. Raises :class:`SiteError` (a full disk can show only
-    here)."""
-    try:
-        fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise SiteError(_describe(exc, target)) from exc
 
 
 def _load_manifest(root: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
@@ -409,8 +393,10 @@ def _clean_temporaries(root: Path) -> None:
 
 
 @contextlib.contextmanager
-def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
-    """Lock ``out_dir`` for one build; on success, prune stale files and save the manifest.
+def lock_out(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Path]:
+    """Make ``out_dir`` and hold its exclusive lock; yields the folder (resolved when
+    it is a symbolic link). Everything a build does in OUT, the cache included, happens
+    while the lock is held.
 
     A second build on the same folder waits up to ``lock_wait`` seconds, then fails
     with :class:`SiteError`.
@@ -422,7 +408,7 @@ def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
         root.mkdir(parents=True, exist_ok=True)
         lock_fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
     except OSError as exc:
-        raise SiteError(_describe(exc, root)) from exc
+        raise SiteError(describe(exc, root)) from exc
     try:
         deadline = time.monotonic() + lock_wait
         while True:
@@ -435,15 +421,30 @@ def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
                         f"another build is writing {root}; try again when it has finished"
                     ) from None
                 time.sleep(0.05)
-        _clean_temporaries(root)
-        previous, previous_posts = _load_manifest(root)
-        site = Site(root, previous=previous, previous_posts=previous_posts)
-        try:
-            yield site
-            site.commit()
-        finally:
-            site.discard()
-        site.removed = site.remove_stale()
-        site.save_manifest()
+        yield root
     finally:
         os.close(lock_fd)
+
+
+@contextlib.contextmanager
+def site_session(root: Path) -> Iterator[Site]:
+    """One build's changes to ``root``, whose lock (:func:`lock_out`) the caller holds:
+    on success, commit them, prune stale files and save the manifest; on failure,
+    discard them (the old site stays)."""
+    _clean_temporaries(root)
+    previous, previous_posts = _load_manifest(root)
+    site = Site(root, previous=previous, previous_posts=previous_posts)
+    try:
+        yield site
+        site.commit()
+    finally:
+        site.discard()
+    site.removed = site.remove_stale()
+    site.save_manifest()
+
+
+@contextlib.contextmanager
+def open_site(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Site]:
+    """Lock ``out_dir`` (:func:`lock_out`) for one :func:`site_session`."""
+    with lock_out(out_dir, lock_wait) as root, site_session(root) as site:
+        yield site

@@ -9,7 +9,9 @@
 - An article page's fingerprint covers its article, its path, the feeds it links to
   and the size and mtime of each post asset it publishes (:func:`skip_unchanged_pages`).
 - The *state key* covers the path, size and mtime of every post file: when it is
-  the last build's, no post changed and the build may keep the whole site.
+  the last build's, no post changed and the build may keep the whole site; unless a
+  post held back by ``future: false`` has come due since (:func:`due_mark`,
+  :func:`still_valid`).
 
 Standard library only: a rebuild where nothing changed computes these and nothing more.
 """
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from newsfeed._version import __version__
 from newsfeed.config import Config
-from newsfeed.model import Article, Feed
+from newsfeed.model import Article, Feed, PostKey
 from newsfeed.pageplan import ArticlePage
 from newsfeed.site import Site, file_stats
 from newsfeed.sources.files import PostFile, file_digest
@@ -38,14 +40,15 @@ __all__ = [
     "Known",
     "RenderTask",
     "base_fingerprint",
+    "due_mark",
     "group_key",
     "post_key",
     "racy_unchanged",
     "recorded_groups",
     "skip_unchanged",
     "skip_unchanged_pages",
-    "state_holds",
     "state_key",
+    "still_valid",
 ]
 
 #: Config keys that change how a build runs, not what it writes.
@@ -105,19 +108,6 @@ def state_key(
     digest = hashlib.sha256(f"{base}\0{json.dumps(skipped)}\n".encode())
     digest.update(lines.encode("utf-8", "surrogateescape"))  # one call: a warm build's cost
     return digest.hexdigest()
-
-
-def state_holds(
-    saved: tuple[str, str, str], key: str, files: Sequence[PostFile], limit: int
-) -> bool:
-    """Whether the last build's state (``saved``: its key, ``@`` the time the first
-    post held back by ``future: false`` is due, if any; its report; its racy files)
-    still holds: nothing changed, no such post has come due, and the files racy then
-    hold the same bytes (:func:`racy_unchanged`)."""
-    recorded, _, due = saved[0].partition("@")
-    if recorded != key or (due and datetime.now(UTC) >= datetime.fromisoformat(due)):
-        return False
-    return racy_unchanged(files, saved[2], limit)
 
 
 def racy_unchanged(files: Sequence[PostFile], saved: str, limit: int) -> bool:
@@ -271,3 +261,21 @@ def recorded_groups(root: Path, groups: Groups) -> list[tuple[str, str, dict[str
         if stats is not None:
             saved.append((key, fp, stats))
     return saved
+
+
+def still_valid(saved: str, key: str) -> bool:
+    """Whether the last build's state (its key, then ``@`` and the time the first
+    scheduled post is due, if any) still describes this build: nothing changed, and
+    no post held back by ``future: false`` has come due since."""
+    recorded, _, due = saved.partition("@")
+    if recorded != key:
+        return False
+    return not due or datetime.now(UTC) < datetime.fromisoformat(due)
+
+
+def due_mark(keys: Sequence[PostKey], config: Config, now: datetime) -> str:
+    """``@`` and when the first post held back by ``future: false`` is due ("" for none)."""
+    from newsfeed.feeds import scheduled  # not needed when nothing changed
+
+    later = scheduled(keys, config, now)[1]
+    return f"@{min(k.published for k in later).isoformat()}" if later else ""

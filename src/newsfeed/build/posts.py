@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsfeed.build.dating import FallbackSources
-from newsfeed.build.pool import Progress, pool_map, pooled
+from newsfeed.build.pool import Progress, describe, pool_map, pooled
 from newsfeed.cache import (
     BuildCache,
     PostRow,
@@ -98,11 +98,14 @@ def _read_one(
     """Phase one for one file: its cache row (stat, digest, encoded outcome); a post
     whose fallback date ``fallback`` defers is ``undated`` (see :func:`read_keys`)."""
     from newsfeed.articles import Undated, key_from_raw  # imported when needed (module doc)
-    from newsfeed.sources.posts import read_meta
+    from newsfeed.sources.posts import digest_of, meta_of
+    from newsfeed.sources.read import read_bytes
 
     digest = ""
     try:
-        raw, digest = read_meta(file.path, root, config, source=file.source)
+        source, data, mtime = read_bytes(file.path, root, config, file.source)
+        digest = digest_of(data)  # known for a post refused too: racy rows compare it
+        raw = meta_of(data, source, mtime, config)
         if config.updated_option == "mtime":  # the article depends on the mtime too
             digest = f"{digest}:{file.mtime_ns}"
         key, found = key_from_raw(raw, config, now, fallback)
@@ -127,6 +130,14 @@ def _known(dated: Mapping[str, Dated], source: str, mtime: float) -> Dated | Non
     return dated.get(source)
 
 
+def _read_failed(file: PostFile, exc: BaseException) -> PostRow:
+    """Phase one's row for a file whose reading failed unexpectedly (a bug, no memory
+    left, a worker that died): the post is skipped and reported, the build goes on."""
+    problem = Problem(file.source, "", describe(exc), "error", "skipped")
+    # Seen at time 0: racy for ever, so the next build reads the file again.
+    return PostRow(*file[2:6], 0, "", encode_entry("error", None, [problem]))
+
+
 def _preload() -> None:
     """Import the cleaning and rendering stages (bs4, lxml, nh3, markdown-it-py, feedgen,
     jinja2) here, while phase one's workers run and this process mostly waits for them:
@@ -148,7 +159,7 @@ def _fresh_rows(
     """The rows of the files to read, in order; with a pool, the later stages are
     preloaded once it is running."""
     preload = pooled(len(todo), config)
-    for row in pool_map(read_one, todo, config, progress, "read"):
+    for row in pool_map(read_one, todo, config, progress, "read", _read_failed):
         if preload:
             _preload()
             preload = False
@@ -277,7 +288,7 @@ def _dated(
     read_one = partial(_read_one, root, config, now, seen_ns, partial(_known, chosen))
     rows = []
     for file, row in zip(
-        undated, pool_map(read_one, undated, config, progress, "read"), strict=True
+        undated, pool_map(read_one, undated, config, progress, "read", _read_failed), strict=True
     ):
         if _take(scan, file, row, seen_ns):
             rows.append((file.source, row))
@@ -302,6 +313,12 @@ def _finish_one(root: Path, config: Config, now: datetime, key: PostKey) -> str 
         return exc
 
 
+def _finish_failed(key: PostKey, exc: BaseException) -> ArticleError:
+    """Phase two's outcome for a post whose cleaning failed unexpectedly (see
+    :func:`_read_failed`)."""
+    return ArticleError(key.source, "", describe(exc))
+
+
 @dataclass
 class Finished:
     """What phase two made: the articles by source, the problems, and a digest of
@@ -312,6 +329,22 @@ class Finished:
     articles: dict[str, Article] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     prints: dict[str, str] = field(default_factory=dict)
+
+
+def _as_written(meta: ArticleMeta, body: Body, config: Config) -> bool:
+    """Whether a cached phase-two outcome holds what phase two writes: sanitized HTML
+    (the sanitizer leaves the content and the excerpt as they are) and http(s) links.
+    A cache is a file someone else may write (a shared ``cache_path``): a row that
+    fails is done again, so no markup or URL reaches a feed from the cache alone
+    (about 40 us a body)."""
+    from newsfeed.normalize.sanitize import sanitize  # nh3: only when bodies are read
+
+    urls = [meta.link, *(i.url for i in (meta.front_image, meta.front_thumbnail) if i)]
+    urls += [image.url for image in body.images] + [asset.url for asset in body.assets]
+    if not all(url.startswith(("https://", "http://")) for url in urls):
+        return False
+    hosts = config.embed_hosts
+    return all(sanitize(html, iframe_hosts=hosts) == html for html in (body.content, body.excerpt))
 
 
 @dataclass
@@ -333,10 +366,12 @@ class _Taker:
         try:
             # Every outcome goes through its encoding: cached and fresh ones are equal.
             meta, found, body = decode_post(outcome)
+            if cached and not _as_written(meta, body, self.config):
+                raise ValueError("not what newsfeed writes")
         except ValueError:
             if not cached:  # pragma: no cover - a fresh outcome always decodes
                 raise
-            self.take(key, self.redo(key), cached=False)  # a damaged row
+            self.take(key, self.redo(key), cached=False)  # a damaged or forged row
             return
         try:
             article, titled = self.complete(meta, body, self.config)
@@ -378,7 +413,7 @@ def finish_posts(
         if key.source in stored:
             taker.take(key, stored[key.source], cached=True)
     missing = [k for k in todo if k.source not in stored]
-    results = pool_map(finish_one, missing, config, progress, "clean")
+    results = pool_map(finish_one, missing, config, progress, "clean", _finish_failed)
     for key, outcome in zip(missing, results, strict=True):
         taker.take(key, outcome, cached=False)
     cache.save(bodies=taker.fresh)

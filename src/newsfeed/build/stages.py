@@ -32,42 +32,32 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsfeed.arguments import expect, expect_callable, expect_path
-from newsfeed.build import pool
 from newsfeed.build.fingerprints import (
-    FeedTask,
-    Groups,
     Known,
-    RenderTask,
     base_fingerprint,
-    group_key,
+    due_mark,
+    racy_unchanged,
     recorded_groups,
-    skip_unchanged,
-    state_holds,
     state_key,
+    still_valid,
 )
-from newsfeed.build.pages import (
-    PagePlan,
-    keep_the_rest,
-    plan_site_pages,
-    posts_to_refresh,
-    render_page,
-)
+from newsfeed.build.pages import posts_to_refresh
 from newsfeed.build.pool import Progress
+from newsfeed.build.writing import probe, write
 from newsfeed.cache import CACHE_NAME, BuildCache
 from newsfeed.config import Config
-from newsfeed.errors import ArticleError
+from newsfeed.errors import ArticleError, SiteError, SourceError
 from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
-from newsfeed.pageplan import ArticlePage
 from newsfeed.report import report_data, report_from_data, report_json
-from newsfeed.site import Site, Staged, open_site, stage
+from newsfeed.site import LEFT_ALONE, Site, lock_out, site_session
 from newsfeed.sources.files import PostFile, PostRules, Scanned, scan_posts
 
 if TYPE_CHECKING:  # a warm build does not import the phases
@@ -232,20 +222,7 @@ def load_article(
 # ---------------------------------------------------------------------- the build
 
 
-def _render_feed(config: Config, out: Path, task: FeedTask) -> list[Staged]:
-    """The documents of one feed, or (for a tuple of every feed) the documents of the
-    whole site, staged in ``out``: in a worker process when there are many, the
-    documents are written where they are made."""
-    from newsfeed.render import feed_documents, site_documents  # feedgen/lxml: only now
-
-    if isinstance(task, tuple):
-        documents = site_documents(task, config)  # index.html, feeds.opml
-    else:
-        documents = feed_documents(task, config)
-    return [stage(out, relpath, data) for relpath, data in documents.items()]
-
-
-def _nothing_changed(out: Path, saved: str, known: Known, lock_wait: float) -> BuildReport | None:
+def _nothing_changed(out: Path, saved: str, known: Known) -> BuildReport | None:
     """The report of a build where no source file changed, when every output file is
     as the last build left it (then nothing is read, rendered or written)."""
     try:
@@ -255,11 +232,25 @@ def _nothing_changed(out: Path, saved: str, known: Known, lock_wait: float) -> B
     if not known or any(not files for _, files in known.values()):
         return None
     stats = {relpath: stat for _, files in known.values() for relpath, stat in files.items()}
-    with open_site(out, lock_wait=lock_wait) as site:
+    with site_session(out) as site:
         if site.keep_everything(stats):
             unchanged = tuple(site.unchanged)
             return dataclasses.replace(last, written=(), unchanged=unchanged, removed=())
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every step of one build is given: SRC, OUT (locked), the configuration and
+    its fingerprint, the caller's progress callback, and what the build may do."""
+
+    root: Path
+    out: Path
+    config: Config
+    base: str
+    progress: Progress | None
+    allow_shrink: bool = False
+    strict: bool = False
 
 
 def publish(
@@ -269,177 +260,182 @@ def publish(
     *,
     progress: Progress | None = None,
     lock_wait: float = 10.0,
+    allow_shrink: bool = False,
+    strict: bool = False,
 ) -> BuildReport:
     """Load every post under ``source_dir`` and write its feeds into ``out_dir``.
 
     Bad posts are reported in the returned :class:`BuildReport`, never raised.
-    Raises :class:`SourceError` when the source folder is unusable and
-    :class:`SiteError` when the output folder cannot be written safely.
+    Raises :class:`SourceError` when the source folder is unusable (or is
+    ``out_dir`` itself) and :class:`SiteError` when the output folder cannot be
+    written safely. A build that would publish no post, or remove more than half of
+    the files the last build published, is a :class:`SiteError` too (a wrong or
+    empty source folder must not unpublish a site), unless ``allow_shrink``.
+
+    With ``strict``, a build with any problem writes nothing (the site in
+    ``out_dir`` stays as it was): the report lists the problems and no file
+    (``written``, ``unchanged`` and ``removed`` are empty).
     """
     root = expect_path("source_dir", source_dir)
     out = expect_path("out_dir", out_dir)
     expect("config", config, (Config, type(None)), _CONFIG)
     expect_callable("progress", progress, _PROGRESS)
     expect("lock_wait", lock_wait, (int, float), "a number of seconds")
+    expect("allow_shrink", allow_shrink, bool, "True or False")
+    expect("strict", strict, bool, "True or False")
     config = config or Config()
     scanned = scan_posts(root, PostRules.of(config), skip=[out])  # OUT inside SRC: no posts
+    scanned = scanned._replace(files=_outside_out(root, out, scanned.files))
     base = base_fingerprint(config)
-    cache_path = Path(config.cache_path) if config.cache_path else out / CACHE_NAME
-    cache = BuildCache(cache_path if config.cache else None, base)
-    try:
-        key = state_key(scanned.files, base, scanned.skipped)
-        saved = cache.state()
-        if saved is not None and state_holds(saved, key, scanned.files, config.max_file_bytes):
-            report = _nothing_changed(out, saved[1], cache.feeds(), lock_wait)
-            if report is not None:
-                return report
-        built = _build(root, out, scanned, config, cache, base, progress, lock_wait)
-        report, groups, due, racy = built
-        state = report_json(report_data(report, root, out))
-        cache.save(feeds=groups, state=(key + due, state, report_json(racy)))
-        return report
-    finally:
-        cache.close()
+    # OUT is locked before anything in it, the cache included, is opened.
+    with lock_out(out, lock_wait) as locked:
+        cache_path = Path(config.cache_path) if config.cache_path else locked / CACHE_NAME
+        cache = BuildCache(cache_path if config.cache else None, base)
+        try:
+            run = _Run(root, locked, config, base, progress, allow_shrink, strict)
+            return _publish(run, scanned, cache)
+        finally:
+            cache.close()
 
 
-def _render_task(
-    config: Config, root: Path, out: Path, task: RenderTask
-) -> tuple[list[Staged], list[Problem]]:
-    """The documents of one render task, staged in ``out`` (in a worker process when
-    there are many), and the problems of an article's post assets."""
-    if isinstance(task, ArticlePage):
-        return render_page(config, root, out, task)
-    return _render_feed(config, out, task), []
-
-
-def _render(
-    site: Site,
-    config: Config,
-    root: Path,
-    tasks: Sequence[RenderTask],
-    groups: Groups,
-    live: Mapping[str, str],
-    progress: Progress | None,
-) -> list[Problem]:
-    """Render ``tasks`` (feeds, the site's own documents, article pages) in one pool,
-    each document adopted into the site and recorded in its group."""
-    render = partial(_render_task, config, root, site.root)
-    rendered = pool.pool_map(render, tasks, config, progress, "write", pool.RENDER_POOL_THRESHOLD)
-    problems: list[Problem] = []
-    try:
-        for task, (documents, found) in zip(tasks, rendered, strict=True):
-            source = task.article.source if isinstance(task, ArticlePage) else None
-            for staged in documents:
-                site.adopt(staged, (source, live[source]) if source is not None else None)
-                groups[group_key(task)][1].append(staged.relpath)
-            problems.extend(found)
-    finally:
-        rendered.close()  # the workers are done before the site commits or discards
-    return problems
-
-
-def _write(
-    site: Site,
-    root: Path,
-    config: Config,
-    feeds: list[Feed[Article]],
-    finished: dict[str, tuple[Article, str]],
-    live: Mapping[str, str],
-    known: Known,
-    base: str,
-    progress: Progress | None,
-) -> tuple[Groups, list[Problem]]:
-    """Render what changed of the feeds, the site's own documents and (``Config.pages``)
-    the article pages, keep the rest; every document group, and the problems."""
-    groups, tasks = skip_unchanged(site, feeds, known, base, finished)
-    plan = PagePlan()
-    if config.pages:  # around the feeds: a page never takes a feed document's path
-        plan = plan_site_pages(
-            site, root, config, feeds, finished, live, known, base, groups, tasks
+def _outside_out(root: Path, out: Path, files: list[PostFile]) -> list[PostFile]:
+    """The post files that are not inside OUT (newsfeed's own pages are no posts);
+    SourceError when OUT is SRC itself (its pages would overwrite posts)."""
+    real_root, real_out = root.resolve(), out.resolve()
+    if real_out == real_root:
+        raise SourceError(
+            f"the output folder {str(out)!r} is the source folder: newsfeed would write its "
+            "feeds and pages among the posts; choose another output folder",
+            path=out,
         )
-    problems = _render(site, config, root, [*tasks, *plan.todo], groups, live, progress)
-    if config.pages:
-        keep_the_rest(site, plan.settled, live, known, groups)
-    return groups, plan.problems + problems
+    if not real_out.is_relative_to(real_root):
+        return files
+    inside = real_out.relative_to(real_root).as_posix() + "/"
+    return [file for file in files if not file.source.startswith(inside)]
 
 
-def _probe(
-    site: Site, config: Config, feeds: list[Feed[Article]], problems: list[Problem]
-) -> tuple[list[Feed[Article]], list[Problem]]:
-    """The feeds with the sizes of their images (``Config.probe_images``), and the
-    problems with those of the probes."""
-    from newsfeed.probe import PROBES_NAME, ProbeStore, probe_feeds  # network: lazy
+def _publish(run: _Run, scanned: Scanned, cache: BuildCache) -> BuildReport:
+    """:func:`publish` with OUT locked and the cache open."""
+    key, files = state_key(scanned.files, run.base, scanned.skipped), scanned.files
+    saved = cache.state()
+    limit = run.config.max_file_bytes
+    if saved and still_valid(saved[0], key) and racy_unchanged(files, saved[2], limit):
+        report = _nothing_changed(run.out, saved[1], cache.feeds())
+        if report is not None:
+            return report
+    try:
+        report, groups, due, racy = _build(run, scanned, cache)
+    except _Refused as refused:  # nothing was written: the last build stays on record
+        return refused.report
+    # What the build did to OUT (written, removed, left alone) is not what a build that
+    # changes nothing will have done: the saved report keeps the posts' problems only.
+    posts_only = tuple(p for p in report.problems if not p.action.startswith(LEFT_ALONE))
+    saved_report = dataclasses.replace(report, problems=posts_only)
+    state = report_json(report_data(saved_report, run.root, run.out))
+    cache.save(feeds=groups, state=(key + due, state, report_json(racy)))
+    return report
 
-    feeds, probed = probe_feeds(feeds, config, ProbeStore(site.root / PROBES_NAME))
-    return feeds, _by_place(problems + probed)
 
+class _Refused(Exception):
+    """Under ``strict``, a problem: the build writes nothing (internal)."""
 
-def _due(keys: Sequence[PostKey], config: Config, now: datetime) -> str:
-    """``@`` and when the first post held back by ``future: false`` is due ("" for none)."""
-    later = scheduled(keys, config, now)[1]
-    return f"@{min(k.published for k in later).isoformat()}" if later else ""
+    def __init__(self, report: BuildReport) -> None:
+        super().__init__("refused")
+        self.report = report
 
 
 def _read_and_select(
+    run: _Run,
     site: Site,
-    root: Path,
     scanned: Scanned,
-    config: Config,
     cache: BuildCache,
     known: Known,
-    progress: Progress | None,
     now: datetime,
 ) -> tuple[Scan, str, dict[str, str], Selected]:
-    """Both phases: the scan, when a scheduled post is due (:func:`_due`), the file
+    """Both phases: the scan, when a scheduled post is due (:func:`due_mark`), the file
     digest of each post published now, and what :func:`select_and_finish` gives (the
     posts of article pages to make again included)."""
     from newsfeed.build.posts import read_keys  # not needed when nothing changed
 
-    scan = read_keys(
-        root, scanned.files, config, cache, progress, now, scanned.started_ns, site.root
-    )
-    due = _due(scan.keys, config, now)
+    root, config = run.root, run.config
+    files, seen = scanned.files, scanned.started_ns  # dated from OUT's first-seen record:
+    scan = read_keys(root, files, config, cache, run.progress, now, seen, run.out)
+    due = due_mark(scan.keys, config, now)
     live = {k.source: scan.digests[k.source] for k in scheduled(scan.keys, config, now)[0]}
     again = posts_to_refresh(site, live, known) if config.pages else set()
     selected = select_and_finish(
-        root, scan.keys, config, progress, cache=cache, digests=scan.digests, now=now, also=again
+        root,
+        scan.keys,
+        config,
+        run.progress,
+        cache=cache,
+        digests=scan.digests,
+        now=now,
+        also=again,
     )
     scan.keys.clear()  # phase one's keys are not needed any more
     return scan, due, live, selected
 
 
 def _build(
-    root: Path,
-    out: Path,
-    scanned: Scanned,
-    config: Config,
-    cache: BuildCache,
-    base: str,
-    progress: Progress | None,
-    lock_wait: float,
+    run: _Run, scanned: Scanned, cache: BuildCache
 ) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], str, dict[str, str]]:
-    """Both phases, then render what changed; the report, the document groups to keep
-    (:func:`recorded_groups`), when a post is due (:func:`_due`), the racy digests."""
+    """Both phases, then render what changed; the report, the document groups to
+    remember (see :func:`recorded_groups`), when a scheduled post is due
+    (:func:`due_mark`) and the digests of the racy files. Raises _Refused under
+    ``strict`` when there is a problem."""
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
-    with open_site(out, lock_wait=lock_wait) as site:
-        scan, due, live, selected = _read_and_select(
-            site, root, scanned, config, cache, known, progress, now
-        )
+    with site_session(run.out) as site:
+        scan, due, live, selected = _read_and_select(run, site, scanned, cache, known, now)
         feeds, more, published, finished = selected
+        _refuse_empty(run, scan.read, published)
         problems = _by_place(scanned.problems() + scan.problems + more)
-        if config.probe_images:  # enclosure sizes of the images that reach a feed
-            feeds, problems = _probe(site, config, feeds, problems)
-        groups, written = _write(site, root, config, feeds, finished, live, known, base, progress)
-        problems = _by_place(problems + written)
+        if run.config.probe_images:  # enclosure sizes of the images that reach a feed
+            feeds, probed = probe(site, run.config, feeds)
+            problems = _by_place(problems + probed)
+        groups, written = write(
+            site, run.root, run.config, feeds, finished, live, known, run.base, run.progress
+        )
+        problems = _by_place(problems + written + _left_alone(site))
+        if run.strict and problems:  # before the commit: the old site stays
+            raise _Refused(_report(scan, published, problems, None))
+        if not run.allow_shrink:
+            site.guard_removal()
+    problems = _by_place(problems + _left_alone(site, stale=True))
+    report = _report(scan, published, problems, site)
+    return report, recorded_groups(site.root, groups), due, scan.racy
+
+
+def _refuse_empty(run: _Run, read: int, published: int) -> None:
+    """Without ``allow_shrink``, a build that publishes no post is a SiteError."""
+    if published == 0 and not run.allow_shrink:
+        raise SiteError(
+            f"no post to publish in {run.root} ({read} files read): refusing to "
+            f"replace the site in {run.out} with an empty one (allow it with --allow-shrink)",
+            path=run.root,
+        )
+
+
+def _left_alone(site: Site, *, stale: bool = False) -> list[Problem]:
+    """The files of OUT newsfeed left alone (see ``Site.left``) as warnings: those it
+    would have written, or (``stale``, known once the site commits) removed."""
+    return [
+        Problem(str(site.root / relpath), "", why, "warning", action)
+        for relpath, (why, action) in sorted(site.left.items())
+        if (relpath in site.previous and relpath not in site.current) == stale
+    ]
+
+
+def _report(scan: Scan, published: int, problems: list[Problem], site: Site | None) -> BuildReport:
+    """The report of a build; without ``site``, of one that wrote nothing."""
     _log_problems(problems)
-    report = BuildReport(
+    return BuildReport(
         read=scan.read,
         published=published,
         drafts=scan.drafts,
         problems=tuple(problems),
-        written=tuple(site.written),
-        unchanged=tuple(site.unchanged),
-        removed=tuple(site.removed),
+        written=tuple(site.written) if site else (),
+        unchanged=tuple(site.unchanged) if site else (),
+        removed=tuple(site.removed) if site else (),
     )
-    return report, recorded_groups(site.root, groups), due, scan.racy

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from newsfeed.sources.frontmatter import (
 from newsfeed.sources.read import Decoded, check_text, clean_text, decode_text, read_bytes
 from newsfeed.sources.yaml_data import FrontMatterError
 
-__all__ = ["parse_post", "read_meta", "read_post"]
+__all__ = ["digest_of", "meta_of", "parse_post", "read_meta", "read_post"]
 
 # A line that may be a separator once cleaned (read_meta's candidate ends of front matter).
 _RAW_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|;{3,})", re.MULTILINE)
@@ -58,6 +58,7 @@ def read_post(
     decoded = _text(data, source, config)
     text = clean_text(decoded.text)
     meta, body, recovered = _parse(text, source, _handler(config.max_front_matter_chars))
+    _refuse_empty(meta, body, source)
     return RawPost(
         source=source,
         meta=meta,
@@ -81,11 +82,22 @@ def read_meta(
     :func:`read_post`.
     """
     source, data, mtime = read_bytes(path, root, config, source)
-    digest = hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
+    return meta_of(data, source, mtime, config), digest_of(data)
+
+
+def digest_of(data: bytes) -> str:
+    """The content hash of a post file's bytes, which keys the build cache."""
+    return hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
+
+
+def meta_of(data: bytes, source: str, mtime: float, config: Config) -> RawPost:
+    """The :func:`read_meta` of bytes read already. Raises like :func:`read_post`."""
     decoded = _text(data, source, config)
     handler = _handler(config.max_front_matter_chars)
     meta, _ = _front(decoded.text, source, handler, _split_prefix)
-    raw = RawPost(
+    if not meta:  # rare: only then is the whole body looked at (it may be cut short)
+        _refuse_empty(meta, _front(clean_text(decoded.text), source, handler, _split)[1], source)
+    return RawPost(
         source=source,
         meta=FrozenDict(meta),
         body="",
@@ -95,7 +107,6 @@ def read_meta(
         encoding=decoded.encoding,
         guessed_encoding=decoded.guessed,
     )
-    return raw, digest
 
 
 def _text(data: bytes, source: str, config: Config) -> Decoded:
@@ -107,6 +118,13 @@ def _text(data: bytes, source: str, config: Config) -> Decoded:
         raise ArticleError(source, "", "the file is empty")
     check_text(decoded.text, source)
     return decoded
+
+
+def _refuse_empty(meta: Mapping[str, object], body: str, source: str) -> None:
+    """Refuse a post of an empty front matter and a blank body (``---\\n---\\n``) as
+    :func:`_text` refuses a blank file: neither holds anything to publish."""
+    if not meta and is_blank(body):
+        raise ArticleError(source, "", "the file is empty")
 
 
 def _split_prefix(text: str, handler: HexoHandler) -> tuple[str, str] | None:
