@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from newsfeed.errors import SiteError
+from newsfeed.safe_read import read_regular
 
 __all__ = [
     "FILE_MODE",
@@ -55,12 +56,11 @@ def digest(path: Path) -> str:
 
 
 def same_bytes(path: Path, data: bytes) -> bool:
-    """Whether the file ``path`` holds exactly ``data``."""
+    """Whether the file ``path`` holds exactly ``data`` (read safely: never through a
+    link, never waiting on a FIFO)."""
     try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:
+        return read_regular(path, len(data)) == data
+    except OSError:  # missing, larger, or not a regular file
         return False
 
 

@@ -15,7 +15,9 @@ __all__ = [
     "TERMINAL_UNSAFE",
     "XML_ILLEGAL",
     "XML_ILLEGAL_CHARS",
+    "escape_surrogates",
     "for_terminal",
+    "has_surrogates",
     "is_blank",
     "json_for_terminal",
 ]
@@ -58,6 +60,24 @@ def is_blank(text: str) -> bool:
     Cleaning a text never changes the answer, so it is the same before and after.
     """
     return _BLANK.fullmatch(text) is not None
+
+
+_LONE_SURROGATE = re.compile(f"[{_SURROGATES}]")
+
+
+def has_surrogates(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate: how Python reads the bytes of a file name
+    that are not UTF-8 (``os.fsdecode``'s ``surrogateescape``), which UTF-8 cannot encode."""
+    return not text.isascii() and _LONE_SURROGATE.search(text) is not None
+
+
+def escape_surrogates(json_text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with its lone surrogates written
+    as ``\\udcXX`` escapes: then it encodes as UTF-8, and ``json.loads`` gives the same
+    surrogates back (a lone surrogate can only stand inside a JSON string)."""
+    if not has_surrogates(json_text):
+        return json_text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
 
 
 # Beyond C0 (which json.dumps always escapes): DEL and C1, the line and paragraph

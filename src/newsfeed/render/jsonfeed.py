@@ -2,7 +2,8 @@
 
 Output is deterministic: keys come in a fixed order (the spec's), non-ASCII text
 is written as UTF-8 (``ensure_ascii=False``), and the document ends in a newline.
-Every date comes from the articles, never from ``now()``.
+Every date comes from the articles, never from ``now()``, and is written in the
+site's ``timezone`` with its offset (RFC 3339).
 
 With ``Config.content`` off an item's only content is its summary (``content_text``),
 as in RSS and Atom. Authors are written twice: 1.1's ``authors`` and, for readers of
@@ -48,8 +49,9 @@ def _item(article: Article, config: Config) -> dict[str, object]:
     item["summary"] = article.summary
     if article.lead_image is not None:
         item["image"] = article.lead_image.url
-    item["date_published"] = format_rfc3339(article.published)
-    item["date_modified"] = format_rfc3339(article.updated)
+    # RFC 3339 in the site's zone, with its offset: the same instant, as the site says it.
+    item["date_published"] = format_rfc3339(article.published, config.tz)
+    item["date_modified"] = format_rfc3339(article.updated, config.tz)
     item |= _authors(article.author)
     tags = item_categories(article)
     if tags:
