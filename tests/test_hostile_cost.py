@@ -129,3 +129,52 @@ def test_names_equal_to_a_disambiguated_folder_get_folders_of_their_own(
     assert len({f.casefold() for f in folders}) == 3
     titles = {(base / f / "rss.xml").read_text("utf-8").count("<item>") for f in folders}
     assert titles == {1}
+
+
+def _amplifier(paths: int = 16, levels: int = 8, tags: int = 64, body: str = "x") -> str:
+    categories = ", ".join(
+        "[" + ", ".join(f"p{p}l{level}" for level in range(levels)) + "]" for p in range(paths)
+    )
+    tag_list = ", ".join(f"t{t}" for t in range(tags))
+    extra = f"categories: [{categories}]\ntags: [{tag_list}]\n"
+    return POST.format(title="Everywhere", extra=extra, body=body)
+
+
+def test_one_post_in_193_feeds_is_kept_to_max_feeds_per_post(tmp_path: Path) -> None:
+    """16 category paths of 8 levels and 64 tags (192 feeds and the site's, x 3 formats:
+    a 1 MB post gave 566 MB) publish the post in the site feed and its first 32 feeds,
+    its first four paths whole; a warning names the post and the feeds left out."""
+    src = tmp_path / "src"
+    write_posts(
+        src,
+        {
+            "everywhere.md": _amplifier(),
+            "plain.md": POST.format(
+                title="Plain", extra="categories: [[p0l0]]\ntags: [t63]\n", body="y"
+            ),
+        },
+    )
+    build = checked_build(tmp_path, src)
+    feeds = sorted(p.parent.relative_to(build.out).as_posix() for p in build.out.rglob("rss.xml"))
+    expected = [
+        f"categories/{'/'.join(f'p{p}l{i}' for i in range(level + 1))}"
+        for p in range(4)
+        for level in range(8)
+    ]
+    assert feeds == sorted([".", *expected, "tags/t63"])  # t63 from the plain post only
+    (problem,) = build.problems_of("everywhere.md")
+    assert "in 192 feeds, more than max_feeds_per_post (32)" in problem
+    assert "left out of 160" in problem
+    assert build.problems_of("plain.md") == []
+
+
+def test_the_feed_cap_follows_the_configuration(tmp_path: Path) -> None:
+    """A site that wants every level may raise the cap; the count stays exact."""
+    src = tmp_path / "src"
+    write_posts(src, {"a.md": _amplifier(paths=2, levels=3, tags=4)})
+    build = checked_build(tmp_path, src, Config(site_url=URL, limit=0, max_feeds_per_post=8))
+    assert len(list(build.out.rglob("rss.xml"))) == 1 + 8
+    (problem,) = build.problems_of("a.md")
+    assert "in 10 feeds" in problem and "#t2, #t3" in problem
+    with pytest.raises(Exception, match="max_feeds_per_post"):
+        Config(max_feeds_per_post=0)

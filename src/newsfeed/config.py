@@ -258,6 +258,12 @@ class Config:
         default=1_000_000,
     )
     max_title_chars: int = _doc("Longer titles are cut (with a warning).", default=500)
+    max_feeds_per_post: int = _doc(
+        "Feeds one post may appear in (category levels and tags, besides the site-wide "
+        "feed); a post in more is left out of the rest (its last category levels, then "
+        "its last tags), with a warning. Bounds what one post costs in output.",
+        default=32,
+    )
     max_body_elements: int = _doc(
         "HTML elements of one body that are cleaned and published; a longer body is cut "
         "between two elements, with a warning (cleaning costs about 0.1 ms and 1 kB of "
@@ -333,6 +339,7 @@ class Config:
             "max_front_matter_chars",
             "max_title_chars",
             "max_body_elements",
+            "max_feeds_per_post",
             "probe_timeout",
         ):
             if getattr(self, name) <= 0:

@@ -209,9 +209,9 @@ def plan_feeds(
     later: list[T] = []
     if not config.future:
         articles, later = scheduled(articles, config, now or datetime.now(UTC))
-    members, everything = _members(articles)
+    members, everything, too_many = _members(articles, config.max_feeds_per_post)
     slug_of, problems = _paths(members, config)
-    problems = [*map(_scheduled_problem, later), *problems]
+    problems = [*map(_scheduled_problem, later), *too_many, *problems]
     feeds: list[Feed[T]] = [_feed(config, "site", (), (), everything)]
     for kind in ("category", "tag"):
         keys = [k for k in members if k[0] == kind]
@@ -220,10 +220,14 @@ def plan_feeds(
     return feeds, problems
 
 
-def _members(articles: Iterable[T]) -> tuple[dict[_Key, list[T]], list[T]]:
-    """The articles of every category node and tag (names in NFC), and all of them."""
+def _members(
+    articles: Iterable[T], most: int
+) -> tuple[dict[_Key, list[T]], list[T], list[Problem]]:
+    """The articles of every category node and tag (names in NFC), all of them, and
+    the problems of posts in more than ``most`` feeds (kept in the first ``most``)."""
     members: dict[_Key, list[T]] = defaultdict(list)
     everything: list[T] = []
+    too_many: list[Problem] = []
     # Posts share a few category paths and tags: the category nodes of each distinct
     # set of paths, and the NFC form of each tag, are worked out once.
     nodes_of: dict[tuple[tuple[str, ...], ...], list[tuple[str, ...]]] = {}
@@ -237,14 +241,44 @@ def _members(articles: Iterable[T]) -> tuple[dict[_Key, list[T]], list[T]]:
                 names = tuple(unicodedata.normalize("NFC", n) for n in path)
                 found.update(dict.fromkeys(names[: i + 1] for i in range(len(names))))
             nodes = nodes_of[article.categories] = list(found)
-        for node in nodes:
-            members[("category", node)].append(article)
         for tag in article.tags:
             if tag not in nfc:
                 nfc[tag] = unicodedata.normalize("NFC", tag)
-        for tag in {nfc[t] for t in article.tags}:
+        tags = list(dict.fromkeys(nfc[t] for t in article.tags))
+        if len(nodes) + len(tags) > most:
+            nodes, tags = _capped(article, nodes, tags, most, too_many)
+        for node in nodes:
+            members[("category", node)].append(article)
+        for tag in tags:
             members[("tag", (tag,))].append(article)
-    return members, everything
+    return members, everything, too_many
+
+
+def _capped(
+    item: Selectable,
+    nodes: list[tuple[str, ...]],
+    tags: list[str],
+    most: int,
+    problems: list[Problem],
+) -> tuple[list[tuple[str, ...]], list[str]]:
+    """The first ``most`` feeds of a post (its category nodes in path order, then its
+    tags in order), and a problem naming the post and the feeds it is left out of:
+    one post in 16 paths of 8 levels and 64 tags was 193 feeds x 3 formats."""
+    kept_nodes, kept_tags = nodes[:most], tags[: max(0, most - len(nodes))]
+    left = [category_label(n) for n in nodes[most:]] + [
+        tag_label(t) for t in tags[len(kept_tags) :]
+    ]
+    shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+    problems.append(
+        Problem(
+            item.source,
+            "categories",
+            f"in {len(nodes) + len(tags)} feeds, more than max_feeds_per_post ({most})",
+            "warning",
+            f"left out of {len(left)}: {shown}",
+        )
+    )
+    return kept_nodes, kept_tags
 
 
 def _paths(
