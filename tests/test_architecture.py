@@ -73,6 +73,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.render.opml": 7,
     "newsfeed.render.pages": 7,
     "newsfeed.render.archive": 7,
+    "newsfeed.render.shorten": 7,
     "newsfeed.atomic": 8,
     "newsfeed.site": 8,
     "newsfeed.cache": 8,

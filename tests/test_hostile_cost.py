@@ -178,3 +178,96 @@ def test_the_feed_cap_follows_the_configuration(tmp_path: Path) -> None:
     assert "in 10 feeds" in problem and "#t2, #t3" in problem
     with pytest.raises(Exception, match="max_feeds_per_post"):
         Config(max_feeds_per_post=0)
+
+
+def _site_bytes(out: Path) -> int:
+    return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+
+
+def test_a_one_megabyte_post_in_193_feeds_costs_megabytes_not_hundreds(tmp_path: Path) -> None:
+    """The issue's case, 1 MB of text in 16 paths of 8 levels and 64 tags (566 MB of
+    output before): whole in the site feeds and its page, cut to 65,536 characters in
+    the 32 feeds it keeps (under 256 kB a document, CJK being 3 bytes a character);
+    the whole output folder, cache included, stays under 24 MB."""
+    import json
+
+    paragraph = "<p>" + "新闻正文 text & more " * 5 + "</p>"
+    body = paragraph * (1_000_000 // len(paragraph.encode()))
+    src = tmp_path / "src"
+    write_posts(src, {"big.md": _amplifier(body=body)})
+    build = checked_build(tmp_path, src)
+    (article,) = build.load.articles
+    assert len(article.content.encode()) > 900_000
+    site = json.loads((build.out / "feed.json").read_text("utf-8"))
+    assert site["items"][0]["content_html"] == article.content
+    for folder in ("categories", "tags"):
+        for path in (build.out / folder).rglob("*"):
+            assert not path.is_file() or path.stat().st_size < 256 * 1024, path
+    size = _site_bytes(build.out)
+    assert size < 24 * 1024 * 1024, size
+    problems = build.problems_of("big.md")
+    assert any("max_item_content_chars (65536)" in p for p in problems), problems
+    assert any("max_feeds_per_post (32)" in p for p in problems), problems
+
+
+def test_a_long_body_is_cut_cleanly_in_category_feeds_and_whole_in_the_site_feed(
+    tmp_path: Path,
+) -> None:
+    """With max_item_content_chars = 2000, a 20 kB body is whole in the site feeds and,
+    in its category and tag feeds, a well-formed beginning ending with a link to it."""
+    import json
+
+    import feedparser
+
+    paragraphs = "".join(f"<p>Paragraph {i} with <b>bold</b> &amp; text.</p>" for i in range(500))
+    src = tmp_path / "src"
+    write_posts(
+        src,
+        {
+            "long.md": POST.format(
+                title="Long", extra="categories: [News]\ntags: [t]\n", body=paragraphs
+            )
+        },
+    )
+    config = Config(site_url=URL, limit=0, max_item_content_chars=2000)
+    build = checked_build(tmp_path, src, config)
+    (article,) = build.load.articles
+    whole = json.loads((build.out / "feed.json").read_text("utf-8"))["items"][0]["content_html"]
+    assert whole == article.content and len(whole) > 20_000
+    for folder in ("categories/News", "tags/t"):
+        item = json.loads((build.out / folder / "feed.json").read_text("utf-8"))["items"][0]
+        cut = item["content_html"]
+        more = f'<p><a href="{article.link}">…</a></p>'
+        assert cut.endswith(more) and len(cut) <= 2000 + len(more)
+        assert cut.startswith("<p>Paragraph 0 with <b>bold</b> &amp; text.</p><p>Paragraph 1 ")
+        for name in ("rss.xml", "atom.xml"):
+            entry = feedparser.parse((build.out / folder / name).read_bytes()).entries[0]
+            assert entry.content[0].value.startswith("<p>Paragraph 0 with <b>bold</b>")
+            assert len(entry.content[0].value) < 2200
+    (problem,) = build.problems_of("long.md")
+    assert "max_item_content_chars (2000)" in problem and "cut in its category" in problem
+
+
+@pytest.mark.parametrize("limit", [1, 7, 40, 41, 99, 120, 150, 170])
+def test_shortened_html_is_well_formed_and_a_beginning_of_the_text(limit: int) -> None:
+    """Wherever the cut falls (in text, between tags, in nested elements, at a
+    reference), the result closes every element, fits the limit and reads as the
+    beginning of the original text."""
+    import lxml.html
+
+    from newsfeed.render.shorten import shorten_html
+
+    content = (
+        '<div><p>One &amp; two <a href="http://e.org/?a=1&amp;b=2">link <em>deep</em></a></p>'
+        '<ul><li>三</li><li>four<br>five</li></ul><img src="http://e.org/i.png"></div>'
+        "<p>last &lt;words&gt; here</p>"
+    )
+    more = '<p><a href="http://x/">…</a></p>'
+    cut = shorten_html(content, limit, "http://x/")
+    assert cut.endswith(more) and len(cut) - len(more) <= limit
+    body = cut.removesuffix(more)
+    whole_text = lxml.html.fragment_fromstring(content, create_parent="div").text_content()
+    text = lxml.html.fragment_fromstring(body or "<i></i>", create_parent="div").text_content()
+    assert whole_text.startswith(text)
+    assert body.count("<p>") == body.count("</p>") and body.count("<li>") == body.count("</li>")
+    assert shorten_html(content, len(content), "http://x/") == content

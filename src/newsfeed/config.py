@@ -264,6 +264,13 @@ class Config:
         "its last tags), with a warning. Bounds what one post costs in output.",
         default=32,
     )
+    max_item_content_chars: int = _doc(
+        "Longest content of an item in category and tag feeds (the site-wide feed and the "
+        "article's page carry it whole): a longer one is cut between or inside elements "
+        "and ends with a link to the article, with a warning. Bounds what one post costs "
+        "in output.",
+        default=65_536,
+    )
     max_body_elements: int = _doc(
         "HTML elements of one body that are cleaned and published; a longer body is cut "
         "between two elements, with a warning (cleaning costs about 0.1 ms and 1 kB of "
@@ -340,6 +347,7 @@ class Config:
             "max_title_chars",
             "max_body_elements",
             "max_feeds_per_post",
+            "max_item_content_chars",
             "probe_timeout",
         ):
             if getattr(self, name) <= 0:

@@ -36,7 +36,8 @@ def clean(
     with guarded(meta.source):
         if raw.markup != "markdown":
             html, cut = _capped(meta, raw.body, config)
-            return clean_body(html, meta.link, config), cut
+            body = clean_body(html, meta.link, config)
+            return body, cut + _long_content(meta, body, config)
         from newsfeed.normalize.markdown import render_markdown
 
         tags = not _nunjucks_disabled(raw, config)
@@ -44,8 +45,18 @@ def clean(
         html, cut = _capped(meta, rendered.html, config)
         body = replace(clean_body(html, meta.link, config), assets=rendered.assets)
     problems = [Problem(meta.source, "body", m, "warning", a) for m, a in rendered.problems]
-    problems += cut
+    problems += cut + _long_content(meta, body, config)
     return body, problems
+
+
+def _long_content(meta: ArticleMeta, body: Body, config: Config) -> list[Problem]:
+    """The warning of a body longer than category and tag feeds carry whole."""
+    size, most = len(body.content), config.max_item_content_chars
+    if size <= most or not config.content or not (meta.categories or meta.tags):
+        return []
+    message = f"the content has {size} characters, more than max_item_content_chars ({most})"
+    action = "whole in the site feed and its page, cut in its category and tag feeds"
+    return [Problem(meta.source, "body", message, "warning", action)]
 
 
 def _capped(meta: ArticleMeta, html: str, config: Config) -> tuple[str, list[Problem]]:

@@ -18,6 +18,7 @@ from newsfeed.config import Config
 from newsfeed.feeds import item_categories, item_link
 from newsfeed.model import Article, Feed, Image
 from newsfeed.normalize.dates import format_rfc3339
+from newsfeed.render.shorten import item_content
 
 __all__ = ["JSON_FEED_TYPE", "JSON_FEED_VERSION", "render_json_feed"]
 
@@ -37,13 +38,13 @@ def _authors(name: str) -> dict[str, object]:
     return {"authors": [{"name": name}], "author": {"name": name}}
 
 
-def _item(article: Article, config: Config) -> dict[str, object]:
+def _item(article: Article, feed: Feed[Article], config: Config) -> dict[str, object]:
     item: dict[str, object] = {"id": article.guid, "url": item_link(article, config)}
     if article.source_url:  # the original of a crawled article
         item["external_url"] = article.source_url
     item["title"] = article.title
     if config.content:
-        item["content_html"] = article.content
+        item["content_html"] = item_content(article, feed, config)
     else:  # only the summary, as RSS and Atom (the spec asks for one content field)
         item["content_text"] = article.summary
     item["summary"] = article.summary
@@ -75,7 +76,7 @@ def render_json_feed(feed: Feed[Article], config: Config, feed_url: str) -> byte
     }
     if config.hub:
         document["hubs"] = [{"type": "WebSub", "url": config.hub}]
-    document["items"] = [_item(article, config) for article in feed.items]
+    document["items"] = [_item(article, feed, config) for article in feed.items]
     # Compact: with ``indent`` the json module falls back to its pure-Python encoder,
     # a fifth of all the rendering time; readers do not care.
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))

@@ -33,6 +33,7 @@ from newsfeed._version import __version__
 from newsfeed.config import Config
 from newsfeed.feeds import item_link, item_terms
 from newsfeed.model import Article, Feed, Image
+from newsfeed.render.shorten import item_content
 
 __all__ = ["FeedLinks", "render_atom", "render_rss", "render_rss_atom"]
 
@@ -249,7 +250,7 @@ def _generator(feed: Feed[Article], config: Config) -> FeedGenerator:
         # Off: items carry only the summary (hexo-generator-feed's `content: false`). An
         # empty body gives no content element at all rather than an empty one.
         if config.content and article.content.strip():
-            fe.content(article.content, type="html")
+            fe.content(item_content(article, feed, config), type="html")
         fe.summary(article.summary, type="text")  # also the RSS <description>
     return fg
 
