@@ -209,3 +209,10 @@ def test_an_error_about_a_hostile_path_is_one_escaped_line(
     assert code == 2
     assert "no\\x1b[2Jsuch" in err
     assert len(err.strip().splitlines()) == 1 and "\x1b" not in err
+
+
+def test_a_usage_error_shows_the_arguments_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    """An argument pasted with an escape sequence is named in the usage error as text."""
+    code, _, err = run(capsys, "build", "posts", "stray\x1b[2Jarg\x9b")
+    assert code == 2
+    assert "stray\\x1b[2Jarg\\x9b" in err and "\x1b" not in err and "\x9b" not in err
