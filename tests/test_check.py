@@ -37,7 +37,10 @@ def category_rss(site: Path) -> Path:
 def test_built_site_passes_and_site_url_is_inferred(site: Path) -> None:
     """A site newsfeed just built is clean, so `check` in CI does not cry wolf."""
     assert infer_site_url(site) == URL
-    assert check_site(site) == []
+    result = check_site(site)
+    assert result.findings == () and result.ok
+    # 4 feed folders x (rss, atom, json, index.html), feeds.opml, one article page
+    assert result.documents == result.judged == 4 * 4 + 1 + 1
     assert main(["check", str(site), "-q"]) == 0
 
 
@@ -63,7 +66,7 @@ def test_rss_corruption_is_reported_with_file_and_line(
     )
     assert count == 1, pattern
     path.write_text(text, encoding="utf-8")
-    findings = check_site(site, URL)
+    findings = check_site(site, URL).findings
     relpath = path.relative_to(site).as_posix()
     assert any(f.path == relpath and expected in f.message for f in findings), findings
     assert all(f.line > 0 for f in findings if f.path == relpath)
@@ -80,7 +83,7 @@ def test_bad_media_url_is_reported(site: Path, name: str, element: str) -> None:
     assert count == 1
     path.write_text(text, encoding="utf-8")
     line = text[: text.index(f'<{element} url="//')].count("\n") + 1
-    findings = [f for f in check_site(site, URL) if f.path == name]
+    findings = [f for f in check_site(site, URL).findings if f.path == name]
     assert [(f.line, f.message.split(":")[0]) for f in findings] == [
         (line, "media url is protocol-relative")
     ]
@@ -93,7 +96,7 @@ def test_atom_missing_author_and_bad_self_link(site: Path) -> None:
     text = text.replace(f'href="{URL}atom.xml" rel="self"', f'href="{URL}other.xml" rel="self"')
     text = re.sub(r"<author>.*?</author>", "", text, flags=re.S)
     path.write_text(text, encoding="utf-8")
-    messages = [f.message for f in check_site(site, URL) if f.path == "atom.xml"]
+    messages = [f.message for f in check_site(site, URL).findings if f.path == "atom.xml"]
     assert any("is not this file's URL" in m for m in messages), messages
     assert any("entry has no author and neither has the feed" in m for m in messages), messages
 
@@ -105,7 +108,7 @@ def test_non_ascii_url_is_an_error(site: Path) -> None:
     encoded = "%E9%87%91%E8%9E%8D"
     assert encoded in text
     path.write_text(text.replace(encoded, "金融"), encoding="utf-8")
-    assert any("not ASCII" in f.message for f in check_site(site, URL))
+    assert any("not ASCII" in f.message for f in check_site(site, URL).findings)
 
 
 def test_cli_exit_code_and_listing(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,7 +118,7 @@ def test_cli_exit_code_and_listing(site: Path, capsys: pytest.CaptureFixture[str
     assert main(["check", str(site)]) == 1
     err = capsys.readouterr().err
     assert "rss.xml:" in err and "channel has no title" in err
-    assert ": 1 problem in " in err
+    assert err.splitlines()[-1].startswith(f"{site}: 1 problem in 18 files (")
 
 
 def test_check_writes_nothing(site: Path) -> None:
