@@ -353,3 +353,92 @@ def test_json_output_of_a_missing_folder(
     assert main(["check", str(tmp_path / "nope"), "--json"]) == 2
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and "is not a folder" in data["error"]
+
+
+# ------------------------------------------------------------ every kind of document
+
+#: (document, pattern, replacement, rule, the start of the message check gives).
+CORRUPTIONS = [
+    ("rss.xml", r"<pubDate>[^<]*<", "<pubDate>yesterday<", "rss", "pubDate is not an RFC 822"),
+    ("rss.xml", r"<channel>", "<channel><title/>", "rss", "channel has no title"),
+    ("atom.xml", r"<updated>[^<]*<", "<updated>2021-07-13<", "atom", "updated is not an RFC 3339"),
+    ("atom.xml", r"<entry>\s*<id>[^<]*</id>", "<entry>", "atom", "entry has no id"),
+    ("feeds.opml", r' text="金融"', "", "opml", "outline has no text"),
+    (
+        "feeds.opml",
+        r'xmlUrl="https://news\.example\.org/feeds/',
+        'xmlUrl="',
+        "url",
+        "outline xmlUrl is relative",
+    ),
+    (
+        ARTICLE,
+        r"<!DOCTYPE html>",
+        "<!DOCTYPE html PUBLIC '-//W3C//DTD HTML 4.01//EN'>",
+        "html",
+        "not an HTML5 doctype",
+    ),
+    (ARTICLE, r'<meta charset="utf-8">', "", "page", "the charset is not declared UTF-8 once"),
+    (
+        ARTICLE,
+        r'<meta http-equiv="Content-Security-Policy"',
+        "<meta name=x",
+        "page",
+        "no Content-Security-Policy",
+    ),
+    (ARTICLE, r"<title>[^<]*</title>", "<title> </title>", "page", "no title"),
+    (ARTICLE, r'"NewsArticle",', '"NewsArticle" ', "page", "the JSON-LD block is not JSON"),
+    (ARTICLE, r"<h1", '<h1 onclick="go()"', "page", "<h1> has an event handler (onclick)"),
+    (ARTICLE, r'<a href="[^"]*"', '<a href=" javascript:go()"', "page", "<a href> is a script URL"),
+    (ARTICLE, r"<h1", "<object></object><h1", "page", "a <object> element"),
+    (ARTICLE, r"</h1>", "</h1></span></div>", "html", "Unexpected end tag"),
+]
+
+
+@pytest.mark.parametrize(
+    ("document", "pattern", "replacement", "rule", "message"),
+    CORRUPTIONS,
+    ids=[f"{c[0].rsplit('/', 2)[-2] if '/' in c[0] else c[0]}-{c[4][:24]}" for c in CORRUPTIONS],
+)
+def test_each_rule_of_each_document_is_held(
+    site: Path, document: str, pattern: str, replacement: str, rule: str, message: str
+) -> None:
+    """Feeds, OPML and pages hand-edited or broken by another tool are reported, each by
+    the rule it breaks and at the document to fix, so `check` in CI catches them."""
+    path = site / document
+    text, count = re.subn(pattern, replacement, path.read_text("utf-8"), count=1)
+    assert count == 1, pattern
+    path.write_text(text, "utf-8")
+    findings = check_site(site, URL).findings
+    assert any(
+        f.path == document and f.rule == rule and f.message.startswith(message) for f in findings
+    ), findings
+
+
+def test_an_empty_folder_and_an_unknown_site_url_are_said(tmp_path: Path) -> None:
+    """Checking nothing is not a pass; without site_url, links cannot be followed: said."""
+    empty = check_site(tmp_path)
+    assert [(f.path, f.rule) for f in empty.findings] == [(".", "site")]
+    assert "no documents" in empty.findings[0].message and not empty.ok
+    (tmp_path / "page.html").write_text(
+        "<!DOCTYPE html><html><head><meta charset=utf-8><title>t</title>"
+        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'\">"
+        '</head><body><a href="other.html">x</a></body></html>',
+        "utf-8",
+    )
+    result = check_site(tmp_path)
+    assert [f.message for f in result.findings] == [
+        "site_url unknown (no feed at the top of OUT has a self link): pass it",
+        "a@href other.html -> other.html: no such file in OUT",  # relative: still followed
+    ]
+    assert check_site(tmp_path / "page.html").findings[0].message == "not a folder"
+
+
+def test_only_what_newsfeed_wrote_is_judged(site: Path) -> None:
+    """Another tool's page in OUT (Hexo's, the user's) is a link target, not judged by
+    newsfeed's rules; without a manifest, every document is judged."""
+    (site / "about.html").write_text("<html><script>x()</script></html>", "utf-8")
+    result = check_site(site, URL)
+    assert result.ok and result.documents == 19 and result.judged == 18
+    (site / ".newsfeed-manifest.json").unlink()
+    assert {f.path for f in check_site(site, URL).findings} == {"about.html"}
