@@ -30,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     _build(sub.add_parser("build", help="build the feeds of a folder of posts"))
     _serve(sub.add_parser("serve", help="preview an output folder on this machine over HTTP"))
     _config(sub.add_parser("config", help="show the effective configuration and its sources"))
-    _check(sub.add_parser("check", help="re-validate a built site without writing"))
+    _check(sub.add_parser("check", help="judge a built site: every document and internal link"))
     return top
 
 
