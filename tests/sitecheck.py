@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import socket
 import socketserver
 import subprocess
 import sys
@@ -242,3 +244,33 @@ def run_cli(
         timeout=120,
         check=False,
     )
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free a moment ago (for a site built before it is served)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def newsfeed_serve(*args: str) -> Iterator[tuple[str, str]]:
+    """``newsfeed serve ARGS`` as a user runs it (this checkout's code), for a test's span;
+    yields the URL it says it serves at, and the line saying so."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsfeed", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r" at (http://\S+) \(", line)
+        assert found, (line, process.stderr.read() if process.poll() is not None else "")
+        yield found.group(1), line
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -6,16 +6,10 @@ nothing broken. The crawler finds links with check's own functions (one definiti
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
-import re
-import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +20,7 @@ from newsfeed.check import check_site
 from newsfeed.check.documents import judge
 from newsfeed.check.files import find_documents
 from newsfeed.check.text import finding_lines
-from sitecheck import SRC, write_posts
+from sitecheck import free_port, newsfeed_serve, run_cli, write_posts
 from test_hostile import CASES
 from test_real_clients import LOAD_IMAGES, PAGE_FACTS, DevTools, local_seed_site, open_page
 from test_real_clients import chromium as chromium
@@ -39,34 +33,6 @@ AUTHORS_BROKEN = {
     OWN_CORPUS: {"2021/11/11/设计/Studio North/Work type/A_B_ Reel/assets/reel-02.jpg"},
     CORPUS: set(),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def newsfeed_serve(*args: str) -> Iterator[str]:
-    """``newsfeed serve ARGS`` as a user runs it; yields the URL it says it serves at."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsfeed", "serve", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        found = re.search(r" at (http://\S+) \(", line)
-        assert found, (line, process.stderr.read() if process.poll() is not None else "")
-        yield found.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def fetch(url: str) -> tuple[int, str, bytes]:
@@ -128,7 +94,7 @@ def judged_and_crawled(out: Path, site_url: str) -> list[str]:
     result = check_site(out)
     assert result.site_url == site_url
     port = urllib.parse.urlsplit(site_url).port
-    with newsfeed_serve(str(out), "--port", str(port)) as served_at:
+    with newsfeed_serve(str(out), "--port", str(port)) as (served_at, _):
         assert served_at == site_url  # told by the feeds' self links
         fetched, broken = crawl(f"http://127.0.0.1:{port}/", site_url)  # "/" redirects
     documents, _ = find_documents(out)
@@ -211,15 +177,7 @@ def test_a_bad_serve_argument_is_one_clear_line(
 ) -> None:
     """`serve --port 99999` and its kin say what is wrong in one line, never a traceback."""
     (tmp_path / "public").mkdir()
-    result = subprocess.run(
-        [sys.executable, "-m", "newsfeed", "serve", *args],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli("serve", *args, cwd=tmp_path)
     assert result.returncode in (1, 2) and result.stdout == ""
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "error" in line]

@@ -17,7 +17,7 @@ import pytest
 from newsfeed import Config, SiteError, publish
 from newsfeed.serve import make_server, server_url, site_path_of
 from newsfeed.site import MANIFEST_NAME
-from sitecheck import SRC, running
+from sitecheck import newsfeed_serve, running
 
 HEXO_SITE = Path(__file__).parent / "data" / "hexo-site"
 
@@ -215,21 +215,8 @@ def test_cli_serves_a_hexo_site_from_its_public_folder(tmp_path: Path) -> None:
     shutil.copytree(HEXO_SITE, site, ignore=shutil.ignore_patterns("node_modules", "public"))
     (site / "public").mkdir()
     (site / "public" / "index.html").write_text("<!doctype html><title>hexo</title>", "utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsfeed", "serve", str(site), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
+    with newsfeed_serve(str(site), "--port", "0") as (base, line):
         assert line.startswith(f"serving {site / 'public'} at http://127.0.0.1:"), line
-        base = line.split(" at ")[1].split()[0]
         assert base.endswith("/blog/") and "built for https://example.org/blog/" in line
         assert get(base, "/blog/").status == 200
         assert get(base, "/").getheader("Location") == "/blog/"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

@@ -115,6 +115,16 @@ def _object(findings: Findings, where: str, value: Any, rules: Mapping[str, _Rul
     return True
 
 
+def _required(
+    findings: Findings, where: str, value: Any, rules: Mapping[str, _Rule], keys: tuple[str, ...]
+) -> None:
+    """An object (:func:`_object`) that has each of ``keys``."""
+    if _object(findings, where, value, rules):
+        for key in keys:
+            if key not in value:
+                _say(findings, where, f"has no {key}")
+
+
 def _author(findings: Findings, where: str, value: Any) -> None:
     rules = {"name": _text, "url": _url, "avatar": _url}
     if _object(findings, where, value, rules) and not {"name", "url", "avatar"} & value.keys():
@@ -122,10 +132,7 @@ def _author(findings: Findings, where: str, value: Any) -> None:
 
 
 def _hub(findings: Findings, where: str, value: Any) -> None:
-    if _object(findings, where, value, {"type": _string, "url": _url}):
-        for key in ("type", "url"):
-            if key not in value:
-                _say(findings, where, f"has no {key}")
+    _required(findings, where, value, {"type": _string, "url": _url}, ("type", "url"))
 
 
 def _mime_type(findings: Findings, where: str, value: Any) -> None:
@@ -143,10 +150,7 @@ _ATTACHMENT: dict[str, _Rule] = {
 
 
 def _attachment(findings: Findings, where: str, value: Any) -> None:
-    if _object(findings, where, value, _ATTACHMENT):
-        for key in ("url", "mime_type"):
-            if key not in value:
-                _say(findings, where, f"has no {key}")
+    _required(findings, where, value, _ATTACHMENT, ("url", "mime_type"))
 
 
 _ITEM: dict[str, _Rule] = {
