@@ -8,6 +8,14 @@ boilerplate, RFC 2822 dates over two years, and a few posts with each kind of
 real-world mess (invalid YAML, ``Invalid Date``, protocol-relative and lazy
 images, the QR promo as lead image, CORS-wrapped images, pseudo-tags, bare
 ``&``, ``&#123;`` braces, drafts). The same ``N`` and seed give the same bytes.
+
+Three variants of the same posts (same bodies, byte for byte), for ``--variant``:
+
+- ``paths`` (the default): Hexo category paths, ``[top, leaf]`` is one nested path;
+- ``names``: each category name is its own path (``[[top], [leaf]]``), so that
+  newsfeed (and Hexo) write one feed per name, as Hugo does;
+- ``hugo``: the flat list ``[top, leaf]`` Hugo reads as sibling categories, and front
+  matter Hugo accepts: the two invalid-YAML titles quoted, drafts as ``draft: true``.
 """
 
 from __future__ import annotations
@@ -85,12 +93,62 @@ BOILERPLATE = """<!-- news_keyword_pub,stock, -->
 """
 
 
+VARIANTS = ("paths", "names", "hugo")
+
+
+def _title_line(mess: str, title: str, variant: str) -> list[str]:
+    """The title line: two kinds of mess are invalid YAML, which Hugo refuses."""
+    if mess == "at-title":
+        return [f"title: '@{title}'" if variant == "hugo" else f"title: @{title}"]
+    if mess == "quote-title":
+        if variant == "hugo":
+            return [f"title: '{title} \"引号\" 标题'"]
+        return [f'title: "{title} "引号" 标题"']
+    if mess == "braces":
+        return [f"title: '&#123;{title}&#125; & 公司'"]
+    return [] if mess == "no-title" else [f"title: '{title}'"]
+
+
+def _category_lines(chosen: list[tuple[str, ...]], variant: str) -> list[str]:
+    """The categories as Hexo paths, as one path per name, or as Hugo's flat list."""
+    if variant == "paths":
+        if len(chosen) == 1:
+            return ["categories: ", *(f" - {name}" for name in chosen[0])]
+        return ["categories:", *(" - [" + ", ".join(f"'{n}'" for n in p) + "]" for p in chosen)]
+    names = list(dict.fromkeys(name for path in chosen for name in path))
+    if variant == "names":
+        return ["categories:", *(f" - ['{name}']" for name in names)]
+    return ["categories: [" + ", ".join(f"'{name}'" for name in names) + "]"]
+
+
+def _body(rng: random.Random, mess: str, images: list[str]) -> list[str]:
+    """The HTML body: paragraphs of 2-15 KB in all, the images between them, the boilerplate."""
+    body = ["", "<div>   "]
+    size = rng.randint(2_000, 15_000)
+    written = 0
+    paragraphs = 0
+    while written < size:
+        para = _text(rng, rng.randint(300, 1500))
+        if mess == "pseudo-tag" and paragraphs == 1:
+            para += "<源路径> & 3 < 5"
+        if mess == "script" and paragraphs == 1:
+            para += '<script>alert(1)</script><a href="javascript:x" onclick="y">链接</a>'
+        body.append(f'<p cms-style="font-L">　　<font cms-style="font-L">{para}</font></p>')
+        if paragraphs < len(images):
+            body.append(images[paragraphs])
+        written += len(body[-1].encode())
+        paragraphs += 1
+    body.append(BOILERPLATE.format(qr=QR))
+    return body
+
+
 def post(
     rng: random.Random,
     i: int,
     paths: list[tuple[str, ...]],
     weights: list[float],
     when: datetime | None = None,
+    variant: str = "paths",
 ) -> str:
     """The text of post number ``i`` (published at ``when``, else a random time)."""
     mess = ""
@@ -110,26 +168,10 @@ def post(
     lead = QR if mess == "qr-lead" or not images else images[0].split('src="')[1].split('"')[0]
     if mess == "cors":
         lead = "https://cors.zfour.workers.dev/?http://n.sinaimg.cn/x/cors.jpg"
-    lines = ["", "---"]
-    if mess == "at-title":
-        lines.append(f"title: @{title}")
-    elif mess == "quote-title":
-        lines.append(f'title: "{title} "引号" 标题"')
-    elif mess == "braces":
-        lines.append(f"title: '&#123;{title}&#125; & 公司'")
-    elif mess != "no-title":
-        lines.append(f"title: '{title}'")
-    if len(chosen) == 1:
-        lines.append("categories: ")
-        lines.extend(f" - {name}" for name in chosen[0])
-    else:
-        lines.append("categories:")
-        lines.extend(" - [" + ", ".join(f"'{n}'" for n in path) + "]" for path in chosen)
+    lines = ["", "---", *_title_line(mess, title, variant), *_category_lines(chosen, variant)]
     if rng.random() < 0.3:
         lines.append("tags: [" + ", ".join(rng.sample(TAGS, rng.randint(1, 3))) + "]")
-    lines.append(f"headimg: '{lead}'")
-    lines.append("author: 新浪财经")
-    lines.append("comments: false")
+    lines += [f"headimg: '{lead}'", "author: 新浪财经", "comments: false"]
     if mess == "invalid-date":
         lines.append("date: Invalid Date")
     elif mess == "naive-date":
@@ -137,36 +179,26 @@ def post(
     else:
         lines.append(f"date: {format_datetime(when, usegmt=True)}")
     if mess == "draft":
-        lines.append("published: false")
-    lines.append(f"thumbnail: '{lead}'")
-    lines.append("---")
-    body = ["", "<div>   "]
-    size = rng.randint(2_000, 15_000)
-    written = 0
-    paragraphs = 0
-    while written < size:
-        para = _text(rng, rng.randint(300, 1500))
-        if mess == "pseudo-tag" and paragraphs == 1:
-            para += "<源路径> & 3 < 5"
-        if mess == "script" and paragraphs == 1:
-            para += '<script>alert(1)</script><a href="javascript:x" onclick="y">链接</a>'
-        body.append(f'<p cms-style="font-L">　　<font cms-style="font-L">{para}</font></p>')
-        if paragraphs < len(images):
-            body.append(images[paragraphs])
-        written += len(body[-1].encode())
-        paragraphs += 1
-    body.append(BOILERPLATE.format(qr=QR))
-    return "\n".join(lines + body)
+        lines.append("draft: true" if variant == "hugo" else "published: false")
+    lines += [f"thumbnail: '{lead}'", "---"]
+    return "\n".join(lines + _body(rng, mess, images))
 
 
 def generate(
-    out: Path, count: int, seed: int = SEED, start: int = 0, newest: bool = False
+    out: Path,
+    count: int,
+    seed: int = SEED,
+    start: int = 0,
+    newest: bool = False,
+    variant: str = "paths",
 ) -> list[Path]:
     """Write posts ``start`` .. ``start + count - 1`` of the corpus into ``out``.
 
     With ``newest`` the posts are dated after every post of the corpus, as the
-    posts a crawler adds are.
+    posts a crawler adds are. ``variant`` is one of ``VARIANTS`` (module docstring).
     """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}: one of {', '.join(VARIANTS)}")
     rng = random.Random(seed)
     paths = _categories(rng)
     weights = [1 / (rank + 1) for rank in range(len(paths))]
@@ -174,7 +206,7 @@ def generate(
     for i in range(start, start + count):
         post_rng = random.Random(f"{seed}:{i}")
         when = START + timedelta(seconds=SPAN_SECONDS + i * 60) if newest else None
-        text = post(post_rng, i, paths, weights, when)
+        text = post(post_rng, i, paths, weights, when, variant)
         folder = out / f"{i // 1000:03d}"
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{i:06d}_{hashlib.sha1(str(i).encode()).hexdigest()[:16]}.md"
@@ -189,8 +221,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("count", type=int)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--variant", choices=VARIANTS, default="paths")
     args = parser.parse_args()
-    generate(args.out, args.count, args.seed)
+    generate(args.out, args.count, args.seed, variant=args.variant)
     print(f"{args.count} posts in {args.out} ({os.cpu_count()} cores here)")
 
 

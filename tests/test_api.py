@@ -86,7 +86,7 @@ def test_load_articles_is_what_publish_publishes(
     monkeypatch.setattr(stages, "select_and_finish", spy)
     report = publish(src, tmp_path / "out", config)
     monkeypatch.undo()
-    load = load_articles(src, config)
+    load = load_articles(src, config, out_dir=tmp_path / "out")  # the dates it gave
     feeds = build_feeds(load.articles, config)
 
     assert load.articles and [a.source for a in load.articles] == sorted(published[0])

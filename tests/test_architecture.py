@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.arguments": 0,
     "newsfeed.model": 1,
     "newsfeed.chars": 1,
+    "newsfeed.safe_read": 1,
     "newsfeed.config": 2,
     "newsfeed.config_docs": 2,
     "newsfeed.marked": 2,
@@ -41,6 +42,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.sources.yaml_data": 3,
     "newsfeed.sources.recover": 3,
     "newsfeed.sources.posts": 3,
+    "newsfeed.sources.gitdates": 3,
     # normalize/: pure steps on values
     "newsfeed.normalize": 4,
     "newsfeed.normalize.dates": 4,
@@ -74,6 +76,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.site": 8,
     "newsfeed.cache": 8,
     "newsfeed.codec": 8,
+    "newsfeed.first_seen": 8,
     # the engine, and what it uses besides the stages: the report it keeps in the
     # cache, the image probe of Config.probe_images
     "newsfeed.report": 9,
@@ -83,6 +86,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.build.posts": 9,
     "newsfeed.build.pool": 9,
     "newsfeed.build.fingerprints": 9,
+    "newsfeed.build.dating": 9,
     "newsfeed.build.writing": 9,
     "newsfeed.build.pages": 9,
     "newsfeed.hexo": 10,

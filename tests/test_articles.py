@@ -228,9 +228,43 @@ def test_wrong_types_fall_back_and_are_reported(tmp_path: Path) -> None:
     write(tmp_path, "odd name.md", post("title: {a: 1}\ndate: [1, 2]\nauthor: [x]"))
     result = load_articles(tmp_path)
     (article,) = result.articles
-    assert article.title == "odd name"
+    assert article.title == "Hello world"  # its text, never its file name
     fields = {p.field for p in result.problems}
     assert {"title", "date", "author"} <= fields
+
+
+@pytest.mark.parametrize(
+    ("front", "body", "title", "action"),
+    [
+        ("title: ''", "<p>First one here. Second.</p>", "First one here", "start of its text"),
+        (
+            "title: '  \t '",
+            "<p>这是第一句话，说得很长。第二句。</p>",
+            "这是第一句话，说得很长",
+            "text",
+        ),
+        ("description: 'Says it all! Really.'", "<p>x</p>", "Says it all!", "start of its text"),
+        ("title: ~", "<p>" + "word " * 40 + "</p>", "word " * 15 + "word…", "text"),
+        ("title: ''", '<p><img src="https://e.com/a.png"></p>', "2021-07-14 07:47", "its date"),
+    ],
+)
+def test_a_post_without_a_title_is_titled_from_its_text(
+    tmp_path: Path, front: str, body: str, title: str, action: str
+) -> None:
+    """An empty title was replaced by the file's path (issue 14): a reader saw
+    "2021/0713-a" in their list. It is the first sentence of the text, cut cleanly,
+    else the date in the site's zone, with a warning that says which."""
+    write(tmp_path, "crawl/0713-a.md", post(f"{front}\ndate: 2021-07-13 23:47:03Z", body))
+    result = load_articles(tmp_path, Config(timezone="Asia/Shanghai"))
+    (article,) = result.articles
+    assert article.title == title
+    (problem,) = result.problems
+    assert (problem.field, problem.severity, problem.message) == (
+        "title",
+        "warning",
+        "missing or empty title",
+    )
+    assert action in problem.action and title in problem.action
 
 
 def test_strict_raises_one_group_of_every_problem(tmp_path: Path) -> None:

@@ -3,10 +3,18 @@ the standards they come from."""
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsfeed.chars import DISCOURAGED_CONTROLS, XML_ILLEGAL, is_blank
+from newsfeed.chars import (
+    DISCOURAGED_CONTROLS,
+    XML_ILLEGAL,
+    escape_surrogates,
+    has_surrogates,
+    is_blank,
+)
 from newsfeed.sources.read import clean_text
 
 EVERY_CODE_POINT = range(0x110000)
@@ -79,3 +87,17 @@ def test_cleaning_never_changes_blankness(text: str) -> None:
     """Phase one tests raw text and phase two cleaned text: they must agree, or a post
     passes one and fails the other (a crashed worker, issue 15)."""
     assert is_blank(text) == is_blank(clean_text(text)) == (not clean_text(text).strip())
+
+
+def test_lone_surrogates_become_json_escapes_that_read_back() -> None:
+    """A file name that is not UTF-8 crashed the JSON report and the cache (issue 15 #13)."""
+    data = {"a\udcd0.md": ["x\udcffy", "中", "\\udcd0"]}
+    text = escape_surrogates(json.dumps(data, ensure_ascii=False))
+    assert text == '{"a\\udcd0.md": ["x\\udcffy", "中", "\\\\udcd0"]}'
+    assert json.loads(text.encode("utf-8")) == data
+    assert escape_surrogates('{"中": 1}') == '{"中": 1}'
+    assert (has_surrogates("a\udcd0"), has_surrogates("中"), has_surrogates("a")) == (
+        True,
+        False,
+        False,
+    )

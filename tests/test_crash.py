@@ -555,19 +555,24 @@ def _bug() -> None:
     raise RuntimeError("a bug in a parser")
 
 
+def _names_victim(args: tuple[object, ...]) -> bool:
+    """Whether one of a reader's arguments is the path (or source name) of :data:`VICTIM`."""
+    return any(isinstance(a, (str, Path)) and Path(a).name == VICTIM for a in args)
+
+
 def fail_on(
     monkeypatch: pytest.MonkeyPatch, module: object, name: str, how: Callable[[], None]
 ) -> None:
-    """Make ``module.name`` (a function whose first argument is a post's path) call
+    """Make ``module.name`` (a function given a post's path or source name) call
     ``how`` for :data:`VICTIM`, in worker processes only (forked ones inherit the
     patch)."""
     real = getattr(module, name)
     parent = os.getpid()
 
-    def patched(path: str | Path, *args: object, **kwargs: object) -> object:
-        if Path(path).name == VICTIM and os.getpid() != parent:
+    def patched(*args: object, **kwargs: object) -> object:
+        if _names_victim(args) and os.getpid() != parent:
             how()
-        return real(path, *args, **kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(module, name, patched)
 
@@ -585,10 +590,10 @@ def pool_sites(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
 @pytest.mark.parametrize(
     ("phase", "how", "reason"),
     [
-        ("read_meta", _die, "worker process handling it died"),
+        ("meta_of", _die, "worker process handling it died"),
         ("read_post", _die, "worker process handling it died"),
         ("read_post", _no_memory, "ran out of memory"),
-        ("read_meta", _bug, "RuntimeError: a bug in a parser"),
+        ("meta_of", _bug, "RuntimeError: a bug in a parser"),
         ("read_post", _bug, "RuntimeError: a bug in a parser"),
     ],
 )
@@ -623,14 +628,14 @@ def test_a_bug_on_one_post_in_this_process_is_reported_too(
     from newsfeed.sources import posts as reading
 
     write_posts(tmp_path / "src", {"a.md": posts(3, 1)["p0001.md"], VICTIM: "---\ntitle: v\n---\n"})
-    real = reading.read_meta
+    real = reading.meta_of
 
-    def patched(path: str, *args: object, **kwargs: object) -> object:
-        if Path(path).name == VICTIM:
+    def patched(*args: object, **kwargs: object) -> object:
+        if _names_victim(args):
             raise RecursionError("maximum recursion depth exceeded")
-        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(reading, "read_meta", patched)
+    monkeypatch.setattr(reading, "meta_of", patched)
     report = publish(tmp_path / "src", tmp_path / "out", dataclasses.replace(CONFIG, jobs=1))
     assert report.published == 1
     (problem,) = report.problems

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from newsfeed.errors import DateValueError, NewsfeedError
 from newsfeed.normalize.dates import (
     check_plausible,
+    format_local,
     format_rfc2822,
     format_rfc3339,
     parse_date,
@@ -110,6 +111,9 @@ REJECTED = [
     "Tue, 32 Jul 2021 23:47:03 GMT",
     "9999-12-31T23:00:00-05:00",
     "9" * 40,
+    "9" * 21,
+    "1" * 5000,  # over int()'s 4,300-digit limit: it raised ValueError (issue 15 #14)
+    "1" * 4301 + ".5",
     "0:10000000000000000000000000000",  # dateutil raised decimal.InvalidOperation
     [],
     ["2021-07-13"],
@@ -151,6 +155,14 @@ def test_error_is_a_value_error_and_a_newsfeed_error() -> None:
     """Callers catching ValueError or NewsfeedError would crash on a bad date."""
     assert issubclass(DateValueError, ValueError)
     assert issubclass(DateValueError, NewsfeedError)
+
+
+def test_a_long_number_is_out_of_range_without_being_converted() -> None:
+    """A 5,000-digit date dropped the post (int() refused it) where any other bad date
+    warns and falls back."""
+    with pytest.raises(DateValueError, match=r"out of range as an epoch time \(5,000 digits\)"):
+        parse_date("1" * 5000, UTC)
+    assert parse_date("1" * 13, UTC).isoformat() == "2005-03-18T01:58:31.111000+00:00"
 
 
 def test_bare_year_is_not_this_year() -> None:
@@ -196,6 +208,19 @@ def test_every_seed_date(seeds_dir: Path) -> None:
 
 
 # --- formatting ------------------------------------------------------------------
+
+
+def test_dates_in_the_site_zone_keep_their_offset() -> None:
+    """JSON Feed and pages said UTC whatever `timezone` said (issue 14); summer time too."""
+    winter = dt.datetime(2021, 1, 13, 23, 47, 3, 999, tzinfo=UTC)
+    summer = dt.datetime(2021, 7, 13, 23, 47, 3, tzinfo=UTC)
+    assert format_rfc3339(summer, SHANGHAI) == "2021-07-14T07:47:03+08:00"
+    assert format_rfc3339(winter, NEW_YORK) == "2021-01-13T18:47:03-05:00"
+    assert format_rfc3339(summer, NEW_YORK) == "2021-07-13T19:47:03-04:00"
+    assert format_local(summer, SHANGHAI) == "2021-07-14 07:47 UTC+08:00"
+    assert format_local(summer, NEW_YORK) == "2021-07-13 19:47 UTC-04:00"
+    assert format_local(summer, ZoneInfo("Asia/Kolkata")) == "2021-07-14 05:17 UTC+05:30"
+    assert format_local(winter, ZoneInfo("Europe/London")) == "2021-01-13 23:47 UTC"
 
 
 def test_format_rfc2822() -> None:

@@ -29,12 +29,13 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from newsfeed import Article, Config, SiteError, publish
+from newsfeed import Article, Config, SiteError, load_articles, publish
 from newsfeed.articles import derived_guid
 from newsfeed.cache import CACHE_NAME
 from newsfeed.cli import main
 from newsfeed.normalize.html import MAX_DEPTH
 from newsfeed.site import LOCK_NAME, MANIFEST_NAME, lock_out
+from newsfeed.sources.files import RACY_NS, racy
 from sitecheck import URL, checked_build, snapshot, write_posts
 from test_xss import VECTORS, _assert_safe
 
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NAME = "post.md"
 TITLE = "新闻标题：测试"
 BODY = "<p>这是一段正文，用来测试编码检测是否正确。第二句话也在这里。</p>\n"
+FIRST = "这是一段正文，用来测试编码检测是否正确"  # what a post without a title is titled
 
 
 def post(
@@ -85,6 +87,13 @@ def deep_block(depth: int) -> str:
 
 
 GB_TEXT = post(body="<p>" + "中华人民共和国国务院新闻办公室今天举行发布会。" * 4 + "</p>")
+GB18030_NOTED = "the file is not UTF-8.* \\(read it as GB18030, as detected"
+BIG5_TITLES = [
+    "新聞",
+    "臺北市政府今天宣布",
+    "蔡英文總統出席活動並致詞",
+    "經濟部表示，出口金額創新高。",
+]
 
 ENCODINGS = [
     Case("utf8-bom", one(codecs.BOM_UTF8 + post().encode()), "published", title=TITLE),
@@ -93,8 +102,39 @@ ENCODINGS = [
         "utf16-be", one(codecs.BOM_UTF16_BE + post().encode("utf-16-be")), "published", title=TITLE
     ),
     Case("utf32", one(post().encode("utf-32")), "published", title=TITLE),
-    Case("gbk-detected", one(GB_TEXT.encode("gbk")), "published", "not UTF-8", title=TITLE),
-    Case("gb18030-detected", one(GB_TEXT.encode("gb18030")), "published", title=TITLE),
+    Case(
+        "gbk-detected",
+        one(GB_TEXT.encode("gbk")),
+        "published",
+        GB18030_NOTED,
+        TITLE,
+    ),
+    Case(
+        "gb18030-detected",
+        one(GB_TEXT.encode("gb18030")),
+        "published",
+        GB18030_NOTED,
+        TITLE,
+    ),
+    # Issue 15 #15: short Big5 text was read as GB18030 (mojibake titles).
+    *(
+        Case(
+            f"big5-detected-{i}",
+            one(post(title=t, body=f"<p>{t}</p>").encode("big5")),
+            "published",
+            "not UTF-8.*read it as BIG5, as detected",
+            t,
+        )
+        for i, t in enumerate(BIG5_TITLES)
+    ),
+    # ... and one GBK line in a UTF-8 file made the whole file GB18030.
+    Case(
+        "utf8-with-one-gbk-line",
+        one(GB_TEXT.encode() + "\n<p>这一行是GBK编码的文字。</p>\n".encode("gbk")),
+        "published",
+        "not UTF-8.*read it as UTF-8 and GB18030 \\(1 line\\), as detected",
+        TITLE,
+    ),
     Case(
         "gbk-configured",
         one(post(title="短").encode("gbk")),
@@ -102,7 +142,12 @@ ENCODINGS = [
         title="短",
         config={"encoding": "gbk"},
     ),
-    Case("invalid-utf8-body", one(post().encode() + b"\xff\xfe\x80\xc3("), "published"),
+    Case(
+        "invalid-utf8-body",
+        one(post().encode() + b"\xff\xfe\x80\xc3("),
+        "published",
+        "not UTF-8.*read it as UTF-8, with 4 undecodable bytes replaced",
+    ),
     Case(
         "invalid-utf8-title",
         one(post(title="ab").encode().replace(b"ab", b"a\xff\xfeb")),
@@ -129,7 +174,13 @@ STRUCTURE = [
     Case("bom-only", one(codecs.BOM_UTF8), "skipped", reported="empty"),
     Case("del-byte-only", one(b"\x7f"), "skipped", reported="empty"),
     Case("c1-and-no-break-spaces-only", one("\x80\x9f\xa0\u3000\n"), "skipped", "empty"),
-    Case("no-front-matter", one("<p>only a body</p>"), "published", reported="title", title="post"),
+    Case(
+        "no-front-matter",
+        one("<p>only a body</p>"),
+        "published",
+        reported="title: missing or empty title \\(used the start of its text: only a body\\)",
+        title="only a body",
+    ),
     Case(
         "unterminated-yaml", one("---\ntitle: x\ndate: 2021-01-01\n<p>b</p>"), "skipped", "closed"
     ),
@@ -236,10 +287,10 @@ VALUES = [
                 "description",
             )
         ),
-        title="post",
+        title="b",
     ),
     Case("number-category", one(post(extra="categories: 5\ntags: 2024\n")), "published"),
-    Case("list-title", one(post(title="[a, b]")), "published", reported="title", title="post"),
+    Case("list-title", one(post(title="[a, b]")), "published", reported="title", title=FIRST),
     Case(
         "null-everything", one("---\ntitle:\ndate:\ncategories:\ntags:\n---\nb"), "published", "."
     ),
@@ -267,7 +318,7 @@ VALUES = [
         "published",
         title="</title><script>alert(1)</script>]]>& <![CDATA[x]]>",
     ),
-    Case("blank-title", one(post(title='"\\x01 \\t \\u3000"')), "published", "title", title="post"),
+    Case("blank-title", one(post(title='"\\x01 \\t \\u3000"')), "published", "title", title=FIRST),
     Case(
         "hostile-permalinks",
         {
@@ -317,6 +368,16 @@ VALUES = [
     Case("absurd-offset", one(post(date="2021-01-01T00:00:00+99:00")), "published"),
     Case("feb-30", one(post(date="2021-02-30")), "published", reported="date"),
     Case("invalid-date", one(post(date="Invalid Date")), "published", reported="date"),
+    # Issue 15 #14: int() refuses over 4,300 digits; the post was dropped.
+    Case(
+        "5000-digit-date", one(post(date="1" * 5000)), "published", reported="date:.*out of range"
+    ),
+    Case(
+        "4301-digit-updated",
+        one(post(extra="updated: " + "2" * 4301 + "\n")),
+        "published",
+        reported="updated:.*out of range",
+    ),
     Case("draft", one(post(extra="published: false\n")), "draft"),
     Case("draft-no", one(post(extra="published: 'no'\n")), "draft"),
 ]
@@ -331,7 +392,7 @@ MARKDOWN = [
             )
         ),
         "published",
-        reported="not UTF-8.*gb",
+        reported="not UTF-8; Hexo would show it garbled.*GB18030",
         title=TITLE,
     ),
     Case("unclosed-tag-plugin", one(post(body="{% blockquote %}\nq\n\nrest")), "published", "end"),
@@ -803,6 +864,274 @@ def test_c1_control_characters_never_reach_readers(tmp_path: Path) -> None:
     assert article.title == "abc" and "x\x85yz" in article.content
     entry = feedparser.parse((build.out / "rss.xml").read_bytes()).entries[0]
     assert entry.title == "abc"
+
+
+# ---------------------------------------------------------------- file names that are not UTF-8
+
+
+def test_gbk_file_names_are_published_cached_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GBK file names (as Chinese crawlers write them) were skipped with a
+    UnicodeEncodeError, turned the cache off and crashed `--report` (issue 15 #13)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    gbk = "新闻标题".encode("gbk")
+    names = {b"g-" + gbk + b".md": "guid: mine\n", b"d-" + gbk + b".md": "", gbk + b".md": ""}
+    for name, extra in names.items():
+        date = "2021-07-13" if name != gbk + b".md" else "Invalid Date"
+        (src / os.fsdecode(name)).write_bytes(post(date=date, extra=extra).encode())
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    args = ["build", str(src), "-o", str(out), "--site-url", URL, "--report", str(report)]
+    with caplog.at_level("WARNING", logger="newsfeed"):
+        assert main(args) == 0
+        assert main(args) == 0  # from the cache
+    assert not [r for r in caplog.records if "cache" in r.getMessage()]
+    data = json.loads(report.read_text("utf-8"))
+    assert (data["published"], data["skipped"], data["written"]) == (3, 0, 0)
+    (problem,) = [p for p in data["problems"] if p["field"] == "date"]
+    assert os.fsencode(problem["path"]) == gbk + b".md"
+    rss = feedparser.parse((out / "rss.xml").read_bytes())
+    quoted = "%E6%96%B0%E9%97%BB%E6%A0%87%E9%A2%98"  # 新闻标题 in UTF-8, percent-encoded
+    assert sorted(e.link for e in rss.entries)[:2] == [
+        f"{URL}2021/07/13/d-{quoted}/",
+        f"{URL}2021/07/13/g-{quoted}/",
+    ]
+    assert "mine" in {e.id for e in rss.entries}
+    capsys.readouterr()
+
+
+# ---------------------------------------------------------------- files swapped after the scan
+
+SWAP_AFTER_SCAN = """
+import json, os, sys
+from pathlib import Path
+import newsfeed.build.stages as stages
+from newsfeed import Config, publish
+
+src, out, outside, kind = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+real_scan = stages.scan_posts
+
+def scan_then_swap(root, *args, **options):
+    scanned = real_scan(root, *args, **options)
+    if kind == "folder":  # sub/ becomes a link to a folder outside SRC
+        os.rename(src / "sub", src / "moved")
+        os.symlink(outside, src / "sub")
+    else:
+        os.unlink(src / "post.md")
+        os.mkfifo(src / "post.md") if kind == "fifo" else os.symlink(outside, src / "post.md")
+    return scanned
+
+stages.scan_posts = scan_then_swap
+report = publish(src, out, Config(site_url="http://localhost:8000/", limit=0, cache=False))
+print(json.dumps([[p.path, p.severity, p.message] for p in report.problems]))
+print(report.published)
+"""
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo", "folder"])
+def test_a_post_swapped_after_the_scan_is_refused(tmp_path: Path, kind: str) -> None:
+    """A post swapped for a link out of SRC after the scan was published (bypassing the
+    link rule), and one swapped for a FIFO hung the build forever holding OUT's lock
+    (issue 15 #2). Run in a process of its own: a hang must fail, not stall the suite."""
+    src, outside = tmp_path / "src", tmp_path / "secret"
+    write_posts(src, {"post.md": post(), "sub/post.md": post(), "ok.md": post()})
+    write_posts(outside, {"post.md": post(title="SECRET")})
+    target = outside if kind == "folder" else outside / "post.md"
+    result = subprocess.run(
+        [sys.executable, "-c", SWAP_AFTER_SCAN, str(src), str(tmp_path / "out"), str(target), kind],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert result.returncode == 0, result.stderr
+    problems, published = result.stdout.splitlines()
+    swapped = "sub/post.md" if kind == "folder" else "post.md"
+    reason = {"link": "symbolic link", "fifo": "not a regular file", "folder": "symbolic link"}
+    (problem,) = [p for p in json.loads(problems) if p[0] == swapped]
+    assert problem[1] == "error" and reason[kind] in problem[2], problem
+    assert int(published) == 2
+    assert b"SECRET" not in b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*.xml"))
+
+
+def test_a_link_to_a_post_inside_src_is_still_read(tmp_path: Path) -> None:
+    """Opening without following links must not refuse a post linked from inside SRC."""
+    src = tmp_path / "src"
+    write_posts(src, {"real/a.md": post(title="linked")})
+    (src / "b.md").symlink_to(src / "real" / "a.md")
+    (src / "c.md").symlink_to(Path("real") / "a.md")
+    build = checked_build(tmp_path, src)
+    assert build.report.published == 3 and not build.report.problems
+
+
+def test_a_fifo_at_the_manifest_path_never_hangs_the_build(tmp_path: Path) -> None:
+    """A FIFO planted at OUT's manifest hung every build holding OUT's lock (issue 15 #2)."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"a.md": post()})
+    out.mkdir()
+    os.mkfifo(out / ".newsfeed-manifest.json")
+    code = (
+        "import logging, sys; from newsfeed import publish; logging.basicConfig(); "
+        "print(publish(sys.argv[1], sys.argv[2]).published)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(src), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr
+    assert "ignoring unreadable manifest" in result.stderr
+    assert json.loads((out / ".newsfeed-manifest.json").read_bytes())["files"]
+
+
+# ---------------------------------------------------------------- what the scan takes and skips
+
+
+def test_links_the_scan_skips_are_reported(tmp_path: Path) -> None:
+    """Symlinked folders, links out of SRC and broken links were skipped in silence
+    (issue 15 #16): a user could not tell why a post was missing."""
+    src, outside = tmp_path / "src", tmp_path / "outside"
+    write_posts(src, {"a.md": post(), "real/b.md": post()})
+    write_posts(outside, {"c.md": post()})
+    (src / "folder-link").symlink_to(outside)
+    (src / "out-link.md").symlink_to(outside / "c.md")
+    (src / "broken.md").symlink_to(src / "gone.md")
+    (src / "inside.md").symlink_to(src / "a.md")
+    (src / "image.png").symlink_to(src / "gone.png")  # not a post: nothing to say
+    report = publish(src, tmp_path / "out", Config(site_url=URL))
+    assert report.published == 3
+    assert [(p.path, p.severity, p.message, p.action) for p in report.problems] == [
+        ("broken.md", "warning", "a broken symbolic link", "skipped"),
+        (
+            "folder-link",
+            "warning",
+            "a symbolic link to a folder",
+            "not entered: links to folders are not followed",
+        ),
+        ("out-link.md", "warning", "a symbolic link out of the source folder", "skipped"),
+    ]
+    assert load_articles(src, Config(site_url=URL)).problems == report.problems
+    # A new broken link is seen by the next build, even though no post changed.
+    (src / "broken2.md").symlink_to(src / "gone2.md")
+    again = publish(src, tmp_path / "out", Config(site_url=URL))
+    assert [p.path for p in again.problems] == [
+        "broken.md",
+        "broken2.md",
+        "folder-link",
+        "out-link.md",
+    ]
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_and_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One unreadable subfolder failed the whole build with exit 2 (issue 15 #16)."""
+    src = tmp_path / "src"
+    write_posts(src, {"a.md": post(), "locked/b.md": post(), "locked/deeper/c.md": post()})
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if Path(path).name == "locked":  # root may read anything: refuse as a disk would
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr("newsfeed.sources.files.os.scandir", scandir)
+    report = publish(src, tmp_path / "out", Config(site_url=URL))
+    assert (report.read, report.published) == (1, 1)
+    assert [(p.path, p.severity, p.message) for p in report.problems] == [
+        ("locked", "warning", "the folder cannot be listed: Permission denied")
+    ]
+
+
+def test_out_inside_src_is_skipped_by_the_scan_and_v_says_what_was_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From the second build on, OUT inside SRC gave 41 of 50 items titled "index"
+    (issue 15 #4); and -v says what was taken as a post, by suffix."""
+    src = tmp_path / "src"
+    write_posts(src, {"a.md": post(), "b.html": post(), "notes/c.txt": post()})
+    args = ["build", str(src), "-o", str(src / "public"), "--site-url", URL, "-v"]
+    with caplog.at_level("INFO", logger="newsfeed"):
+        for _ in range(3):
+            assert main([*args, "--no-cache"]) == 0
+    taken = [r.getMessage() for r in caplog.records if r.getMessage().startswith("took")]
+    assert taken == ["took 3 files as posts: 1 .html, 1 .md, 1 .txt"] * 3
+    assert (src / "public" / "index.html").is_file()
+    titles = [e.title for e in feedparser.parse((src / "public" / "rss.xml").read_bytes()).entries]
+    assert titles == [TITLE] * 3
+    capsys.readouterr()
+
+
+# ---------------------------------------------------------------- edits that keep size and mtime
+
+
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` (as long) in the file and put its mtime back, as
+    ``touch -r`` after an edit does."""
+    assert len(old.encode()) == len(new.encode())
+    info = path.stat()
+    path.write_bytes(path.read_bytes().replace(old.encode(), new.encode()))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def _rsync_t(path: Path, old: str, new: str) -> None:
+    """Replace the file by a new one (a new inode) of the same size and mtime, as
+    ``rsync -t`` and ``tar x`` do."""
+    info = path.stat()
+    tmp = path.with_name(".tmp")
+    tmp.write_bytes(path.read_bytes().replace(old.encode(), new.encode()))
+    os.utime(tmp, ns=(info.st_atime_ns, info.st_mtime_ns))
+    tmp.replace(path)
+
+
+@pytest.mark.parametrize("edit", [_same_size_edit, _rsync_t], ids=["touch-r", "rsync-t"])
+def test_an_edit_that_keeps_size_and_mtime_is_published(tmp_path: Path, edit: object) -> None:
+    """Edits by `touch -r`, `rsync -t` or `tar x` were never republished (issue 15 #21):
+    the inode and the ctime are part of what says a file is unchanged."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"a.md": post(title="first"), "b.md": post(title="other")})
+    config = Config(site_url=URL)
+    publish(src, out, config)
+    assert callable(edit)
+    edit(src / "a.md", "first", "after")
+    publish(src, out, config)
+    titles = {e.title for e in feedparser.parse((out / "rss.xml").read_bytes()).entries}
+    assert titles == {"after", "other"}
+
+
+def test_an_edit_within_one_clock_tick_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Git's racy-clean rule: a file changed just before a scan may change again within
+    the same tick of the file system's clock, leaving every stat() field as it was; such
+    a file is hashed again (the clock is frozen here by giving the scan the old stats)."""
+    import newsfeed.build.stages as stages
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    write_posts(src, {"a.md": post(title="first"), "b.md": post(title="other")})
+    config = Config(site_url=URL)
+    first = stages.scan_posts(src)
+    frozen = {f.source: f for f in first.files}
+    real_scan = stages.scan_posts
+
+    def coarse_clock_scan(root: Path, *args: object, **options: object) -> object:
+        scanned = real_scan(root, *args, **options)  # type: ignore[arg-type]
+        files = [frozen[f.source]._replace(path=f.path) for f in scanned.files]
+        return scanned._replace(files=files)
+
+    monkeypatch.setattr(stages, "scan_posts", coarse_clock_scan)
+    publish(src, out, config)
+    _same_size_edit(src / "a.md", "first", "after")
+    publish(src, out, config)  # every stat() field as before: only the rule sees it
+    titles = {e.title for e in feedparser.parse((out / "rss.xml").read_bytes()).entries}
+    assert titles == {"after", "other"}
+    # Once a file is older than the rule's window, its stat() is trusted again.
+    changed = max(frozen["a.md"].mtime_ns, frozen["a.md"].ctime_ns)
+    assert not racy(frozen["a.md"], changed + RACY_NS + 1)
+    assert racy(frozen["a.md"], changed + RACY_NS)
 
 
 # ---------------------------------------------------------------- in worker processes

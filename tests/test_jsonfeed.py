@@ -81,6 +81,16 @@ def test_seed_feeds_are_valid_json_feed_with_every_field(tmp_path: Path, seeds_d
         assert document["home_page_url"] == document["feed_url"].removesuffix("feed.json")
 
 
+def test_dates_are_in_the_site_zone_with_its_offset(seeds_dir: Path) -> None:
+    """A Shanghai site's JSON Feed said every date in UTC (issue 14): the same instant,
+    written as the site says it."""
+    config = Config(site_url=URL, timezone="Asia/Shanghai")
+    result = load_articles(seeds_dir, config)
+    feed = build_feeds(result.articles, config).feeds[0]
+    (item,) = json.loads(render_json_feed(feed, config, URL + "feed.json"))["items"]
+    assert item["date_published"] == item["date_modified"] == "2021-07-14T07:47:03+08:00"
+
+
 def test_bytes_are_deterministic_utf8_with_trailing_newline(seeds_dir: Path) -> None:
     """Rebuilds must not rewrite feed.json (readers refetch, caches break) when nothing changed."""
     config = Config(site_url=URL)

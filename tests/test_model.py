@@ -135,7 +135,8 @@ def test_a_problem_reads_the_same_in_the_terminal_the_report_and_errors(
     assert capsys.readouterr().err.splitlines() == [skipped]  # -q: only what was skipped
     main([*argv, "-v"])
     warned = "warning: c.md: updated: 'nope' is not a date (used the published date)"
-    assert capsys.readouterr().err.splitlines() == [skipped, warned]
+    taken = "newsfeed: INFO: took 2 files as posts: 2 .md"  # -v: what was read, by suffix
+    assert capsys.readouterr().err.splitlines() == [taken, skipped, warned]
     first = json.loads(report.read_text("utf-8"))["problems"][0]
     assert first == {
         "path": "a.md",

@@ -50,7 +50,7 @@ def test_docs_install_this_project_and_no_other(doc: Path) -> None:
     """A recipe that says `pip install newsfeed` makes its reader run a stranger's code."""
     for target in _pip_installs(doc.read_text("utf-8")):
         assert (
-            target in (".", ".[test]")
+            target in (".", ".[test]", ".[bench]")
             or target.endswith(".whl")
             or target.startswith("hexo-newsfeed @ git+")
         ), f"{doc.name}: pip install {target}"

@@ -92,7 +92,8 @@ def test_every_feed_folder_has_a_readable_page(seed_site: Path) -> None:
     assert item.xpath("string(.//h3/a/@href)") == "../../../../" + article
     # The site is in Asia/Shanghai: 23:47 GMT on the 13th is 07:47 on the 14th there.
     assert item.xpath("string(.//time)") == "2021-07-14 07:47 UTC+08:00"
-    assert item.xpath("string(.//time/@datetime)") == "2021-07-13T23:47:03+00:00"
+    # ... and the machine-readable date says the same instant with the site's offset.
+    assert item.xpath("string(.//time/@datetime)") == "2021-07-14T07:47:03+08:00"
     assert item.xpath("string(.//p[@class='summary'])").startswith("原标题：赋权基层政权")
     (img,) = item.xpath(".//img")
     assert img.get("src").startswith("https://n.sinaimg.cn/finance/crawl/784/")

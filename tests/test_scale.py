@@ -165,6 +165,7 @@ def test_nothing_changed_reads_no_post_and_writes_nothing(
         raise AssertionError("a post was read or a feed rendered")
 
     monkeypatch.setattr(reading, "read_meta", forbidden)
+    monkeypatch.setattr(reading, "meta_of", forbidden)
     monkeypatch.setattr(reading, "read_post", forbidden)
     monkeypatch.setattr(writing, "_render_feed", forbidden)
     monkeypatch.setattr(build_pages, "render_page", forbidden)

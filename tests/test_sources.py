@@ -15,14 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import conftest
+from newsfeed.articles import key_from_raw
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, ConfigError, SourceError
 from newsfeed.model import FrozenDict
-from newsfeed.sources.files import find_posts
+from newsfeed.safe_read import read_upto
+from newsfeed.sources.files import find_posts, readable_name
 from newsfeed.sources.frontmatter import HexoHandler, Recovered, _load_yaml
 from newsfeed.sources.posts import parse_post, read_meta, read_post
 from newsfeed.sources.quick_yaml import quick_yaml
-from newsfeed.sources.read import _read_upto, clean_text, decode
+from newsfeed.sources.read import clean_text, decode, decode_text
 from newsfeed.sources.yaml_data import (
     FrontMatterError,
     _compose,
@@ -479,6 +481,82 @@ def test_undecodable_bytes_never_fail() -> None:
     assert body.startswith("正文")
 
 
+TRADITIONAL = [
+    "新聞",
+    "臺北市政府今天宣布",
+    "蔡英文總統出席活動並致詞",
+    "經濟部表示，出口金額創新高。",
+]
+
+
+@pytest.mark.parametrize("title", TRADITIONAL)
+def test_short_big5_is_read_as_big5(title: str) -> None:
+    """Short Taiwanese and Hong Kong posts came out as GB18030 mojibake (issue 15 #15)."""
+    text = f"---\ntitle: {title}\n---\n<p>{title}</p>\n"
+    assert decode_text(text.encode("big5")) == (text, "big5", "BIG5, as detected")
+
+
+def test_one_gbk_line_in_a_utf8_file_is_read_alone() -> None:
+    """A crawler's one GBK line turned a whole UTF-8 post into GB18030 mojibake."""
+    utf8 = "---\ntitle: 标题\n---\n" + "<p>这是一段正文，用来测试编码检测是否正确。</p>\n" * 3
+    gbk = "<p>这一行是GBK编码的文字。</p>\n"
+    decoded = decode_text(utf8.encode() + gbk.encode("gbk") + "<p>尾</p>".encode())
+    assert decoded == (
+        utf8 + gbk + "<p>尾</p>",
+        "utf-8+gb18030",
+        "UTF-8 and GB18030 (1 line), as detected",
+    )
+
+
+def test_stray_bytes_in_utf8_are_replaced_and_said() -> None:
+    """A few bad bytes keep the file UTF-8 (not guessed as Cyrillic), and the note says
+    how many were lost."""
+    data = "<p>正文</p>\n".encode() + b"\xff\xfe\x80\xc3(\n" + "<p>正文</p>".encode()
+    assert decode_text(data) == (
+        "<p>正文</p>\n\ufffd\ufffd\ufffd\ufffd(\n<p>正文</p>",
+        "utf-8-replaced",
+        "UTF-8, with 4 undecodable bytes replaced",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "named"),
+    [
+        ("日本語のテキストです。東京都は新しい政策を発表しました。", "shift_jis", "CP932"),
+        ("한국어 텍스트입니다. 서울시는 새로운 정책을 발표했습니다.", "cp949", "CP949"),
+        ("中华人民共和国国务院新闻办公室今天举行发布会。", "gbk", "GB18030"),
+    ],
+)
+def test_other_legacy_encodings_still_read(text: str, encoding: str, named: str) -> None:
+    """Comparing the Chinese readings must not take Japanese or Korean posts for Chinese."""
+    post = f"---\ntitle: x\n---\n<p>{text}</p>\n"
+    assert decode_text(post.encode(encoding)) == (post, named.lower(), f"{named}, as detected")
+
+
+def test_utf8_and_configured_encodings_are_not_noted() -> None:
+    """Only a guess is worth a warning: UTF-8, a BOM or `encoding` are what the user said."""
+    assert decode_text("正文".encode()) == ("正文", "utf-8", "")
+    assert decode_text("正文".encode("utf-16")) == ("正文", "utf-16", "")
+    assert decode_text("正文".encode("gbk"), "gbk") == ("正文", "gbk", "")
+
+
+def test_a_guessed_encoding_is_a_warning_of_the_post(tmp_path: Path) -> None:
+    """A post read in a guessed encoding is published, with a warning that says which."""
+    path = _write(
+        tmp_path / "p.html", "---\ntitle: 新聞\ndate: 2021-07-13\n---\n<p>臺北</p>".encode("big5")
+    )
+    raw = read_post(path, tmp_path, Config())
+    assert (raw.meta["title"], raw.guessed_encoding) == ("新聞", "BIG5, as detected")
+    _, problems = key_from_raw(raw, Config())
+    assert [(p.field, p.message, p.action) for p in problems] == [
+        (
+            "",
+            "the file is not UTF-8",
+            "read it as BIG5, as detected (set `encoding` if that is wrong)",
+        )
+    ]
+
+
 # ---------------------------------------------------------------------------- files
 
 
@@ -509,7 +587,7 @@ def test_reading_survives_short_reads() -> None:
     writer = threading.Thread(target=feed)
     writer.start()
     try:
-        got = _read_upto(read_end, len(data) + 1)
+        got = read_upto(read_end, len(data) + 1)
     finally:
         os.close(read_end)
     writer.join()
@@ -933,3 +1011,11 @@ def test_clean_text_normalizes_line_ends_and_drops_illegal_characters(parts: lis
 def test_clean_text_joins_a_surrogate_pair() -> None:
     """A character split into surrogates (CESU-8, escaped JSON) would become two U+FFFD."""
     assert clean_text("a\ud800\udfffb\udfff") == "a\U000103ffb\ufffd"
+
+
+def test_names_that_are_not_utf8_read_as_text() -> None:
+    """A GBK file name gave links and slugs no document can hold (issue 15 #13)."""
+    gbk = os.fsdecode("新闻".encode("gbk"))
+    assert readable_name(f"中文/{gbk}.md") == "中文/新闻.md"
+    assert readable_name(os.fsdecode(b"a\xff.md")) == "a\ufffd.md"
+    assert readable_name("plain/名.md") == "plain/名.md"

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from newsfeed.errors import SiteError
+from newsfeed.safe_read import read_regular
 
 __all__ = [
     "FILE_MODE",
@@ -79,12 +80,11 @@ def read_regular(path: Path, limit: int) -> bytes:
 
 
 def same_bytes(path: Path, data: bytes) -> bool:
-    """Whether the file ``path`` holds exactly ``data``."""
+    """Whether the file ``path`` holds exactly ``data`` (read safely: never through a
+    link, never waiting on a FIFO)."""
     try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
-    except OSError:
+        return read_regular(path, len(data)) == data
+    except OSError:  # missing, larger, or not a regular file
         return False
 
 

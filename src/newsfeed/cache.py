@@ -2,17 +2,19 @@
 
 What it remembers, so that a rebuild costs what changed and not the whole archive:
 
-- ``posts``: per source file (relative path), its size, mtime (ns), content hash
-  and what phase one made of it (a :class:`PostKey` and its problems, a draft, or
-  the error that skipped it);
+- ``posts``: per source file (relative path), its size, mtime (ns), inode and ctime
+  (ns), when the build that read it started, its content hash and what phase one
+  made of it (a :class:`PostKey` and its problems, a draft, or the error that
+  skipped it);
 - ``bodies``: per source file that reached a feed, what phase two made of it (the
   whole :class:`ArticleMeta`, its problems and the cleaned :class:`Body`) for one
   content hash and one guid;
 - ``feeds``: per feed, the fingerprint of everything its documents are made of,
   and the output files they were written to (with size and mtime);
-- ``state``: the fingerprint of the whole last build (every file's path, size and
-  mtime, the configuration, the code) and its report, so that a rebuild where
-  nothing changed only ``stat()``s the files.
+- ``state``: the fingerprint of the whole last build (every file's path, size,
+  mtime, inode and ctime, the configuration, the code), its report and the digests
+  of the files that changed just before it (racy: a rebuild hashes them again), so
+  that a rebuild where nothing changed only ``stat()``s the files.
 
 The whole cache belongs to one configuration and one version of the code: when
 either changes, it starts empty. It can be deleted at any time. A file that is not
@@ -32,8 +34,9 @@ import sqlite3
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from newsfeed.chars import has_surrogates
 from newsfeed.codec import decode_entry, decode_post, encode_entry, encode_post
 
 __all__ = [
@@ -51,22 +54,49 @@ __all__ = [
 log = logging.getLogger("newsfeed")
 
 CACHE_NAME = ".newsfeed-cache.sqlite"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _APP = "newsfeed-cache"
 
-#: ``(size, mtime_ns, digest, entry)``: one source file as phase one last saw it.
-PostRow = tuple[int, int, str, str]
+
+class PostRow(NamedTuple):
+    """One source file as phase one last saw it: what ``stat()`` said (size, mtime,
+    inode, ctime: an edit that keeps the size and the mtime changes the ctime, and
+    one that replaces the file changes the inode), when the scan of that build began
+    (``seen_ns``, for the racy-clean rule), the digest of its bytes and what phase
+    one made of them (encoded; "" when not fetched)."""
+
+    size: int
+    mtime_ns: int
+    ino: int
+    ctime_ns: int
+    seen_ns: int
+    digest: str
+    entry: str
+
 
 _SCHEMA = """
 CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE posts (source TEXT PRIMARY KEY, size TEXT NOT NULL,
-                    mtime_ns TEXT NOT NULL, digest TEXT NOT NULL, entry TEXT NOT NULL);
+CREATE TABLE posts (source TEXT PRIMARY KEY, size TEXT NOT NULL, mtime_ns TEXT NOT NULL,
+                    ino TEXT NOT NULL, ctime_ns TEXT NOT NULL, seen_ns TEXT NOT NULL,
+                    digest TEXT NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE bodies (source TEXT PRIMARY KEY, digest TEXT NOT NULL, guid TEXT NOT NULL,
                      post TEXT NOT NULL);
 CREATE TABLE feeds (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, files TEXT NOT NULL);
 CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 0), key TEXT NOT NULL,
-                    report TEXT NOT NULL);
+                    report TEXT NOT NULL, racy TEXT NOT NULL);
 """
+
+
+def _stored(source: str) -> str | bytes:
+    """A source path as the cache stores it: text, or the bytes of a name that is not
+    UTF-8 (Python reads those bytes as lone surrogates, which SQLite text cannot hold;
+    a blob never equals a text, so the two cannot clash)."""
+    return source.encode("utf-8", "surrogateescape") if has_surrogates(source) else source
+
+
+def _source(stored: str | bytes) -> str:
+    """The inverse of :func:`_stored`."""
+    return stored.decode("utf-8", "surrogateescape") if isinstance(stored, bytes) else stored
 
 
 class _Unusable(Exception):
@@ -303,19 +333,20 @@ class BuildCache:
             self._failed(exc)
             return []
 
-    def state(self) -> tuple[str, str] | None:
-        """``(key, report)`` of the last complete build."""
-        rows = self._query("SELECT key, report FROM state WHERE id = 0")
-        return (str(rows[0][0]), str(rows[0][1])) if rows else None
+    def state(self) -> tuple[str, str, str] | None:
+        """``(key, report, racy)`` of the last complete build (``racy``: the digests of
+        the files it read that changed just before its scan, as JSON)."""
+        rows = self._query("SELECT key, report, racy FROM state WHERE id = 0")
+        return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
-    def post_stats(self) -> dict[str, tuple[int, int, str]]:
-        """``(size, mtime_ns, digest)`` of every source file phase one saw last time."""
-        found: dict[str, tuple[int, int, str]] = {}
-        for source, size, mtime_ns, digest in self._query(
-            "SELECT source, size, mtime_ns, digest FROM posts"
-        ):
+    def post_stats(self) -> dict[str, PostRow]:
+        """The row of every source file phase one saw last time, without its entry."""
+        found: dict[str, PostRow] = {}
+        sql = "SELECT source, size, mtime_ns, ino, ctime_ns, seen_ns, digest FROM posts"
+        for source, size, mtime_ns, ino, ctime_ns, seen_ns, digest in self._query(sql):
             with contextlib.suppress(ValueError, TypeError):
-                found[source] = (int(size), int(mtime_ns), digest)
+                stat = (int(size), int(mtime_ns), int(ino), int(ctime_ns), int(seen_ns))
+                found[_source(source)] = PostRow(*stat, digest, "")
         return found
 
     def entries(self, sources: Sequence[str]) -> dict[str, str]:
@@ -325,7 +356,9 @@ class BuildCache:
             chunk = sources[start : start + 500]
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT source, entry FROM posts WHERE source IN ({marks})"
-            found.update(self._query(sql, tuple(chunk)))
+            found.update(
+                (_source(s), entry) for s, entry in self._query(sql, tuple(map(_stored, chunk)))
+            )
         return found
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
@@ -338,9 +371,10 @@ class BuildCache:
             marks = ",".join("?" * len(chunk))
             rows = self._query(
                 f"SELECT source, digest, guid, post FROM bodies WHERE source IN ({marks})",
-                tuple(chunk),
+                tuple(map(_stored, chunk)),
             )
-            for source, digest, guid, post in rows:
+            for stored, digest, guid, post in rows:
+                source = _source(stored)
                 if keys.get(source) == (digest, guid):
                     found[source] = post
         return found
@@ -352,7 +386,7 @@ class BuildCache:
             with contextlib.suppress(ValueError, TypeError):
                 data = json.loads(files)
                 if isinstance(data, dict):
-                    found[key] = (fingerprint, data)
+                    found[_source(key)] = (fingerprint, data)
         return found
 
     # ------------------------------------------------------------------ writing
@@ -364,7 +398,7 @@ class BuildCache:
         gone: Iterable[str] = (),
         bodies: Iterable[tuple[str, str, str, str]] = (),
         feeds: Iterable[tuple[str, str, dict[str, list[int]]]] | None = None,
-        state: tuple[str, str] | None = None,
+        state: tuple[str, str, str] | None = None,
     ) -> None:
         """Record what this build learnt, in one transaction.
 
@@ -377,25 +411,29 @@ class BuildCache:
         before = db.total_changes
         try:
             with self._transaction(db):
-                db.executemany("DELETE FROM posts WHERE source = ?", ((s,) for s in gone))
-                db.executemany("DELETE FROM bodies WHERE source = ?", ((s,) for s in gone))
+                removed = [(_stored(s),) for s in gone]
+                db.executemany("DELETE FROM posts WHERE source = ?", removed)
+                db.executemany("DELETE FROM bodies WHERE source = ?", removed)
                 db.executemany(
-                    "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?)",
-                    (
-                        (s, str(size), str(mtime), digest, entry)
-                        for s, (size, mtime, digest, entry) in posts
-                    ),
+                    "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    ((_stored(s), *map(str, row[:5]), row.digest, row.entry) for s, row in posts),
                 )
-                db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)", bodies)
+                db.executemany(
+                    "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
+                    ((_stored(s), *rest) for s, *rest in bodies),
+                )
                 if feeds is not None:
                     db.execute("DELETE FROM feeds")
                     db.executemany(
                         "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)",
-                        ((k, f, json.dumps(files, sort_keys=True)) for k, f, files in feeds),
+                        (
+                            (_stored(k), f, json.dumps(files, sort_keys=True))
+                            for k, f, files in feeds  # a page's key holds its post's name
+                        ),
                     )
                 if state is not None or db.total_changes != before:
                     db.execute("DELETE FROM state")
                 if state is not None:
-                    db.execute("INSERT INTO state VALUES (0, ?, ?)", state)
+                    db.execute("INSERT INTO state VALUES (0, ?, ?, ?)", state)
         except (sqlite3.Error, ValueError, OverflowError) as exc:
             self._failed(exc)

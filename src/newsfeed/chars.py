@@ -13,6 +13,8 @@ __all__ = [
     "DISCOURAGED_CONTROLS_CHARS",
     "XML_ILLEGAL",
     "XML_ILLEGAL_CHARS",
+    "escape_surrogates",
+    "has_surrogates",
     "is_blank",
 ]
 
@@ -54,3 +56,21 @@ def is_blank(text: str) -> bool:
     Cleaning a text never changes the answer, so it is the same before and after.
     """
     return _BLANK.fullmatch(text) is not None
+
+
+_LONE_SURROGATE = re.compile(f"[{_SURROGATES}]")
+
+
+def has_surrogates(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate: how Python reads the bytes of a file name
+    that are not UTF-8 (``os.fsdecode``'s ``surrogateescape``), which UTF-8 cannot encode."""
+    return not text.isascii() and _LONE_SURROGATE.search(text) is not None
+
+
+def escape_surrogates(json_text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with its lone surrogates written
+    as ``\\udcXX`` escapes: then it encodes as UTF-8, and ``json.loads`` gives the same
+    surrogates back (a lone surrogate can only stand inside a JSON string)."""
+    if not has_surrogates(json_text):
+        return json_text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)

@@ -21,6 +21,7 @@ from datetime import datetime
 from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
+from newsfeed.chars import escape_surrogates
 from newsfeed.model import ArticleMeta, Body, FrozenDict, PostKey, Problem, freeze_mapping
 
 __all__ = ["decode_entry", "decode_post", "encode_entry", "encode_post"]
@@ -150,11 +151,16 @@ def _plain(value: object) -> object:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain)
-_dumps = _ENCODER.encode
+
+
+def _dumps(value: object) -> str:
+    # A file name that is not UTF-8 (a source, a problem's path) holds lone surrogates.
+    return escape_surrogates(_ENCODER.encode(value))
 
 
 def encode_entry(kind: str, key: PostKey | None = None, problems: Iterable[Problem] = ()) -> str:
-    """One phase-one outcome as JSON: ``kind`` is ``ok``, ``draft`` or ``error``."""
+    """One phase-one outcome as JSON: ``kind`` is ``ok``, ``draft``, ``error`` or
+    ``undated`` (a post whose fallback date is chosen later; never kept in the cache)."""
     data: dict[str, Any] = {"k": kind, "p": [_PROBLEM.encode(p) for p in problems]}
     if key is not None:
         data["m"] = _KEY.encode(key)
@@ -170,7 +176,7 @@ def decode_entry(text: str) -> tuple[str, PostKey | None, list[Problem]]:
         key = _KEY.decode(data["m"]) if "m" in data else None
     except _DAMAGED as exc:
         raise ValueError(f"unreadable cache entry: {exc}") from exc
-    if kind not in ("ok", "draft", "error") or (kind == "ok") != (key is not None):
+    if kind not in ("ok", "draft", "error", "undated") or (kind == "ok") != (key is not None):
         raise ValueError("unreadable cache entry")
     return kind, key, problems
 

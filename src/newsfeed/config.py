@@ -27,7 +27,7 @@ __all__ = [
     "unknown_key",
 ]
 
-DatePolicy = Literal["mtime", "skip"]
+DatePolicy = Literal["fallback", "skip", "mtime"]
 LinkTo = Literal["page", "source"]
 ItemId = Literal["uuid", "permalink"]
 UpdatedOption = Literal["mtime", "date", "empty"]
@@ -180,9 +180,9 @@ class Config:
         default=None,
     )
     date_policy: DatePolicy = _doc(
-        "What to do with a missing, invalid or implausible date: `mtime` uses the "
-        "file's modification time and warns, `skip` leaves the post out.",
-        default="mtime",
+        "A bad date: `fallback` dates the post (warned) by OUT's first-seen record, else the "
+        "commit that added it, else its first sight; `skip` leaves it out (`mtime`: old name).",
+        default="fallback",
     )
     category_dir: str = _doc(
         "Output folder of category feeds (Hexo `category_dir`).", default="categories"
@@ -299,6 +299,8 @@ class Config:
         self._check_paths()
 
     def _check_values(self) -> None:
+        if self.date_policy == "mtime":  # the old name of `fallback`
+            object.__setattr__(self, "date_policy", "fallback")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:

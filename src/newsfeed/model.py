@@ -127,6 +127,9 @@ class RawPost:
       :func:`newsfeed.sources.files.markup_of`).
     - ``encoding`` is the codec the file was read with: ``"utf-8"`` unless a
       byte-order mark, the ``encoding`` setting or detection said otherwise.
+    - ``guessed_encoding`` says how a file that is not UTF-8 was read when that had
+      to be detected (``GB18030, as detected``, ``UTF-8, with 3 undecodable bytes
+      replaced``); "" for UTF-8, a byte-order mark or the configured ``encoding``.
     """
 
     source: str
@@ -136,6 +139,7 @@ class RawPost:
     recovered: bool = False
     markup: Markup = "html"
     encoding: str = "utf-8"
+    guessed_encoding: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,9 +255,13 @@ class ArticleMeta:
     """Everything known about a post from its front matter alone (cheap to get).
 
     Invariants:
-    - ``source`` is the POSIX path relative to the source folder; ``slug`` is its
-      file name without extension.
-    - ``title`` is non-empty, single-line text with no XML-illegal characters.
+    - ``source`` is the POSIX path relative to the source folder, as Python reads
+      file names (bytes that are not UTF-8 become lone surrogates: ``os.fsencode``
+      gives the name back); ``slug`` is its file name without extension, as text
+      (such bytes read as GB18030 when they are, else U+FFFD).
+    - ``title`` is single-line text with no XML-illegal characters; empty only when
+      the front matter has none, and never in an :class:`Article` (a post without a
+      title is titled from its text, never from its file name).
     - ``categories`` is a tuple of paths, each a non-empty tuple of non-empty names
       (``(("金融", "新浪财经"),)`` means 金融 > 新浪财经); ``tags`` are non-empty.
     - ``published`` and ``updated`` are timezone-aware UTC, ``updated >= published``.

@@ -32,6 +32,7 @@ from newsfeed._version import __version__
 from newsfeed.config import Config
 from newsfeed.errors import SiteError
 from newsfeed.model import Article, Feed, Image, Problem
+from newsfeed.safe_read import read_regular
 from newsfeed.site import atomic_write
 
 __all__ = ["PROBES_NAME", "Probe", "ProbeStore", "probe_feeds", "probe_url"]
@@ -40,6 +41,8 @@ log = logging.getLogger("newsfeed")
 
 PROBES_NAME = ".newsfeed-probes.json"
 RETRY_AFTER = 24 * 3600
+#: A probe store larger than this is not one newsfeed wrote.
+_MAX_STORE_BYTES = 256 * 1024 * 1024
 WORKERS = 8
 _IMAGE_TYPE = re.compile(r"image/[a-z0-9][a-z0-9.+-]*")
 _RANGE_TOTAL = re.compile(r"bytes\s+[\d*-]+/(\d+)")
@@ -109,7 +112,7 @@ class ProbeStore:
         self._data: dict[str, Probe] = {}
         self._dirty = False
         try:
-            raw = json.loads(path.read_text("utf-8"))
+            raw = json.loads(read_regular(path, _MAX_STORE_BYTES))  # never a FIFO or a link
             for url, (length, media, error, when) in raw["images"].items():
                 self._data[url] = Probe(int(length), str(media), str(error), float(when))
         except FileNotFoundError:

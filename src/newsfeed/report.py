@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from newsfeed.chars import escape_surrogates
 from newsfeed.model import BuildReport, Problem
 from newsfeed.site import atomic_write
 
-__all__ = ["REPORT_VERSION", "report_data", "report_from_data", "write_report"]
+__all__ = ["REPORT_VERSION", "report_data", "report_from_data", "report_json", "write_report"]
 
 REPORT_VERSION = 1
 
@@ -111,10 +112,17 @@ def report_from_data(data: object) -> BuildReport:
         raise ValueError(f"not a build report: {exc!r}") from exc
 
 
+def report_json(data: Mapping[str, object], indent: int | None = None) -> str:
+    """``data`` as JSON text that UTF-8 can encode: a file name that is not UTF-8 (lone
+    surrogates in Python) is written with ``\\udcXX`` escapes, which ``json.loads``
+    reads back as the same name."""
+    return escape_surrogates(json.dumps(data, ensure_ascii=False, indent=indent))
+
+
 def write_report(path: str | Path, data: dict[str, object]) -> None:
     """Write ``data`` as UTF-8 JSON to ``path`` atomically.
 
     Raises :class:`SiteError` when the file cannot be written.
     """
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    text = report_json(data, indent=1) + "\n"
     atomic_write(Path(path), text.encode("utf-8"))

@@ -53,6 +53,7 @@ from newsfeed.atomic import (
     write_temp,
 )
 from newsfeed.errors import SiteError
+from newsfeed.safe_read import read_regular
 
 __all__ = [
     "CHANGED",
@@ -354,7 +355,7 @@ class Site:
         }
         if posts:
             manifest["posts"] = posts
-        data = json.dumps(manifest, indent=1, ensure_ascii=False).encode() + b"\n"
+        data = json.dumps(manifest, indent=1).encode() + b"\n"  # ASCII: any file name
         target = self.root / MANIFEST_NAME
         if not same_bytes(target, data):
             atomic_write(target, data)
@@ -364,7 +365,7 @@ def _load_manifest(root: Path) -> tuple[dict[str, str], dict[str, tuple[str, str
     """The files of the manifest with their digests, and the post each article's
     file belongs to (see :attr:`Site.posts`)."""
     try:
-        data = json.loads((root / MANIFEST_NAME).read_text("utf-8"))
+        data = json.loads(read_regular(root / MANIFEST_NAME, 1 << 29))  # 512 MB; no FIFO
         files = data["files"]
         if data.get("version") == 1 and isinstance(files, dict):
             posts = data.get("posts", {})

@@ -24,14 +24,28 @@ boundary where foreign errors become ours.
 from __future__ import annotations
 
 from newsfeed.articles.body import clean, complete, finish
+from newsfeed.articles.dating import (
+    Dated,
+    DateFallback,
+    DateSources,
+    Undated,
+    deferred,
+    fallback_date,
+)
 from newsfeed.articles.links import derived_guid
 from newsfeed.articles.steps import dedupe_guids, key_from_raw, meta_from_key, meta_from_raw
 
 __all__ = [
+    "DateFallback",
+    "DateSources",
+    "Dated",
+    "Undated",
     "clean",
     "complete",
     "dedupe_guids",
+    "deferred",
     "derived_guid",
+    "fallback_date",
     "finish",
     "key_from_raw",
     "meta_from_key",

@@ -1,5 +1,5 @@
 """The body step: render (Markdown) and clean a post's body, and complete its article
-(images, lead image, summary)."""
+(images, lead image, summary, and the title of a post without one)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from newsfeed.articles.context import guarded
-from newsfeed.articles.fields import FALSE_WORDS
+from newsfeed.articles.fields import FALSE_WORDS, fallback_title
 from newsfeed.config import Config
 from newsfeed.model import Article, ArticleMeta, Body, Problem, RawPost
 from newsfeed.normalize import text
@@ -19,9 +19,10 @@ def finish(
     meta: ArticleMeta, raw: RawPost, config: Config, root: Path | None = None
 ) -> tuple[Article, list[Problem]]:
     """Render and clean the body of a post and complete its article; the problems of
-    its body."""
+    its body and its title."""
     body, problems = clean(meta, raw, config, root)
-    return complete(meta, body, config), problems
+    article, titled = complete(meta, body, config)
+    return article, problems + titled
 
 
 def clean(
@@ -41,8 +42,6 @@ def clean(
         rendered = render_markdown(raw.body, meta.source, meta.link, config, root, tags)
         body = replace(clean_body(rendered.html, meta.link, config), assets=rendered.assets)
     problems = [Problem(meta.source, "body", m, "warning", a) for m, a in rendered.problems]
-    if raw.encoding != "utf-8" and config.encoding is None:
-        problems.insert(0, _not_utf8(meta.source, raw.encoding))
     return body, problems
 
 
@@ -54,34 +53,31 @@ def _nunjucks_disabled(raw: RawPost, config: Config) -> bool:
     return config.marked("disableNunjucks") is True
 
 
-def _not_utf8(source: str, encoding: str) -> Problem:
-    return Problem(
-        source,
-        "",
-        f"the file is not UTF-8 (read as {encoding}); Hexo would show it garbled",
-        "warning",
-        "published the text as read",
-    )
-
-
-def complete(meta: ArticleMeta, body: Body, config: Config) -> Article:
-    """The article of ``meta`` with its cleaned ``body`` (see :func:`clean`).
+def complete(meta: ArticleMeta, body: Body, config: Config) -> tuple[Article, list[Problem]]:
+    """The article of ``meta`` with its cleaned ``body`` (see :func:`clean`), and the
+    warning of a post titled from its text (:func:`~.fields.fallback_title`).
 
     The summary follows hexo-generator-feed: the front-matter ``description``,
     ``intro`` or ``excerpt`` (``meta.description``), else the text before
     ``<!-- more -->``, each whole; else the text cut to ``summary_length`` (at
-    ``summary_delimiter``); else the title.
+    ``summary_delimiter``); else the title. A post without a title is titled by the
+    first sentence of the same text.
     """
     with guarded(meta.source):
         lead = meta.front_image or (body.images[0] if body.images else None)
-        summary = (
-            meta.description
-            or text.html_to_text(body.excerpt)
-            or text.summarize(body.text, config.summary_length, config.summary_delimiter)
-            or meta.title
-        )
         fields = {name: getattr(meta, name) for name in ArticleMeta.__dataclass_fields__}
-        return Article(
+        problems = []
+        excerpt = meta.description or text.html_to_text(body.excerpt)
+        if not meta.title:
+            found = fallback_title(excerpt or body.text, meta.published, config, meta.source)
+            fields["title"], problem = found
+            problems.append(problem)
+        summary = (
+            excerpt
+            or text.summarize(body.text, config.summary_length, config.summary_delimiter)
+            or fields["title"]
+        )
+        article = Article(
             **fields,
             content=body.content,
             summary=summary,
@@ -90,3 +86,4 @@ def complete(meta: ArticleMeta, body: Body, config: Config) -> Article:
             thumbnail=meta.front_thumbnail or lead,
             assets=body.assets,
         )
+        return article, problems

@@ -4,15 +4,18 @@ found so far, and the reading of one scalar as a clean line of text."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError, NewsfeedError
 from newsfeed.model import Problem, RawPost
 from newsfeed.normalize import text
+
+if TYPE_CHECKING:
+    from newsfeed.articles.dating import Dated
 
 __all__ = ["MAX_NAME_CHARS", "Context", "capped", "guarded", "name_list", "scalar"]
 
@@ -30,6 +33,8 @@ class Context:
     problems: list[Problem] = field(default_factory=list)
     # image_url() results by (value, base): headimg and thumbnail are mostly one URL.
     images: dict[tuple[str, str], tuple[str, str] | None] = field(default_factory=dict)
+    # The date of a post without a usable one (None: its file's modification time).
+    fallback: Callable[[str, float], Dated | None] | None = None
 
     def warn(self, key: str, message: str, action: str) -> None:
         self.problems.append(Problem(self.raw.source, key, message, "warning", action))

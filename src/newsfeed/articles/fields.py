@@ -4,14 +4,17 @@ reported through ``ctx.warn``, a post that cannot be published raises ArticleErr
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Sequence
+from datetime import datetime
 
 from newsfeed.articles.context import MAX_NAME_CHARS, Context, capped, name_list, scalar
-from newsfeed.model import Image, RawPost
+from newsfeed.config import Config
+from newsfeed.model import Image, Problem, RawPost
 from newsfeed.normalize import urls
+from newsfeed.normalize.text import first_sentence
 
 __all__ = [
+    "FALLBACK_TITLE_CHARS",
     "FALSE_WORDS",
     "IMAGE_KEYS",
     "KNOWN_KEYS",
@@ -22,6 +25,7 @@ __all__ = [
     "author_of",
     "categories_of",
     "comments_of",
+    "fallback_title",
     "front_image",
     "is_draft",
     "report_wrong_shapes",
@@ -65,15 +69,15 @@ FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
 
 
 def title_of(raw: RawPost, ctx: Context) -> str:
+    """The front-matter title, cut to ``max_title_chars``; "" when it is missing, blank
+    or not text: then the body step gives the post one (:func:`fallback_title`), once
+    the text of the body is known, which phase one never needs."""
     value = raw.meta.get("title")
     title = scalar(value)
     if value is not None and title is None:
-        ctx.warn("title", f"title must be text, got {type(value).__name__}", "used the file name")
+        ctx.warn("title", f"title must be text, got {type(value).__name__}", "ignored it")
     if not title:
-        if value is None or title == "":
-            ctx.warn("title", "missing or empty title", "used the file name")
-        title = " ".join(posixpath.splitext(posixpath.basename(raw.source))[0].split())
-        title = title or raw.source
+        return ""
     limit = ctx.config.max_title_chars
     if len(title) > limit:
         ctx.warn(
@@ -198,3 +202,23 @@ def front_image(raw: RawPost, ctx: Context, keys: Sequence[str]) -> Image | None
         if found is not None:
             return Image(found[0], found[1])
     return None
+
+
+#: The longest title made from a post's text (:func:`fallback_title`).
+FALLBACK_TITLE_CHARS = 80
+
+
+def fallback_title(
+    text: str, published: datetime, config: Config, source: str
+) -> tuple[str, Problem]:
+    """The title of a post without one, and the warning that says so: the first
+    sentence of its summary text (its ``description``, else its body), cut cleanly;
+    a post with no text at all is titled by its date in the site's zone. Never the
+    file's path: a crawler's file names are no titles."""
+    title = first_sentence(text, FALLBACK_TITLE_CHARS)
+    if title:
+        action = f"used the start of its text: {title}"
+    else:
+        title = f"{published.astimezone(config.tz):%Y-%m-%d %H:%M}"
+        action = f"it has no text either: used its date, {title}"
+    return title, Problem(source, "title", "missing or empty title", "warning", action)

@@ -15,6 +15,7 @@ from newsfeed.articles.context import Context, scalar
 from newsfeed.model import RawPost
 from newsfeed.normalize import urls
 from newsfeed.normalize.slugs import slugify
+from newsfeed.sources.files import readable_name
 
 __all__ = ["derived_guid", "guid_of", "link_of", "source_url_of"]
 
@@ -69,7 +70,7 @@ def _tokens(
 ) -> dict[str, str]:
     """The values of Hexo's permalink tokens that come from the post itself."""
     local = published.astimezone(ctx.config.tz)
-    stem = posixpath.splitext(raw.source)[0]
+    stem = posixpath.splitext(readable_name(raw.source))[0]
     name = posixpath.basename(stem)
     # Hexo's :category is the slug path of the post's (first) category.
     category = "uncategorized"
@@ -98,7 +99,8 @@ def derived_guid(site_url: str, source: str) -> str:
     ``uuid.uuid5(uuid.NAMESPACE_URL, name).urn``, formatted here from the SHA-1 (a
     third of its cost; computed for every post of every cold build)."""
     name = f"{_site_key(site_url)}|{source}"
-    h = hashlib.sha1(_URL_NAMESPACE + name.encode()).hexdigest()
+    # A file name that is not UTF-8 holds lone surrogates: its own bytes are hashed.
+    h = hashlib.sha1(_URL_NAMESPACE + name.encode("utf-8", "surrogateescape")).hexdigest()
     # RFC 4122: version 5 in the 13th hex digit, the variant bits 10 in the 17th.
     variant = "89ab"[int(h[16], 16) & 3]
     return f"urn:uuid:{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from newsfeed.articles.context import Context, guarded, scalar
-from newsfeed.articles.dating import date_of, updated_of
+from newsfeed.articles.dating import DateFallback, Undated, date_of, updated_of
 from newsfeed.articles.fields import (
     IMAGE_KEYS,
     KNOWN_KEYS,
@@ -33,6 +33,7 @@ from newsfeed.articles.fields import (
 from newsfeed.articles.links import guid_of, link_of, source_url_of
 from newsfeed.config import Config
 from newsfeed.model import ArticleMeta, Draft, PostKey, Problem, RawPost, freeze_mapping
+from newsfeed.sources.files import readable_name
 
 __all__ = ["dedupe_guids", "key_from_raw", "meta_from_key", "meta_from_raw"]
 
@@ -40,23 +41,33 @@ K = TypeVar("K", PostKey, ArticleMeta)
 
 
 def key_from_raw(
-    raw: RawPost, config: Config, now: datetime | None = None
-) -> tuple[PostKey | Draft, list[Problem]]:
+    raw: RawPost,
+    config: Config,
+    now: datetime | None = None,
+    fallback: DateFallback | None = None,
+) -> tuple[PostKey | Draft | Undated, list[Problem]]:
     """Phase one of a post: what decides whether and where it is published (draft,
     categories, tags, date, guid), with the problems of those fields. A draft is a
     :class:`Draft` (with no problems); raises ArticleError. The rest waits for
-    :func:`meta_from_key`."""
+    :func:`meta_from_key`.
+
+    ``fallback`` dates a post without a usable date (by default its file's
+    modification time); when it defers (:func:`~.dating.deferred`), the post is
+    :class:`~.dating.Undated` (with no problems), to be read again once dated.
+    """
     if is_draft(raw):
         return Draft(raw.source), []
-    ctx = Context(raw, config)
+    ctx = Context(raw, config, fallback=fallback)
     if raw.recovered:
         ctx.warn("", "front matter is not valid YAML", "recovered it line by line")
+    _not_utf8(raw, ctx)
     with guarded(raw.source):
         categories = categories_of(raw, ctx)
         tags = tags_of(raw, ctx)
         now = now or datetime.now(UTC)
         published = date_of(raw, ctx, "date", now)
-        assert published is not None
+        if published is None:
+            return Undated(raw.source), []
         if config.item_id == "permalink":  # as hexo-generator-feed: the permalink
             quiet = Context(raw, config)  # phase two reports the link's problems
             guid = link_of(raw, quiet, published, categories, _id_hint(raw, quiet))
@@ -71,6 +82,19 @@ def key_from_raw(
             else:
                 key = replace(key, title=title_of(raw, quiet))
     return key, ctx.problems
+
+
+def _not_utf8(raw: RawPost, ctx: Context) -> None:
+    """Warn about a file that is not UTF-8: one whose encoding had to be detected, and
+    a Markdown one in another encoding (Hexo reads Markdown as UTF-8)."""
+    markdown = raw.markup == "markdown"
+    how = raw.guessed_encoding
+    if not how and markdown and raw.encoding != "utf-8" and ctx.config.encoding is None:
+        how = f"{raw.encoding.upper()}, as its byte-order mark says"
+    if how:
+        hexo = "; Hexo would show it garbled" if markdown else ""
+        message = f"the file is not UTF-8{hexo}"
+        ctx.warn("", message, f"read it as {how} (set `encoding` if that is wrong)")
 
 
 def _id_hint(raw: RawPost, ctx: Context) -> str:
@@ -97,7 +121,7 @@ def meta_from_key(
         description = next((value for value in summaries if value), "")
         meta = ArticleMeta(
             source=raw.source,
-            slug=posixpath.splitext(posixpath.basename(raw.source))[0],
+            slug=posixpath.splitext(posixpath.basename(readable_name(raw.source)))[0],
             title=title,
             categories=key.categories,
             tags=key.tags,
@@ -125,6 +149,7 @@ def meta_from_raw(
     key, problems = key_from_raw(raw, config, now)
     if isinstance(key, Draft):
         return key, problems
+    assert not isinstance(key, Undated)  # the default fallback never defers
     meta, more = meta_from_key(raw, key, config, now)
     return meta, problems + more
 
@@ -140,7 +165,8 @@ def dedupe_guids(metas: Sequence[K]) -> tuple[list[K], list[Problem]]:
     for meta in sorted(metas, key=lambda m: m.source):
         guid = meta.guid
         if guid in seen:
-            suffix = hashlib.sha1(meta.source.encode()).hexdigest()[:12]
+            source = meta.source.encode("utf-8", "surrogateescape")  # a name that is not UTF-8
+            suffix = hashlib.sha1(source).hexdigest()[:12]
             new = f"{guid}#{suffix}" if ":" in guid else f"{guid}-{suffix}"
             problems.append(
                 Problem(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from newsfeed.config import Config
 from newsfeed.model import Article, Feed, PostKey
 from newsfeed.pageplan import ArticlePage
 from newsfeed.site import Site, file_stats
-from newsfeed.sources.files import PostFile
+from newsfeed.sources.files import PostFile, file_digest
 
 __all__ = [
     "SITE_KEY",
@@ -42,6 +43,7 @@ __all__ = [
     "due_mark",
     "group_key",
     "post_key",
+    "racy_unchanged",
     "recorded_groups",
     "skip_unchanged",
     "skip_unchanged_pages",
@@ -97,12 +99,32 @@ def base_fingerprint(config: Config) -> str:
     return f"{_code_fingerprint()}:{_config_fingerprint(config)}"
 
 
-def state_key(files: Sequence[PostFile], base: str) -> str:
-    """The post files (path, size, mtime), the code and the configuration."""
-    digest = hashlib.sha256(base.encode())
-    for file in files:
-        digest.update(f"{file.source}\0{file.size}\0{file.mtime_ns}\n".encode("utf-8", "replace"))
+def state_key(
+    files: Sequence[PostFile], base: str, skipped: Sequence[tuple[str, str, str]] = ()
+) -> str:
+    """The post files (path, size, mtime, inode, ctime), what the scan skipped (a new
+    broken link is reported), the code and the configuration."""
+    lines = "".join(f"{f.source}\0{f.size}\0{f.mtime_ns}\0{f.ino}\0{f.ctime_ns}\n" for f in files)
+    digest = hashlib.sha256(f"{base}\0{json.dumps(skipped)}\n".encode())
+    digest.update(lines.encode("utf-8", "surrogateescape"))  # one call: a warm build's cost
     return digest.hexdigest()
+
+
+def racy_unchanged(files: Sequence[PostFile], saved: str, limit: int) -> bool:
+    """Whether the files the last build found racy (``saved``: their digests as JSON;
+    changed just before its scan, see :func:`~newsfeed.sources.files.racy`) still hold
+    the bytes it read: their ``stat()`` alone cannot tell (git's racy-clean rule)."""
+    try:
+        racy = json.loads(saved)
+    except ValueError:
+        return False
+    if not racy:
+        return True
+    by_source = {file.source: file for file in files}
+    return isinstance(racy, dict) and all(
+        source in by_source and file_digest(by_source[source], limit) == digest
+        for source, digest in racy.items()
+    )
 
 
 def group_key(task: RenderTask) -> str:

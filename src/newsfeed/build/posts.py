@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from newsfeed.build.dating import FallbackSources
 from newsfeed.build.pool import Progress, describe, pool_map, pooled
 from newsfeed.cache import (
     BuildCache,
@@ -33,7 +35,10 @@ from newsfeed.cache import (
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import Article, ArticleMeta, Body, Draft, PostKey, Problem
-from newsfeed.sources.files import PostFile
+from newsfeed.sources.files import PostFile, file_digest, racy
+
+if TYPE_CHECKING:
+    from newsfeed.articles import Dated, DateFallback
 
 __all__ = ["Finished", "Scan", "finish_posts", "read_keys"]
 
@@ -53,37 +58,84 @@ def _problem(exc: ArticleError, source: str) -> Problem:
 @dataclass
 class Scan:
     """What phase one found: every publishable post's key (sorted by source, guids
-    unique), their problems, the drafts, and each key's file digest (for the cache)."""
+    unique), their problems, the drafts, each key's file digest (for the cache), and
+    the digest of every file that changed just before the scan (``racy``: a rebuild
+    that finds no other change hashes them again; "" for a file that was not read)."""
 
     read: int = 0
     drafts: int = 0
     keys: list[PostKey] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)
+    racy: dict[str, str] = field(default_factory=dict)
 
 
-def _read_one(root: Path, config: Config, now: datetime, file: PostFile) -> PostRow:
-    """Phase one for one file: its cache row (size, mtime, digest, encoded outcome)."""
-    from newsfeed.articles import key_from_raw  # imported when needed: see the module doc
-    from newsfeed.sources.posts import read_meta
+def _unchanged(row: PostRow | None, file: PostFile, limit: int) -> bool:
+    """Whether the cached ``row`` still holds for ``file``: the same size, mtime,
+    inode and ctime (an edit that restores the mtime, as ``touch -r``, ``rsync -t``
+    and ``tar x`` do, changes the ctime or the inode), and, when the file changed just
+    before the scan that made the row (:func:`~newsfeed.sources.files.racy`), the same
+    bytes, hashed again (git's racy-clean rule)."""
+    if row is None or (row.size, row.mtime_ns, row.ino, row.ctime_ns) != file[2:6]:
+        return False
+    return not racy(file, row.seen_ns) or file_digest(file, limit) == _bytes_digest(row)
+
+
+def _bytes_digest(row: PostRow) -> str:
+    """The digest of the bytes of a row's file (without the mtime ``updated_option =
+    "mtime"`` adds to it: the row's stat says that)."""
+    return row.digest.partition(":")[0]
+
+
+def _read_one(
+    root: Path,
+    config: Config,
+    now: datetime,
+    seen_ns: int,
+    fallback: DateFallback,
+    file: PostFile,
+) -> PostRow:
+    """Phase one for one file: its cache row (stat, digest, encoded outcome); a post
+    whose fallback date ``fallback`` defers is ``undated`` (see :func:`read_keys`)."""
+    from newsfeed.articles import Undated, key_from_raw  # imported when needed (module doc)
+    from newsfeed.sources.posts import digest_of, meta_of
+    from newsfeed.sources.read import read_bytes
 
     digest = ""
     try:
-        raw, digest = read_meta(file.path, root, config, source=file.source)
+        source, data, mtime = read_bytes(file.path, root, config, file.source)
+        digest = digest_of(data)  # known for a post refused too: racy rows compare it
+        raw = meta_of(data, source, mtime, config)
         if config.updated_option == "mtime":  # the article depends on the mtime too
             digest = f"{digest}:{file.mtime_ns}"
-        key, found = key_from_raw(raw, config, now)
-        entry = encode_entry("draft") if isinstance(key, Draft) else encode_entry("ok", key, found)
+        key, found = key_from_raw(raw, config, now, fallback)
+        if isinstance(key, Draft):
+            entry = encode_entry("draft")
+        elif isinstance(key, Undated):
+            entry = encode_entry("undated")
+        else:
+            entry = encode_entry("ok", key, found)
     except ArticleError as exc:
         entry = encode_entry("error", None, [_problem(exc, file.source)])
-    return (file.size, file.mtime_ns, digest, entry)
+    return PostRow(*file[2:6], seen_ns, digest, entry)
+
+
+def _deferred(source: str, mtime: float) -> Dated | None:
+    """Phase one's first reading dates no post by a fallback: see :func:`read_keys`."""
+    return None
+
+
+def _known(dated: Mapping[str, Dated], source: str, mtime: float) -> Dated | None:
+    """The fallback date chosen for ``source`` once every post was read."""
+    return dated.get(source)
 
 
 def _read_failed(file: PostFile, exc: BaseException) -> PostRow:
     """Phase one's row for a file whose reading failed unexpectedly (a bug, no memory
     left, a worker that died): the post is skipped and reported, the build goes on."""
     problem = Problem(file.source, "", describe(exc), "error", "skipped")
-    return (file.size, file.mtime_ns, "", encode_entry("error", None, [problem]))
+    # Seen at time 0: racy for ever, so the next build reads the file again.
+    return PostRow(*file[2:6], 0, "", encode_entry("error", None, [problem]))
 
 
 def _preload() -> None:
@@ -114,13 +166,52 @@ def _fresh_rows(
         yield row
 
 
-def _add(scan: Scan, file: PostFile, row: PostRow, outcome: tuple[str, PostKey | None]) -> None:
-    kind, key = outcome
+def _take(scan: Scan, file: PostFile, row: PostRow, seen_ns: int) -> bool:
+    """Add the outcome of one row to ``scan``; False (and nothing added) for a post to
+    be dated by a fallback. Raises ValueError for a damaged row."""
+    kind, key, found = decode_entry(row.entry)
+    if kind == "undated":
+        return False
+    scan.problems.extend(found)
     if kind == "draft":
         scan.drafts += 1
     elif key is not None:
         scan.keys.append(key)
-        scan.digests[file.source] = row[2]
+        scan.digests[file.source] = row.digest
+    if racy(file, seen_ns):
+        scan.racy[file.source] = _bytes_digest(row)
+    return True
+
+
+@dataclass
+class _Rows:
+    """Where phase one's row of each file comes from: the cache (``known``, its
+    entries fetched a chunk at a time) or a fresh reading (``fresh``, in the order of
+    the files); ``changed`` are the rows to save."""
+
+    known: dict[str, PostRow]
+    changed: set[str]
+    rehashed: set[str]  # unchanged once hashed again: saved with this scan's time
+    fresh: Generator[PostRow, None, None]
+    read_one: Callable[[PostFile], PostRow]
+    seen_ns: int
+
+    def take(self, scan: Scan, file: PostFile, stored: Mapping[str, str]) -> PostRow | None:
+        """The row of ``file`` (the next one), added to ``scan``; None for a post to
+        be dated by a fallback."""
+        if file.source in self.changed:
+            row = next(self.fresh)
+        else:
+            row = self.known[file.source]._replace(entry=stored.get(file.source, ""))
+            if file.source in self.rehashed:
+                row = row._replace(seen_ns=self.seen_ns)
+                self.changed.add(file.source)
+        try:
+            return row if _take(scan, file, row, self.seen_ns) else None
+        except ValueError:  # a damaged or missing cache row: read the file again
+            self.changed.add(file.source)
+            row = self.read_one(file)
+            return row if _take(scan, file, row, self.seen_ns) else None
 
 
 def read_keys(
@@ -130,42 +221,41 @@ def read_keys(
     cache: BuildCache,
     progress: Progress | None,
     now: datetime,
+    seen_ns: int = 0,
+    out: Path | None = None,
+    *,
+    keep: bool = True,
 ) -> Scan:
-    """Phase one: the front matter of every post (from the cache when unchanged).
-
-    Memory stays flat in the number of posts: cached outcomes are fetched and
-    decoded a chunk of files at a time, fresh ones saved a batch at a time.
-    """
+    """Phase one: the front matter of every post (from the cache when unchanged, see
+    :func:`_unchanged`; ``seen_ns`` is when the scan of ``files`` began). Posts without
+    a usable date are dated afterwards, all at once (:func:`_dated`), by the first-seen
+    record of ``out`` (kept up to date with ``keep``) and git. Memory stays flat:
+    cached outcomes are decoded, fresh ones saved, a chunk of files at a time."""
     known = cache.post_stats()
-    todo = [f for f in files if known.get(f.source, (-1, -1))[:2] != (f.size, f.mtime_ns)]
-    changed = {f.source for f in todo}
-    read_one = partial(_read_one, root, config, now)
+    todo = [f for f in files if not _unchanged(known.get(f.source), f, config.max_file_bytes)]
+    read_one = partial(_read_one, root, config, now, seen_ns, _deferred)
     fresh = _fresh_rows(read_one, todo, config, progress)
+    racy_rows = {f.source for f in files if f.source in known and racy(f, known[f.source].seen_ns)}
+    rows = _Rows(known, {f.source for f in todo}, racy_rows, fresh, read_one, seen_ns)
     batch: list[tuple[str, PostRow]] = []
+    undated: list[PostFile] = []
     scan = Scan(read=len(files))
     for start in range(0, len(files), _CHUNK):
         chunk = files[start : start + _CHUNK]
-        stored = cache.entries([f.source for f in chunk if f.source not in changed])
+        stored = cache.entries([f.source for f in chunk if f.source not in rows.changed])
         for file in chunk:  # in order; the rows of ``todo`` come in the same order
-            if file.source in changed:
-                row = next(fresh)
-            else:
-                size, mtime_ns, digest = known[file.source]
-                row = (size, mtime_ns, digest, stored.get(file.source, ""))
-            try:
-                kind, key, found = decode_entry(row[3])
-            except ValueError:  # a damaged or missing cache row: read the file again
-                row = read_one(file)
-                changed.add(file.source)
-                kind, key, found = decode_entry(row[3])
-            if file.source in changed:
+            row = rows.take(scan, file, stored)
+            if row is None:
+                undated.append(file)
+            elif file.source in rows.changed:
                 batch.append((file.source, row))
-            scan.problems.extend(found)
-            _add(scan, file, row, (kind, key))
         if len(batch) >= _CHUNK:
             cache.save(posts=batch)
             batch = []
     fresh.close()  # the workers are done
+    if undated:
+        dates = FallbackSources.beside(root, out, now, keep=keep)
+        batch.extend(_dated(root, undated, config, progress, now, seen_ns, dates, scan))
     present = {f.source for f in files}
     cache.save(posts=batch, gone=[s for s in known if s not in present])
     from newsfeed.articles import dedupe_guids
@@ -173,6 +263,36 @@ def read_keys(
     scan.keys, clashes = dedupe_guids(scan.keys)
     scan.problems.extend(clashes)
     return scan
+
+
+def _dated(
+    root: Path,
+    undated: Sequence[PostFile],
+    config: Config,
+    progress: Progress | None,
+    now: datetime,
+    seen_ns: int,
+    dates: FallbackSources,
+    scan: Scan,
+) -> list[tuple[str, PostRow]]:
+    """Phase one again for the posts without a usable date, each with its fallback
+    date (:func:`newsfeed.articles.fallback_date`, from ``dates``); the rows to save.
+
+    The first-seen record is saved first: the cache then keeps the date each post
+    got, and a build without the cache gives the same (a later commit of the file
+    does not move it)."""
+    from newsfeed.articles import fallback_date
+
+    chosen = {f.source: fallback_date(f.source, f.mtime_ns / 1e9, dates, now) for f in undated}
+    dates.save()  # before the cache holds the dates it gave
+    read_one = partial(_read_one, root, config, now, seen_ns, partial(_known, chosen))
+    rows = []
+    for file, row in zip(
+        undated, pool_map(read_one, undated, config, progress, "read", _read_failed), strict=True
+    ):
+        if _take(scan, file, row, seen_ns):
+            rows.append((file.source, row))
+    return rows
 
 
 # ---------------------------------------------------------------------- phase two
@@ -232,7 +352,7 @@ class _Taker:
     """Takes phase two's outcomes, cached or fresh, into :class:`Finished`."""
 
     redo: Callable[[PostKey], str | ArticleError]
-    complete: Callable[[ArticleMeta, Body, Config], Article]
+    complete: Callable[[ArticleMeta, Body, Config], tuple[Article, list[Problem]]]
     config: Config
     cache: BuildCache
     digests: Mapping[str, str]
@@ -254,10 +374,12 @@ class _Taker:
             self.take(key, self.redo(key), cached=False)  # a damaged or forged row
             return
         try:
-            self.finished.articles[key.source] = self.complete(meta, body, self.config)
+            article, titled = self.complete(meta, body, self.config)
         except ArticleError as exc:
             self.finished.problems.append(_problem(exc, key.source))
             return
+        self.finished.articles[key.source] = article
+        self.finished.problems.extend(titled)
         digest = hashlib.sha256(outcome.encode("utf-8", "surrogatepass")).hexdigest()
         self.finished.prints[key.source] = digest
         self.finished.problems.extend(found)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +43,7 @@ from newsfeed.build.fingerprints import (
     Known,
     base_fingerprint,
     due_mark,
+    racy_unchanged,
     recorded_groups,
     state_key,
     still_valid,
@@ -55,9 +56,9 @@ from newsfeed.config import Config
 from newsfeed.errors import ArticleError, SiteError, SourceError
 from newsfeed.feeds import plan_feeds, scheduled, with_items
 from newsfeed.model import Article, BuildReport, Feed, LoadResult, PostKey, Problem
-from newsfeed.report import report_data, report_from_data
+from newsfeed.report import report_data, report_from_data, report_json
 from newsfeed.site import LEFT_ALONE, Site, lock_out, site_session
-from newsfeed.sources.files import PostFile, PostRules, post_files
+from newsfeed.sources.files import PostFile, PostRules, Scanned, scan_posts
 
 if TYPE_CHECKING:  # a warm build does not import the phases
     from newsfeed.build.posts import Scan
@@ -137,17 +138,18 @@ def select_and_finish(
 
 
 def _load(
-    root: Path, files: Sequence[PostFile], config: Config, progress: Progress | None
+    root: Path, scanned: Scanned, config: Config, progress: Progress | None, out: Path | None
 ) -> LoadResult:
-    """Both phases for every post of ``files``, nothing cached and nothing rendered."""
+    """Both phases for every post the scan found, nothing cached, rendered or written
+    (the first-seen record of ``out`` is read, not kept)."""
     from newsfeed.build.posts import finish_posts, read_keys
 
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     cache = BuildCache(None, "")
-    scan = read_keys(root, files, config, cache, progress, now)
+    scan = read_keys(root, scanned.files, config, cache, progress, now, 0, out, keep=False)
     done = finish_posts(root, scan.keys, config, progress, cache, {}, now)
     articles = tuple(done.articles[k.source] for k in scan.keys if k.source in done.articles)
-    problems = tuple(_by_place(scan.problems + done.problems))
+    problems = tuple(_by_place(scanned.problems() + scan.problems + done.problems))
     return LoadResult(articles, problems, scan.drafts)
 
 
@@ -157,6 +159,7 @@ def load_articles(
     *,
     strict: bool = False,
     progress: Progress | None = None,
+    out_dir: str | Path | None = None,
 ) -> LoadResult:
     """Read and normalize every post under ``source_dir``, as :func:`publish` does.
 
@@ -165,15 +168,17 @@ def load_articles(
     problem). Raises :class:`SourceError` only when the folder itself is unusable,
     and with ``strict=True`` an ``ExceptionGroup`` of every problem.
     ``progress(stage, done, total)`` is called as for :func:`publish` (stages
-    ``read`` and ``clean``).
+    ``read`` and ``clean``). With ``out_dir``, where they are published, a post without a
+    usable date gets the date publishing gave it (nothing is written there).
     """
     root = expect_path("source_dir", source_dir)
     expect("config", config, (Config, type(None)), _CONFIG)
     expect("strict", strict, bool, "True or False")
     expect_callable("progress", progress, _PROGRESS)
-    result = _load(
-        root, post_files(root, PostRules.of(config or Config())), config or Config(), progress
-    )
+    out = None if out_dir is None else expect_path("out_dir", out_dir)
+    config = config or Config()
+    scanned = scan_posts(root, PostRules.of(config), skip=[out] if out is not None else [])
+    result = _load(root, scanned, config, progress, out)
     if strict and result.problems:
         raise ExceptionGroup(
             f"{len(result.problems)} problem(s) in {root}",
@@ -204,7 +209,7 @@ def load_article(
     except OSError:
         size, mtime_ns = -1, -1  # reading it reports why
     file = PostFile(source, str(post), size, mtime_ns)
-    result = _load(folder, [file], config or Config(), None)
+    result = _load(folder, Scanned([file], [], {}, 0), config or Config(), None, None)
     for problem in result.problems:
         if problem.severity == "error":
             raise ArticleError(problem.path, problem.field, problem.message)
@@ -279,7 +284,8 @@ def publish(
     expect("allow_shrink", allow_shrink, bool, "True or False")
     expect("strict", strict, bool, "True or False")
     config = config or Config()
-    files = _outside_out(root, out, post_files(root, PostRules.of(config)))
+    scanned = scan_posts(root, PostRules.of(config), skip=[out])  # OUT inside SRC: no posts
+    scanned = scanned._replace(files=_outside_out(root, out, scanned.files))
     base = base_fingerprint(config)
     # OUT is locked before anything in it, the cache included, is opened.
     with lock_out(out, lock_wait) as locked:
@@ -287,7 +293,7 @@ def publish(
         cache = BuildCache(cache_path if config.cache else None, base)
         try:
             run = _Run(root, locked, config, base, progress, allow_shrink, strict)
-            return _publish(run, files, cache)
+            return _publish(run, scanned, cache)
         finally:
             cache.close()
 
@@ -308,24 +314,25 @@ def _outside_out(root: Path, out: Path, files: list[PostFile]) -> list[PostFile]
     return [file for file in files if not file.source.startswith(inside)]
 
 
-def _publish(run: _Run, files: Sequence[PostFile], cache: BuildCache) -> BuildReport:
+def _publish(run: _Run, scanned: Scanned, cache: BuildCache) -> BuildReport:
     """:func:`publish` with OUT locked and the cache open."""
-    key = state_key(files, run.base)
+    key, files = state_key(scanned.files, run.base, scanned.skipped), scanned.files
     saved = cache.state()
-    if saved is not None and still_valid(saved[0], key):
+    limit = run.config.max_file_bytes
+    if saved and still_valid(saved[0], key) and racy_unchanged(files, saved[2], limit):
         report = _nothing_changed(run.out, saved[1], cache.feeds())
         if report is not None:
             return report
     try:
-        report, groups, due = _build(run, files, cache)
+        report, groups, due, racy = _build(run, scanned, cache)
     except _Refused as refused:  # nothing was written: the last build stays on record
         return refused.report
     # What the build did to OUT (written, removed, left alone) is not what a build that
     # changes nothing will have done: the saved report keeps the posts' problems only.
     posts_only = tuple(p for p in report.problems if not p.action.startswith(LEFT_ALONE))
     saved_report = dataclasses.replace(report, problems=posts_only)
-    state = json.dumps(report_data(saved_report, run.root, run.out), ensure_ascii=False)
-    cache.save(feeds=groups, state=(key + due, state))
+    state = report_json(report_data(saved_report, run.root, run.out))
+    cache.save(feeds=groups, state=(key + due, state, report_json(racy)))
     return report
 
 
@@ -340,7 +347,7 @@ class _Refused(Exception):
 def _read_and_select(
     run: _Run,
     site: Site,
-    files: Sequence[PostFile],
+    scanned: Scanned,
     cache: BuildCache,
     known: Known,
     now: datetime,
@@ -351,7 +358,8 @@ def _read_and_select(
     from newsfeed.build.posts import read_keys  # not needed when nothing changed
 
     root, config = run.root, run.config
-    scan = read_keys(root, files, config, cache, run.progress, now)
+    files, seen = scanned.files, scanned.started_ns  # dated from OUT's first-seen record:
+    scan = read_keys(root, files, config, cache, run.progress, now, seen, run.out)
     due = due_mark(scan.keys, config, now)
     live = {k.source: scan.digests[k.source] for k in scheduled(scan.keys, config, now)[0]}
     again = posts_to_refresh(site, live, known) if config.pages else set()
@@ -370,18 +378,19 @@ def _read_and_select(
 
 
 def _build(
-    run: _Run, files: Sequence[PostFile], cache: BuildCache
-) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], str]:
+    run: _Run, scanned: Scanned, cache: BuildCache
+) -> tuple[BuildReport, list[tuple[str, str, dict[str, list[int]]]], str, dict[str, str]]:
     """Both phases, then render what changed; the report, the document groups to
-    remember (see :func:`recorded_groups`) and when a scheduled post is due
-    (:func:`due_mark`). Raises _Refused under ``strict`` when there is a problem."""
+    remember (see :func:`recorded_groups`), when a scheduled post is due
+    (:func:`due_mark`) and the digests of the racy files. Raises _Refused under
+    ``strict`` when there is a problem."""
     known = cache.feeds()
     now = datetime.now(UTC)  # one "now" for the plausibility of every date
     with site_session(run.out) as site:
-        scan, due, live, selected = _read_and_select(run, site, files, cache, known, now)
+        scan, due, live, selected = _read_and_select(run, site, scanned, cache, known, now)
         feeds, more, published, finished = selected
         _refuse_empty(run, scan.read, published)
-        problems = _by_place(scan.problems + more)
+        problems = _by_place(scanned.problems() + scan.problems + more)
         if run.config.probe_images:  # enclosure sizes of the images that reach a feed
             feeds, probed = probe(site, run.config, feeds)
             problems = _by_place(problems + probed)
@@ -395,7 +404,7 @@ def _build(
             site.guard_removal()
     problems = _by_place(problems + _left_alone(site, stale=True))
     report = _report(scan, published, problems, site)
-    return report, recorded_groups(site.root, groups), due
+    return report, recorded_groups(site.root, groups), due, scan.racy
 
 
 def _refuse_empty(run: _Run, read: int, published: int) -> None:

@@ -14,7 +14,9 @@ The only module that imports ``dateutil``. Rules:
   ``Date.toString``), not dateutil's POSIX-style UTC-8.
 - A bare digit string is seconds since the epoch, or milliseconds when it is
   ``>= 1e11``; it needs at least 9 digits (``'2024'`` or ``'20210713'`` is rejected as
-  ambiguous). ``int``/``float`` values follow the same magnitude rule, at any size.
+  ambiguous), and more than 20 are out of range without being converted (Python
+  refuses to convert over 4,300 digits). ``int``/``float`` values follow the same
+  magnitude rule, at any size.
 - A leap second (``23:59:60``) is clamped to ``:59``.
 - Parsing is syntax only: a well-formed but implausible date (year 0900) is returned;
   :func:`check_plausible` is the policy that rejects it.
@@ -31,6 +33,7 @@ from newsfeed.errors import DateValueError
 
 __all__ = [
     "check_plausible",
+    "format_local",
     "format_rfc2822",
     "format_rfc3339",
     "parse_date",
@@ -40,6 +43,9 @@ _UTC = _dt.UTC
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
 _MS_THRESHOLD = 1e11  # epochs at or above this are milliseconds (1e11 s is year 5138)
 _MIN_EPOCH_DIGITS = 9  # 100000000 s is 1973-03-03
+# 20 digits of milliseconds is about 3e9 years: anything longer is out of range, and is
+# never converted (int() refuses over 4,300 digits, and is quadratic below that).
+_MAX_EPOCH_DIGITS = 20
 _MIN_YEAR = 1990
 
 # Two defaults that differ in year, month and day: a field the text does not give
@@ -119,12 +125,29 @@ def format_rfc2822(dt: _dt.datetime) -> str:
     return email.utils.format_datetime(_aware_utc(dt).replace(microsecond=0))
 
 
-def format_rfc3339(dt: _dt.datetime) -> str:
-    """``'2021-07-13T23:47:03+00:00'``: an aware datetime in UTC, for Atom.
+def format_rfc3339(dt: _dt.datetime, tz: _dt.tzinfo | None = None) -> str:
+    """``'2021-07-13T23:47:03+00:00'``: an aware datetime in UTC, for Atom; with ``tz``
+    the same instant in that zone, with its offset (``'2021-07-14T07:47:03+08:00'``),
+    for JSON Feed and pages.
 
     Sub-second precision is dropped, as in :func:`format_rfc2822`.
     """
-    return _aware_utc(dt).isoformat(timespec="seconds")
+    utc = _aware_utc(dt)
+    return (utc if tz is None else utc.astimezone(tz)).isoformat(timespec="seconds")
+
+
+def format_local(dt: _dt.datetime, tz: _dt.tzinfo) -> str:
+    """``'2021-07-14 07:47 UTC+08:00'``: an aware datetime as a reader reads it, in the
+    site's zone ``tz`` with its offset (``UTC`` when the offset is zero)."""
+    local = _aware_utc(dt).astimezone(tz)
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        zone = "UTC"
+    else:
+        sign = "+" if minutes > 0 else "-"
+        zone = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{local:%Y-%m-%d %H:%M} {zone}"
 
 
 def _aware_utc(dt: _dt.datetime) -> _dt.datetime:
@@ -145,6 +168,10 @@ def _parse_text(text: str, tz: _dt.tzinfo) -> _dt.datetime:
             raise DateValueError(
                 f"{_show(text)} is not a date: a bare number needs at least "
                 f"{_MIN_EPOCH_DIGITS} digits to be read as seconds since the epoch"
+            )
+        if len(match.group(1)) > _MAX_EPOCH_DIGITS:
+            raise DateValueError(
+                f"{_show(text)} is out of range as an epoch time ({len(match.group(1)):,} digits)"
             )
         return _from_epoch(float(s) if "." in s else int(s), text)
 

@@ -12,7 +12,7 @@ import unicodedata
 
 from newsfeed.chars import XML_ILLEGAL
 
-__all__ = ["MORE", "html_to_text", "strip_illegal_xml", "summarize"]
+__all__ = ["MORE", "first_sentence", "html_to_text", "strip_illegal_xml", "summarize"]
 
 #: Hexo's excerpt marker (its ``excerpt`` filter): the first one in a post's HTML ends
 #: the excerpt.
@@ -99,3 +99,25 @@ def _trimmed(head: str) -> str:
     while end > 0 and _is_trailing_junk(head[end - 1]):
         end -= 1
     return head[:end]
+
+
+# The end of a sentence: CJK full stops and marks anywhere, Latin ones before a space
+# or the end (so "3.5" or "e.g.x" do not end one).
+_SENTENCE_END = re.compile(r"[。！？]+[”」』）)]?|[.!?…]+[\"'”’)]?(?=\s|$)")
+
+
+#: A sentence ends no sooner than this: "e.g. this" or "Dr. Who" is one sentence.
+_MIN_SENTENCE = 8
+
+
+def first_sentence(text: str, limit: int) -> str:
+    """The first sentence of ``text`` (at least a few characters long), whitespace
+    collapsed, without a closing full stop (a question or an exclamation mark stays),
+    cut cleanly by :func:`summarize` when it is longer than ``limit``. Empty when
+    ``text`` holds nothing but space."""
+    flat = " ".join(strip_illegal_xml(text).split())
+    end = _SENTENCE_END.search(flat, _MIN_SENTENCE - 1)
+    sentence = flat[: end.end()] if end else flat
+    if sentence.endswith(("。", ".")) and not sentence.endswith(".."):
+        sentence = sentence[:-1].rstrip()
+    return summarize(sentence, limit)

@@ -2,7 +2,8 @@
 
 Output is deterministic: keys come in a fixed order (the spec's), non-ASCII text
 is written as UTF-8 (``ensure_ascii=False``), and the document ends in a newline.
-Every date comes from the articles, never from ``now()``.
+Every date comes from the articles, never from ``now()``, and is written in the
+site's ``timezone`` with its offset (RFC 3339).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def _item(article: Article, config: Config) -> dict[str, object]:
     }
     if article.lead_image is not None:
         item["image"] = article.lead_image.url
-    item["date_published"] = format_rfc3339(article.published)
-    item["date_modified"] = format_rfc3339(article.updated)
+    # RFC 3339 in the site's zone, with its offset: the same instant, as the site says it.
+    item["date_published"] = format_rfc3339(article.published, config.tz)
+    item["date_modified"] = format_rfc3339(article.updated, config.tz)
     item["authors"] = [{"name": article.author}]
     tags = item_categories(article)
     if tags:

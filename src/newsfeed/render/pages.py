@@ -29,7 +29,6 @@ import json
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
 from functools import cache
 
 import jinja2
@@ -38,7 +37,7 @@ from newsfeed._version import __version__
 from newsfeed.config import Config
 from newsfeed.feeds import category_label, feed_folder, feed_label
 from newsfeed.model import Article, Feed
-from newsfeed.normalize.dates import format_rfc3339
+from newsfeed.normalize.dates import format_local, format_rfc3339
 from newsfeed.pageplan import ArticlePage, page_path
 
 __all__ = [
@@ -104,19 +103,6 @@ def compile_templates() -> None:
         _environment().get_template(name)
 
 
-def _local_time(dt: datetime, tz: tzinfo) -> str:
-    """``2021-07-14 07:47 UTC+08:00`` in the site's time zone (``UTC`` when it is UTC)."""
-    local = dt.astimezone(tz)
-    offset = local.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    if minutes == 0:
-        zone = "UTC"
-    else:
-        sign = "+" if minutes > 0 else "-"
-        zone = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return f"{local:%Y-%m-%d %H:%M} {zone}"
-
-
 def _relative(source: tuple[str, ...], target: tuple[str, ...]) -> str:
     """The relative link from the page in folder ``source`` to the page of ``target``."""
     up = "../" * len(source)
@@ -141,8 +127,8 @@ def _items(feed: Feed[Article], config: Config) -> list[dict[str, object]]:
             {
                 "title": article.title,
                 "link": _article_href(feed.path, article, config),
-                "iso": format_rfc3339(article.published),
-                "date": _local_time(article.published, tz),
+                "iso": format_rfc3339(article.published, tz),
+                "date": format_local(article.published, tz),
                 "summary": article.summary,
                 "author": article.author,
                 "image": image,
@@ -189,8 +175,8 @@ def _node(feed: Feed[Article], config: Config, urls: Subscriptions) -> _Node:
         href=_relative((), feed.path),
         total=feed.total,
         newest_title=newest.title if newest else "",
-        newest_date=_local_time(newest.published, config.tz) if newest else "",
-        newest_iso=format_rfc3339(newest.published) if newest else "",
+        newest_date=format_local(newest.published, config.tz) if newest else "",
+        newest_iso=format_rfc3339(newest.published, config.tz) if newest else "",
         urls=urls,
     )
 
@@ -233,11 +219,6 @@ def render_site_index(
     return page.encode("utf-8")
 
 
-def _local_iso(dt: datetime, tz: tzinfo) -> str:
-    """``2021-07-14T07:47:03+08:00``: RFC 3339 in the site's time zone."""
-    return dt.astimezone(tz).isoformat(timespec="seconds")
-
-
 #: What may not appear inside a ``<script>`` data block, and its JSON escape.
 _SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 
@@ -252,8 +233,8 @@ def _json_ld(page: ArticlePage, config: Config) -> str:
         "description": article.summary,
         "url": article.link,
         "mainEntityOfPage": {"@type": "WebPage", "@id": article.link},
-        "datePublished": _local_iso(article.published, config.tz),
-        "dateModified": _local_iso(article.updated, config.tz),
+        "datePublished": format_rfc3339(article.published, config.tz),
+        "dateModified": format_rfc3339(article.updated, config.tz),
         "author": [{"@type": "Person", "name": article.author}],
         "publisher": {"@type": "Organization", "name": config.site_title, "url": config.site_url},
         "inLanguage": config.language,
@@ -303,10 +284,10 @@ def render_article_page(
         image=image,
         sections=[names[-1] for names in article.categories],
         keywords=article.tags,
-        published=_local_time(article.published, tz),
-        published_iso=_local_iso(article.published, tz),
-        updated=_local_time(article.updated, tz) if article.updated != article.published else "",
-        updated_iso=_local_iso(article.updated, tz),
+        published=format_local(article.published, tz),
+        published_iso=format_rfc3339(article.published, tz),
+        updated=format_local(article.updated, tz) if article.updated != article.published else "",
+        updated_iso=format_rfc3339(article.updated, tz),
         author=article.author,
         source_url=article.source_url,
         source_host=urllib.parse.urlsplit(article.source_url).hostname or article.source_url,

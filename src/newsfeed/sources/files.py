@@ -12,9 +12,11 @@ the reason.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from stat import S_ISREG
@@ -22,17 +24,24 @@ from typing import NamedTuple
 
 from newsfeed.config import Config
 from newsfeed.errors import SourceError
-from newsfeed.model import Markup
+from newsfeed.model import Markup, Problem
+from newsfeed.safe_read import read_regular
 
 __all__ = [
     "MARKDOWN_SUFFIXES",
     "POST_SUFFIXES",
+    "RACY_NS",
     "PostFile",
     "PostRules",
+    "Scanned",
+    "file_digest",
     "find_posts",
     "glob_regex",
     "markup_of",
     "post_files",
+    "racy",
+    "readable_name",
+    "scan_posts",
 ]
 
 log = logging.getLogger("newsfeed")
@@ -41,6 +50,11 @@ log = logging.getLogger("newsfeed")
 #: extensions), and ``.mdown``, a Markdown name newsfeed always read as a post.
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext", ".mdown")
 POST_SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt", ".html")
+#: How long before a scan a change makes a file *racy* (git's racy-clean rule): a file
+#: changed again within one tick of the file system's clock keeps its mtime and ctime,
+#: so one changed this close to a scan is hashed again before its ``stat()`` is
+#: trusted. Two seconds cover the coarsest clocks (FAT) and the kernel's coarse clock.
+RACY_NS = 2_000_000_000
 
 
 def markup_of(source: str) -> Markup:
@@ -136,66 +150,156 @@ class PostRules(NamedTuple):
 
 
 class PostFile(NamedTuple):
-    """A post file found by :func:`post_files`, with what one ``stat()`` said.
+    """A post file found by :func:`scan_posts`, with what one ``stat()`` said.
 
-    ``path`` is the file's path as a string (``root`` joined with ``source``). A
-    named tuple: a large folder makes one per file on every build, warm ones too.
+    ``path`` is the file's path as a string (``root`` joined with ``source``);
+    ``ino`` and ``ctime_ns`` tell an edit that kept the size and the mtime (``touch
+    -r``, ``rsync -t``, ``tar x``) from no edit. A named tuple: a large folder makes
+    one per file on every build, warm ones too.
     """
 
     source: str
     path: str
     size: int
     mtime_ns: int
+    ino: int = 0
+    ctime_ns: int = 0
+
+
+_LINKED_FOLDER = ("a symbolic link to a folder", "not entered: links to folders are not followed")
+
+
+class Scanned(NamedTuple):
+    """What :func:`scan_posts` found: the post files (sorted by ``source``), what it
+    did not take and why (as ``(path, message, action)``, path relative to the root),
+    how many post files each suffix gave, and when the scan began (``time.time_ns()``:
+    a file changed since shortly before it may change again unseen, as git's
+    racy-clean rule says)."""
+
+    files: list[PostFile]
+    skipped: list[tuple[str, str, str]]
+    suffixes: dict[str, int]
+    started_ns: int
+
+    def problems(self) -> list[Problem]:
+        """What the scan did not take, as warnings; and it logs (at the ``info`` level,
+        which ``-v`` shows) what it took as posts, by suffix."""
+        counts = ", ".join(f"{n:,} {suffix}" for suffix, n in sorted(self.suffixes.items()))
+        log.info("took %d files as posts: %s", len(self.files), counts or "none")
+        return [Problem(path, "", why, "warning", did) for path, why, did in self.skipped]
 
 
 def post_files(source_dir: Path, rules: PostRules | None = None) -> list[PostFile]:
+    """The files of :func:`scan_posts`."""
+    return scan_posts(source_dir, rules).files
+
+
+def scan_posts(
+    source_dir: Path, rules: PostRules | None = None, *, skip: Sequence[Path] = ()
+) -> Scanned:
     """Every post file under ``source_dir`` with its size and mtime, sorted by ``source``.
 
     One ``stat()`` per file: a rebuild can tell what changed from this alone.
 
     Files and folders that ``rules`` say are no posts are skipped (by default hidden
-    names, starting with ``.``; folders starting with ``_`` are kept). Symlinked
+    names, starting with ``.``; folders starting with ``_`` are kept), and so are the
+    ``skip`` folders (the output folder, when it lies inside the source). Symlinked
     folders are not entered (no loops, no escape), and a symlinked file counts only
-    when it points inside ``source_dir``.
+    when it points inside ``source_dir``: each of those, each broken link and each
+    folder that cannot be listed is in ``skipped``, never a failed build.
 
-    Raises :class:`SourceError` when ``source_dir`` (or a folder in it) cannot be listed.
+    Raises :class:`SourceError` when ``source_dir`` itself cannot be listed.
     """
     root = Path(source_dir)
     rules = rules or PostRules()
     real_root = _real_root(root)
-    found: list[PostFile] = []
+    scanned = Scanned([], [], {}, time.time_ns())
+    skipped_folders = _identities(skip)
+    hidden = (".", "_") if rules.hidden else "."
     folders = [(str(root), "")]  # (path, relative path with a trailing slash)
-    while folders:
+    while folders:  # every file of a large folder passes here on every build: kept lean
         folder, relative = folders.pop()
-        entries = _entries(folder, root)
-        for entry in entries:
+        for entry in _entries(folder, relative, root, scanned):
             name = entry.name
-            if rules.hides(name) or rules.ignore or rules.skip_render:
-                why = rules.why_not(relative + name, entry.path, name)
-                if why is not None:
-                    if not name.startswith("."):  # dot files: skipped without a word
-                        log.info("%s%s: %s", relative, name, why)
-                    continue
+            ruled = name.startswith(hidden) or rules.ignore or rules.skip_render
+            if ruled and _ruled_out(rules, relative, entry):
+                continue
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
             if is_dir:
-                if not entry.is_symlink():
+                if entry.is_symlink():
+                    scanned.skipped.append((relative + name, *_LINKED_FOLDER))
+                elif _identity(entry) not in skipped_folders:
                     folders.append((entry.path, f"{relative}{name}/"))
-                continue
-            if not name.lower().endswith(POST_SUFFIXES):
-                continue
-            if entry.is_symlink() and not _inside(Path(entry.path), real_root):
-                continue
-            try:
-                info = entry.stat()
-            except OSError:
-                continue
-            if not S_ISREG(info.st_mode):
-                continue
-            found.append(PostFile(relative + name, entry.path, info.st_size, info.st_mtime_ns))
-    found.sort(key=lambda file: file.source)
+            elif name.lower().endswith(POST_SUFFIXES):
+                _take(entry, relative + name, real_root, scanned)
+    scanned.files.sort(key=lambda file: file.source)
+    scanned.skipped.sort()
+    return scanned
+
+
+def _ruled_out(rules: PostRules, relative: str, entry: os.DirEntry[str]) -> bool:
+    """Whether ``rules`` say the file or folder of ``entry`` is no post (logged)."""
+    name = entry.name
+    why = rules.why_not(relative + name, entry.path, name)
+    if why is not None and not name.startswith("."):  # dot files: skipped without a word
+        log.info("%s%s: %s", relative, name, why)
+    return why is not None
+
+
+def _take(entry: os.DirEntry[str], source: str, real_root: Path, scanned: Scanned) -> None:
+    """Add the post file of ``entry`` (a post's name) to ``scanned``, or say why not."""
+    try:  # a link: only inside SRC (its target's stat, said when refused)
+        info = entry.stat() if not entry.is_symlink() else _linked(entry, real_root)
+    except OSError as exc:
+        scanned.skipped.append((source, _unusable(entry, exc), "skipped"))
+        return
+    if S_ISREG(info.st_mode):
+        stat = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+        scanned.files.append(PostFile(source, entry.path, *stat))
+        suffix = source[source.rfind(".") :].lower()
+        scanned.suffixes[suffix] = scanned.suffixes.get(suffix, 0) + 1
+
+
+class _Refused(OSError):
+    """A link the scan does not follow (internal): its ``strerror`` says why."""
+
+
+def _linked(entry: os.DirEntry[str], real_root: Path) -> os.stat_result:
+    """The ``stat()`` of the file a link to a post leads to; :class:`_Refused` when
+    that is outside ``real_root`` or nowhere."""
+    if not _inside(Path(entry.path), real_root):
+        if not Path(entry.path).exists():
+            raise _Refused(0, "a broken symbolic link")
+        raise _Refused(0, "a symbolic link out of the source folder")
+    return entry.stat()
+
+
+def _unusable(entry: os.DirEntry[str], exc: OSError) -> str:
+    """Why the post file of ``entry`` is not taken, as the scan reports it."""
+    if isinstance(exc, _Refused):
+        return str(exc.strerror)
+    return f"cannot be read: {exc.strerror or exc}"
+
+
+def _identity(entry: os.DirEntry[str]) -> tuple[int, int]:
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return (-1, -1)
+    return (info.st_dev, info.st_ino)
+
+
+def _identities(folders: Sequence[Path]) -> set[tuple[int, int]]:
+    found = set()
+    for folder in folders:
+        try:
+            info = Path(folder).stat()
+        except OSError:
+            continue  # not made yet: nothing in it to skip
+        found.add((info.st_dev, info.st_ino))
     return found
 
 
@@ -211,15 +315,19 @@ def _real_root(root: Path) -> Path:
         raise SourceError(f"source folder {str(root)!r} cannot be read: {exc}") from exc
 
 
-def _entries(folder: str, root: Path) -> list[os.DirEntry[str]]:
-    """The entries of one folder under ``root``; :class:`SourceError` when it cannot be
-    listed."""
+def _entries(folder: str, relative: str, root: Path, scanned: Scanned) -> list[os.DirEntry[str]]:
+    """The entries of one folder under ``root``: none, said in ``scanned.skipped``,
+    when a folder in it cannot be listed; :class:`SourceError` for ``root`` itself."""
     try:
         with os.scandir(folder) as listing:
             return list(listing)
     except OSError as exc:
-        where = exc.filename or root
-        raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
+        if not relative:
+            where = exc.filename or root
+            raise SourceError(f"cannot list folder {str(where)!r}: {exc.strerror or exc}") from exc
+        message = f"the folder cannot be listed: {exc.strerror or exc}"
+        scanned.skipped.append((relative.rstrip("/"), message, "skipped it and what it holds"))
+        return []
 
 
 def _inside(path: Path, real_root: Path) -> bool:
@@ -227,3 +335,46 @@ def _inside(path: Path, real_root: Path) -> bool:
         return path.resolve(strict=True).is_relative_to(real_root)
     except (OSError, RuntimeError):
         return False
+
+
+def readable_name(source: str) -> str:
+    """``source`` as text to show and to build links from.
+
+    A name whose bytes are not UTF-8 is read by Python with lone surrogates in it
+    (``os.fsdecode``), which no document can hold: each such folder or file name is
+    read as GB18030 when its bytes are that (Chinese crawlers write such names), else
+    with U+FFFD for each undecodable byte. ``source`` itself stays the key that opens
+    the file.
+    """
+    from newsfeed.chars import has_surrogates  # not needed to find the files
+
+    if not has_surrogates(source):
+        return source
+    return "/".join(_readable_part(part) for part in source.split("/"))
+
+
+def _readable_part(part: str) -> str:
+    from newsfeed.chars import has_surrogates
+
+    if not has_surrogates(part):
+        return part
+    data = part.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+def racy(file: PostFile, seen_ns: int) -> bool:
+    """Whether ``file`` changed too close to a scan that began at ``seen_ns`` (see
+    :data:`RACY_NS`) for its ``stat()`` to tell a later change."""
+    return max(file.mtime_ns, file.ctime_ns) >= seen_ns - RACY_NS
+
+
+def file_digest(file: PostFile, limit: int) -> str | None:
+    """The SHA-256 of a post file's bytes (as phase one keys them), or None when it
+    cannot be read safely (a link, a FIFO...) or is over ``limit`` bytes."""
+    try:
+        return hashlib.sha256(read_regular(file.path, limit)).hexdigest()
+    except OSError:
+        return None

@@ -28,10 +28,10 @@ from newsfeed.sources.frontmatter import (
     Recovered,
     Unclosed,
 )
-from newsfeed.sources.read import check_text, clean_text, decode_named, read_bytes
+from newsfeed.sources.read import Decoded, check_text, clean_text, decode_text, read_bytes
 from newsfeed.sources.yaml_data import FrontMatterError
 
-__all__ = ["parse_post", "read_meta", "read_post"]
+__all__ = ["digest_of", "meta_of", "parse_post", "read_meta", "read_post"]
 
 # A line that may be a separator once cleaned (read_meta's candidate ends of front matter).
 _RAW_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|;{3,})", re.MULTILINE)
@@ -55,10 +55,9 @@ def read_post(
     mapping, not closed, or too large/deep/aliased.
     """
     source, data, mtime = read_bytes(path, root, config, source)
-    text, encoding = _text(data, source, config)
-    meta, body, recovered = _parse(
-        clean_text(text), source, _handler(config.max_front_matter_chars)
-    )
+    decoded = _text(data, source, config)
+    text = clean_text(decoded.text)
+    meta, body, recovered = _parse(text, source, _handler(config.max_front_matter_chars))
     _refuse_empty(meta, body, source)
     return RawPost(
         source=source,
@@ -67,7 +66,8 @@ def read_post(
         mtime=mtime,
         recovered=recovered,
         markup=markup_of(source),
-        encoding=encoding,
+        encoding=decoded.encoding,
+        guessed_encoding=decoded.guessed,
     )
 
 
@@ -82,34 +82,42 @@ def read_meta(
     :func:`read_post`.
     """
     source, data, mtime = read_bytes(path, root, config, source)
-    digest = hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
-    text, encoding = _text(data, source, config)
+    return meta_of(data, source, mtime, config), digest_of(data)
+
+
+def digest_of(data: bytes) -> str:
+    """The content hash of a post file's bytes, which keys the build cache."""
+    return hashlib.sha256(data).hexdigest()  # faster than blake2b where CPUs have SHA
+
+
+def meta_of(data: bytes, source: str, mtime: float, config: Config) -> RawPost:
+    """The :func:`read_meta` of bytes read already. Raises like :func:`read_post`."""
+    decoded = _text(data, source, config)
     handler = _handler(config.max_front_matter_chars)
-    meta, _ = _front(text, source, handler, _split_prefix)
+    meta, _ = _front(decoded.text, source, handler, _split_prefix)
     if not meta:  # rare: only then is the whole body looked at (it may be cut short)
-        _refuse_empty(meta, _front(clean_text(text), source, handler, _split)[1], source)
-    raw = RawPost(
+        _refuse_empty(meta, _front(clean_text(decoded.text), source, handler, _split)[1], source)
+    return RawPost(
         source=source,
         meta=FrozenDict(meta),
         body="",
         mtime=mtime,
         recovered=isinstance(meta, Recovered),
         markup=markup_of(source),
-        encoding=encoding,
+        encoding=decoded.encoding,
+        guessed_encoding=decoded.guessed,
     )
-    return raw, digest
 
 
-def _text(data: bytes, source: str, config: Config) -> tuple[str, str]:
-    """The text of a post file's bytes, not yet cleaned, and the codec that read it;
-    both phases refuse the same files: blank ones (:func:`newsfeed.chars.is_blank`),
-    then binary ones."""
-    text, encoding = decode_named(data, config.encoding)
-    if is_blank(text):
+def _text(data: bytes, source: str, config: Config) -> Decoded:
+    """The text of a post file's bytes, not yet cleaned; both phases refuse the same
+    files: blank ones (:func:`newsfeed.chars.is_blank`), then binary ones."""
+    decoded = decode_text(data, config.encoding)
+    if is_blank(decoded.text):
         # A crawler that died mid-write; publishing it would give an item with nothing in it.
         raise ArticleError(source, "", "the file is empty")
-    check_text(text, source)
-    return text, encoding
+    check_text(decoded.text, source)
+    return decoded
 
 
 def _refuse_empty(meta: Mapping[str, object], body: str, source: str) -> None:
