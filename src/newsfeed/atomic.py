@@ -12,7 +12,6 @@ import contextlib
 import errno
 import hashlib
 import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,7 +26,6 @@ __all__ = [
     "digest",
     "file_stats",
     "flush",
-    "read_regular",
     "same_bytes",
     "write_temp",
 ]
@@ -55,28 +53,6 @@ def digest(path: Path) -> str:
     finally:
         os.close(fd)
     return hashed.hexdigest()
-
-
-def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file ``path``: never through a symbolic link (its last
-    part; ``OSError``), never waiting on a FIFO or a device, at most ``limit`` bytes
-    (``ValueError`` for either)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > limit:
-            raise ValueError(f"{info.st_size:,} bytes, over the limit of {limit:,}")
-        chunks, size = [], 0
-        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise ValueError(f"over the limit of {limit:,} bytes")
-    return b"".join(chunks)
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

@@ -26,8 +26,8 @@ import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsfeed.atomic import read_regular
 from newsfeed.errors import SiteError
+from newsfeed.safe_read import read_regular
 
 __all__ = [
     "CONTENT_TYPES",
@@ -138,7 +138,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             data = read_regular(target, MAX_SERVED_BYTES)
             mtime = target.stat().st_mtime
-        except (OSError, ValueError):  # gone, a FIFO put there meanwhile, too large
+        except OSError:  # gone, a FIFO put there meanwhile, too large
             self.send_error(404, "Not Found")
             return
         etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'

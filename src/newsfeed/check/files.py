@@ -3,7 +3,7 @@ those newsfeed wrote, their bytes, and whether a path in OUT is a file a static
 server would send.
 
 Nothing here follows a symbolic link out of OUT or waits on a FIFO: documents are
-read with :func:`~newsfeed.atomic.read_regular` (no link, no FIFO, bounded), and a
+read with :func:`~newsfeed.safe_read.read_regular` (no link, no FIFO, bounded), and a
 link target counts as served only when its real path lies inside OUT and is a
 regular file, the rules :mod:`newsfeed.serve` serves by. Hidden files and folders
 (the manifest, the cache, ``.git``) are neither documents nor served.
@@ -16,8 +16,8 @@ import os
 import stat
 from pathlib import Path
 
-from newsfeed.atomic import read_regular
 from newsfeed.check.finding import Finding
+from newsfeed.safe_read import read_regular
 from newsfeed.site import MANIFEST_NAME
 
 __all__ = [
@@ -72,10 +72,8 @@ def read_document(out: Path, relpath: str) -> bytes | Finding:
     """The bytes of a document, or the finding that says why they cannot be read."""
     try:
         return read_regular(out.joinpath(*relpath.split("/")), MAX_DOCUMENT_BYTES)
-    except OSError as exc:
+    except OSError as exc:  # gone, a link or a FIFO put there meanwhile, too large
         return Finding(relpath, 0, "read", f"cannot read: {exc.strerror or exc}")
-    except ValueError as exc:
-        return Finding(relpath, 0, "read", f"not read: {exc}")
 
 
 def written_by_newsfeed(out: Path, documents: list[str]) -> list[str]:
@@ -85,7 +83,7 @@ def written_by_newsfeed(out: Path, documents: list[str]) -> list[str]:
     try:
         manifest = json.loads(read_regular(out / MANIFEST_NAME, MAX_DOCUMENT_BYTES))
         files = manifest["files"]
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError):  # missing, unreadable, not JSON
         return documents
     if not isinstance(files, dict):
         return documents
