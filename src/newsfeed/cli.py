@@ -312,14 +312,13 @@ def _check(args: argparse.Namespace) -> int:
 
     out, site_url = _site_folder(args.out, args.site_url)
     result = check_site(out, site_url)
-    if not out.is_dir():
-        error = f"{out} is not a folder (build it first)"
-        if args.json:
-            print(json.dumps(result_data(result, error), ensure_ascii=False, indent=1))
+    error = None if out.is_dir() else f"{out} is not a folder (build it first)"
+    if args.json:
+        print(json.dumps(result_data(result, error), ensure_ascii=False, indent=1))
+    if error:
         print(f"newsfeed: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        print(json.dumps(result_data(result), ensure_ascii=False, indent=1))
         return EXIT_OK if result.ok else EXIT_PROBLEMS
     for line in finding_lines(result.findings):
         print(line, file=sys.stderr)
