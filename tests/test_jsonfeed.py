@@ -47,6 +47,7 @@ def test_schema_rejects_what_the_spec_forbids() -> None:
         {**good, "authors": [{}]},
         {**good, "author": "1.0's author is an object, not a string"},
         {**good, "author": {}},
+        {**good, "author": {"name": "1.0's key alone, without 1.1's authors"}},
     ]
     for document in broken:
         with pytest.raises(jsonschema.ValidationError):
