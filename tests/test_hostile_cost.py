@@ -14,7 +14,7 @@ import pytest
 from newsfeed import Config, load_articles
 from newsfeed.normalize import html as html_step
 from newsfeed.normalize.html import TEXT_RUN, clean_body
-from sitecheck import URL, checked_build, write_posts
+from sitecheck import URL, checked_build, needs_w3c, w3c_messages, write_posts
 
 POST = "---\ntitle: {title}\ndate: 2021-07-13 10:00:00\n{extra}---\n{body}\n"
 
@@ -271,3 +271,20 @@ def test_shortened_html_is_well_formed_and_a_beginning_of_the_text(limit: int) -
     assert whole_text.startswith(text)
     assert body.count("<p>") == body.count("</p>") and body.count("<li>") == body.count("</li>")
     assert shorten_html(content, len(content), "http://x/") == content
+
+
+@needs_w3c
+def test_cut_content_and_capped_feeds_stay_valid_for_the_w3c_validator(tmp_path: Path) -> None:
+    """The cut content (closed elements, the link to the article) of a long post in many
+    feeds draws no W3C error or warning, in RSS and Atom."""
+    body = "".join(
+        f"<div><p>Part {i} <em>of</em> &amp; <a href='https://e.org/{i}'>x</a></p></div>"
+        for i in range(300)
+    )
+    src = tmp_path / "src"
+    write_posts(src, {"a.md": _amplifier(paths=3, levels=3, tags=30, body=body)})
+    config = Config(site_url=URL, limit=0, max_item_content_chars=1000, max_feeds_per_post=12)
+    build = checked_build(tmp_path, src, config)
+    feeds = sorted(build.out.rglob("*.xml"))
+    assert len(feeds) == 2 * 13
+    assert w3c_messages(build.out, feeds) == []
