@@ -12,6 +12,7 @@ import re
 __all__ = [
     "DISCOURAGED_CONTROLS",
     "DISCOURAGED_CONTROLS_CHARS",
+    "REPLACEMENT",
     "TERMINAL_UNSAFE",
     "XML_ILLEGAL",
     "XML_ILLEGAL_CHARS",
@@ -45,17 +46,24 @@ them along with the illegal characters."""
 DISCOURAGED_CONTROLS = re.compile(f"[{DISCOURAGED_CONTROLS_CHARS}]")
 """Matches one of :data:`DISCOURAGED_CONTROLS_CHARS`."""
 
-# Whitespace (\s is str.isspace) and what reading drops; not lone surrogates, which
-# reading replaces with U+FFFD.
-_BLANK = re.compile(f"[\\s{_CONTROLS}{_NONCHARACTERS}{DISCOURAGED_CONTROLS_CHARS}]*")
+REPLACEMENT = "\ufffd"
+"""U+FFFD, which decoding puts for bytes it cannot read: reading drops it (validators
+flag it as a bad character, readers show a box)."""
+
+# Whitespace (\s is str.isspace) and what reading drops: lone surrogates (a pair is
+# the character it encodes), the other XML-illegal characters, the discouraged controls.
+_LONE = "[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]"
+_BLANK = re.compile(
+    f"(?:[\\s{_CONTROLS}{_NONCHARACTERS}{DISCOURAGED_CONTROLS_CHARS}{REPLACEMENT}]|{_LONE})*"
+)
 
 
 def is_blank(text: str) -> bool:
     """Whether ``text`` holds nothing a reader could see: every character is whitespace
     (``str.isspace``: spaces, tabs, line breaks, NEL, no-break and ideographic spaces...)
-    or one that reading drops (the XML-illegal controls and U+FFFE/U+FFFF, DEL and the
-    other C1 controls). An empty text is blank; a lone surrogate is not (reading makes
-    it U+FFFD), nor is a zero-width or byte-order-mark character (not whitespace).
+    or one that reading drops (the XML-illegal controls, lone surrogates and
+    U+FFFE/U+FFFF, DEL and the other C1 controls, U+FFFD). An empty text is blank; a
+    zero-width or byte-order-mark character is not (not whitespace).
 
     Cleaning a text never changes the answer, so it is the same before and after.
     """
