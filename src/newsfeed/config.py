@@ -144,8 +144,9 @@ class Config:
         default=False,
     )
     hexo_hidden: bool = _doc(
-        "Skip posts with a path segment starting with `_` or `.` (Hexo's rule); off: only "
-        "`.`. On in Hexo site mode.",
+        "Hexo's rules for posts: skip paths with a segment starting with `_` or `.` (off: "
+        "only `.`), take only files Hexo renders (Markdown, HTML; with `post_asset_folder` "
+        "only `.md`). On in Hexo site mode.",
         default=False,
     )
     hexo_ignore: tuple[str, ...] = _doc(
