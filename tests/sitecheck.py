@@ -11,6 +11,7 @@ outside OUT is touched.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import re
@@ -274,3 +275,10 @@ def newsfeed_serve(*args: str) -> Iterator[tuple[str, str]]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def shown_text(detail: feedparser.FeedParserDict) -> str:
+    """What a reader that honours feedparser's type shows of a text field (a
+    ``*_detail`` of feedparser: HTML is shown as the text it renders to)."""
+    value: str = detail.value
+    return html.unescape(value) if detail.type == "text/html" else value

@@ -8,7 +8,6 @@ feedparser and the validator read such text. The expected values are written by 
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ import lxml.html
 import pytest
 
 from newsfeed import Config, publish
-from sitecheck import URL, checked_build, needs_w3c, w3c_messages, write_posts
+from sitecheck import URL, checked_build, needs_w3c, shown_text, w3c_messages, write_posts
 
 #: Reading decodes character references in a title once (crawlers write ``&#123;``):
 #: ``&amp;amp;`` in the front matter is the title ``&amp;``, a post about escaping.
@@ -67,12 +66,6 @@ def _site(tmp_path: Path) -> Path:
     return tmp_path / "out"
 
 
-def _shown(detail: feedparser.FeedParserDict) -> str:
-    """What a reader that honours feedparser's type shows of a text field."""
-    value: str = detail.value
-    return html.unescape(value) if detail.type == "text/html" else value
-
-
 @needs_w3c
 def test_markup_in_names_and_titles_draws_no_w3c_warning(tmp_path: Path) -> None:
     """Titles such as ``Inflation <3%`` and names holding tags keep every feed free of
@@ -90,12 +83,12 @@ def test_feedparser_shows_every_title_and_name_literally(tmp_path: Path, name: s
     out = _site(tmp_path)
     parsed = feedparser.parse((out / name).read_bytes())
     assert parsed.bozo == 0
-    assert _shown(parsed.feed.title_detail) == "Site <b>T</b> & co"
-    assert _shown(parsed.feed.subtitle_detail) == "Desc <i>x</i> &amp; more"
-    assert sorted(_shown(e.title_detail) for e in parsed.entries) == sorted(TITLES)
+    assert shown_text(parsed.feed.title_detail) == "Site <b>T</b> & co"
+    assert shown_text(parsed.feed.subtitle_detail) == "Desc <i>x</i> &amp; more"
+    assert sorted(shown_text(e.title_detail) for e in parsed.entries) == sorted(TITLES)
     category = feedparser.parse((out / "categories/script-x-script-co" / name).read_bytes())
-    assert _shown(category.feed.title_detail) == f"Site <b>T</b> & co: {CATEGORY}"
-    assert _shown(category.feed.subtitle_detail) == f"Desc <i>x</i> &amp; more: {CATEGORY}"
+    assert shown_text(category.feed.title_detail) == f"Site <b>T</b> & co: {CATEGORY}"
+    assert shown_text(category.feed.subtitle_detail) == f"Desc <i>x</i> &amp; more: {CATEGORY}"
 
 
 def test_plain_names_stay_plain_and_markup_names_are_escaped_as_html(tmp_path: Path) -> None:
@@ -163,7 +156,7 @@ def test_a_title_that_is_an_entity_is_not_decoded_again(tmp_path: Path) -> None:
     out = _site(tmp_path)
     for name in ("rss.xml", "atom.xml"):
         entries = feedparser.parse((out / name).read_bytes()).entries
-        assert "&amp;" in [_shown(e.title_detail) for e in entries]
+        assert "&amp;" in [shown_text(e.title_detail) for e in entries]
 
 
 def test_publish_twice_gives_identical_feeds(tmp_path: Path) -> None:
