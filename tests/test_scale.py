@@ -275,15 +275,15 @@ def test_a_cache_of_another_schema_version_is_reported_and_rebuilt(
     _check_rebuilt(posts, out, caplog, "schema version")
 
 
-def test_damaged_cache_rows_are_read_again(posts: Path, tmp_path: Path) -> None:
-    """A row that does not decode makes newsfeed read that post again, not crash."""
-    out = tmp_path / "out"
+def _rebuilt_after(posts: Path, out: Path, *statements: tuple[str, tuple[str, ...]]) -> None:
+    """Build, damage the cache with ``statements``, delete the output, build again:
+    the same files as a build without the cache."""
     build(posts, out, cache=False)
     expected = files(out)
     build(posts, out)
     db = sqlite3.connect(out / CACHE_NAME)
-    db.execute("UPDATE posts SET entry = '{not json'")
-    db.execute("UPDATE bodies SET post = '[]'")
+    for sql, parameters in statements:
+        db.execute(sql, parameters)
     db.execute("DELETE FROM state")
     db.commit()
     db.close()
@@ -291,6 +291,32 @@ def test_damaged_cache_rows_are_read_again(posts: Path, tmp_path: Path) -> None:
         (out / name).unlink()
     build(posts, out)
     assert files(out) == expected
+
+
+def test_damaged_cache_rows_are_read_again(posts: Path, tmp_path: Path) -> None:
+    """A row that does not decode makes newsfeed read that post again, not crash."""
+    _rebuilt_after(
+        posts,
+        tmp_path / "out",
+        ("UPDATE posts SET entry = '{not json'", ()),
+        ("UPDATE bodies SET post = '[]'", ()),
+    )
+
+
+def test_cache_rows_with_damaged_numbers_are_read_again(posts: Path, tmp_path: Path) -> None:
+    """A row whose size or time is not a number makes newsfeed read that post again."""
+    out = tmp_path / "out"
+    first = sorted(p.relative_to(posts).as_posix() for p in posts.rglob("*.md"))[0]
+    _rebuilt_after(
+        posts,
+        out,
+        ("UPDATE posts SET size = 'x', entry = '{not json' WHERE source = ?", (first,)),
+        ("UPDATE posts SET mtime_ns = '1.5e3' WHERE source != ?", (first,)),
+    )
+    db = sqlite3.connect(out / CACHE_NAME)
+    assert db.execute("SELECT count(*) FROM posts WHERE mtime_ns = '1.5e3'").fetchone() == (0,)
+    assert db.execute("SELECT size FROM posts WHERE source = ?", (first,)).fetchone() != ("x",)
+    db.close()
 
 
 def test_the_cache_inside_out_is_never_published_or_removed(posts: Path, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -339,27 +339,35 @@ class BuildCache:
         rows = self._query("SELECT key, report, racy FROM state WHERE id = 0")
         return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
-    def post_stats(self) -> dict[str, PostRow]:
-        """The row of every source file phase one saw last time, without its entry."""
-        found: dict[str, PostRow] = {}
-        sql = "SELECT source, size, mtime_ns, ino, ctime_ns, seen_ns, digest FROM posts"
-        for source, size, mtime_ns, ino, ctime_ns, seen_ns, digest in self._query(sql):
-            with contextlib.suppress(ValueError, TypeError):
-                stat = (int(size), int(mtime_ns), int(ino), int(ctime_ns), int(seen_ns))
-                found[_source(source)] = PostRow(*stat, digest, "")
-        return found
+    def _stream(self, sql: str) -> Iterator[Any]:
+        """The rows of ``sql``, fetched a thousand at a time; on a database error, no
+        more (the cache is disabled, see :meth:`_failed`)."""
+        if self._db is None:
+            return
+        try:
+            cursor = self._db.execute(sql)
+            while rows := cursor.fetchmany(1000):
+                yield from rows
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
-    def entries(self, sources: Sequence[str]) -> dict[str, str]:
-        """The recorded phase-one outcomes of ``sources``."""
-        found: dict[str, str] = {}
-        for start in range(0, len(sources), 500):
-            chunk = sources[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT source, entry FROM posts WHERE source IN ({marks})"
-            found.update(
-                (_source(s), entry) for s, entry in self._query(sql, tuple(map(_stored, chunk)))
-            )
-        return found
+    def post_stats(self) -> Iterator[tuple[str, PostRow]]:
+        """The row of every source file phase one saw last time, without its entry,
+        streamed in no set order. A number that is not one reads as 0: the file
+        then looks changed, and is read again."""
+        numbers = ", ".join(
+            f"CAST({name} AS INTEGER)"
+            for name in ("size", "mtime_ns", "ino", "ctime_ns", "seen_ns")
+        )
+        sql = f"SELECT source, {numbers}, digest FROM posts"
+        for source, size, mtime_ns, ino, ctime_ns, seen_ns, digest in self._stream(sql):
+            yield _source(source), PostRow(size, mtime_ns, ino, ctime_ns, seen_ns, str(digest), "")
+
+    def post_entries(self) -> Iterator[tuple[str, str, str]]:
+        """``(source, digest, entry)`` of every source file phase one saw last time,
+        streamed in no set order. Nothing may be saved while they are read."""
+        for source, digest, entry in self._stream("SELECT source, digest, entry FROM posts"):
+            yield _source(source), str(digest), str(entry)
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
         """The phase-two outcomes of ``(source, digest, guid)`` triples, by source."""

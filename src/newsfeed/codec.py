@@ -46,13 +46,20 @@ def _shared(value: T) -> T:
 
 
 def _names(data: Any) -> tuple[str, ...]:
-    return tuple(map(_shared, data))
+    names = tuple(data)
+    found: tuple[str, ...] | None = _SHARED.get(names)  # the whole value seen before
+    return found if found is not None else _shared(tuple(map(_shared, names)))
 
 
 def _categories(data: Any) -> tuple[tuple[str, ...], ...]:
     # Many posts share names and paths: share the objects too, so that 100k posts in
-    # memory cost what they must (phase one keeps every key).
-    return tuple(_shared(tuple(map(_shared, path))) for path in data)
+    # memory cost what they must (phase one keeps every key). A value seen before is
+    # found whole, in one look-up.
+    paths = tuple(map(tuple, data))
+    found: tuple[tuple[str, ...], ...] | None = _SHARED.get(paths)
+    if found is not None:
+        return found
+    return _shared(tuple(_shared(tuple(map(_shared, path))) for path in paths))
 
 
 def _last(decode: _Convert) -> _Convert:

@@ -183,35 +183,26 @@ def _take(scan: Scan, file: PostFile, row: PostRow, seen_ns: int) -> bool:
     return True
 
 
-@dataclass
-class _Rows:
-    """Where phase one's row of each file comes from: the cache (``known``, its
-    entries fetched a chunk at a time) or a fresh reading (``fresh``, in the order of
-    the files); ``changed`` are the rows to save."""
-
-    known: dict[str, PostRow]
-    changed: set[str]
-    rehashed: set[str]  # unchanged once hashed again: saved with this scan's time
-    fresh: Generator[PostRow, None, None]
-    read_one: Callable[[PostFile], PostRow]
-    seen_ns: int
-
-    def take(self, scan: Scan, file: PostFile, stored: Mapping[str, str]) -> PostRow | None:
-        """The row of ``file`` (the next one), added to ``scan``; None for a post to
-        be dated by a fallback."""
-        if file.source in self.changed:
-            row = next(self.fresh)
-        else:
-            row = self.known[file.source]._replace(entry=stored.get(file.source, ""))
-            if file.source in self.rehashed:
-                row = row._replace(seen_ns=self.seen_ns)
-                self.changed.add(file.source)
-        try:
-            return row if _take(scan, file, row, self.seen_ns) else None
-        except ValueError:  # a damaged or missing cache row: read the file again
-            self.changed.add(file.source)
-            row = self.read_one(file)
-            return row if _take(scan, file, row, self.seen_ns) else None
+def _unchanged_files(
+    files: Sequence[PostFile], cache: BuildCache, limit: int
+) -> tuple[dict[str, PostFile], set[str], dict[str, PostRow], list[str]]:
+    """The files by source; which of them the cache still holds (:func:`_unchanged`);
+    the rows of those that were hashed again (racy: saved with this scan's time); and
+    the sources the cache holds that are gone. The cache's rows are streamed, never
+    all held at once."""
+    by_source = {file.source: file for file in files}
+    unchanged: set[str] = set()
+    rehashed: dict[str, PostRow] = {}
+    gone: list[str] = []
+    for source, row in cache.post_stats():
+        file = by_source.get(source)
+        if file is None:
+            gone.append(source)
+        elif _unchanged(row, file, limit):
+            unchanged.add(source)
+            if racy(file, row.seen_ns):
+                rehashed[source] = row
+    return by_source, unchanged, rehashed, gone
 
 
 def read_keys(
@@ -229,40 +220,77 @@ def read_keys(
     """Phase one: the front matter of every post (from the cache when unchanged, see
     :func:`_unchanged`; ``seen_ns`` is when the scan of ``files`` began). Posts without
     a usable date are dated afterwards, all at once (:func:`_dated`), by the first-seen
-    record of ``out`` (kept up to date with ``keep``) and git. Memory stays flat:
-    cached outcomes are decoded, fresh ones saved, a chunk of files at a time."""
-    known = cache.post_stats()
-    todo = [f for f in files if not _unchanged(known.get(f.source), f, config.max_file_bytes)]
+    record of ``out`` (kept up to date with ``keep``) and git. Memory stays flat: the
+    cache's rows are streamed, fresh ones saved a chunk at a time."""
+    by_source, unchanged, rehashed, gone = _unchanged_files(files, cache, config.max_file_bytes)
+    todo = [f for f in files if f.source not in unchanged]
     read_one = partial(_read_one, root, config, now, seen_ns, _deferred)
-    fresh = _fresh_rows(read_one, todo, config, progress)
-    racy_rows = {f.source for f in files if f.source in known and racy(f, known[f.source].seen_ns)}
-    rows = _Rows(known, {f.source for f in todo}, racy_rows, fresh, read_one, seen_ns)
-    batch: list[tuple[str, PostRow]] = []
-    undated: list[PostFile] = []
     scan = Scan(read=len(files))
-    for start in range(0, len(files), _CHUNK):
-        chunk = files[start : start + _CHUNK]
-        stored = cache.entries([f.source for f in chunk if f.source not in rows.changed])
-        for file in chunk:  # in order; the rows of ``todo`` come in the same order
-            row = rows.take(scan, file, stored)
-            if row is None:
-                undated.append(file)
-            elif file.source in rows.changed:
-                batch.append((file.source, row))
+    undated: list[PostFile] = []
+    batch: list[tuple[str, PostRow]] = []
+    for file, row in zip(todo, _fresh_rows(read_one, todo, config, progress), strict=True):
+        if _take(scan, file, row, seen_ns):
+            batch.append((file.source, row))
+        else:
+            undated.append(file)
         if len(batch) >= _CHUNK:
             cache.save(posts=batch)
             batch = []
-    fresh.close()  # the workers are done
+    _take_cached(scan, cache, by_source, unchanged, rehashed, batch, undated, seen_ns)
+    again = [f for f in files if f.source in unchanged]  # damaged, or the cache failed
+    rows = pool_map(read_one, again, config, progress, "read", _read_failed)
+    for file, row in zip(again, rows, strict=True):
+        batch.append((file.source, row))
+        if not _take(scan, file, row, seen_ns):
+            undated.append(file)
+    scan.keys.sort(key=_by_source)  # file order; then those dated by a fallback
     if undated:
+        undated.sort()  # by source
         dates = FallbackSources.beside(root, out, now, keep=keep)
         batch.extend(_dated(root, undated, config, progress, now, seen_ns, dates, scan))
-    present = {f.source for f in files}
-    cache.save(posts=batch, gone=[s for s in known if s not in present])
+    cache.save(posts=batch, gone=gone)
     from newsfeed.articles import dedupe_guids
 
     scan.keys, clashes = dedupe_guids(scan.keys)
     scan.problems.extend(clashes)
     return scan
+
+
+def _take_cached(
+    scan: Scan,
+    cache: BuildCache,
+    by_source: Mapping[str, PostFile],
+    unchanged: set[str],
+    rehashed: Mapping[str, PostRow],
+    batch: list[tuple[str, PostRow]],
+    undated: list[PostFile],
+    seen_ns: int,
+) -> None:
+    """Add the cached row of each ``unchanged`` file to ``scan`` (streamed from the
+    cache), each taken out of ``unchanged``: those left are to be read again (a
+    damaged row, a cache that failed). A rehashed row goes to ``batch``, a post to
+    be dated by a fallback to ``undated``."""
+    for source, digest, entry in cache.post_entries():  # nothing is saved meanwhile
+        if source not in unchanged:
+            continue
+        file = by_source[source]
+        known = rehashed.get(source)
+        if known is None:
+            row = PostRow(0, 0, 0, 0, 0, digest, entry)  # only the entry is taken
+        else:
+            row = known._replace(seen_ns=seen_ns, digest=digest, entry=entry)
+        try:
+            if not _take(scan, file, row, seen_ns):
+                undated.append(file)
+        except ValueError:  # a damaged row
+            continue
+        unchanged.discard(source)
+        if known is not None:
+            batch.append((source, row))
+
+
+def _by_source(key: PostKey) -> str:
+    return key.source
 
 
 def _dated(
