@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import logging
@@ -401,6 +402,76 @@ def test_a_warm_build_loads_no_html_or_feed_library(posts: Path, tmp_path: Path)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "['newsfeed.sources.files']"
+
+
+#: Every newsfeed module a warm ``newsfeed build`` may import: the command line, the
+#: configuration, finding the post files, the state, the cache and the output folder.
+#: A module added to this path makes every cron run pay for it: think twice.
+WARM_MODULES = {
+    "newsfeed",
+    "newsfeed._version",
+    "newsfeed.arguments",
+    "newsfeed.atomic",
+    "newsfeed.build",
+    "newsfeed.build.fingerprints",
+    "newsfeed.build.pages",
+    "newsfeed.build.pool",
+    "newsfeed.build.stages",
+    "newsfeed.build.writing",
+    "newsfeed.cache",
+    "newsfeed.chars",
+    "newsfeed.cli",
+    "newsfeed.cli_parser",
+    "newsfeed.config",
+    "newsfeed.errors",
+    "newsfeed.feeds",
+    "newsfeed.hexo",
+    "newsfeed.hexo.plugin",
+    "newsfeed.hexo.site",
+    "newsfeed.marked",
+    "newsfeed.model",
+    "newsfeed.normalize",
+    "newsfeed.normalize.slugs",
+    "newsfeed.pageplan",
+    "newsfeed.report",
+    "newsfeed.safe_read",
+    "newsfeed.settings",
+    "newsfeed.site",
+    "newsfeed.sources",
+    "newsfeed.sources.files",
+}
+#: Standard modules a warm build has no use for (processes, parsers, the network).
+WARM_NEVER = ("multiprocessing", "concurrent.futures.process", "xml", "html", "email", "http")
+
+
+def test_a_warm_cli_build_imports_nothing_beyond_its_short_list(
+    posts: Path, tmp_path: Path
+) -> None:
+    """A cron job's rebuild with nothing changed loads no third-party library at all,
+    and of newsfeed only what finding the files and comparing the state need."""
+    out = tmp_path / "out"
+    argv = ["newsfeed", "build", str(posts), "-o", str(out), "-q"]
+    subprocess.run([sys.executable, "-m", *argv], check=True)
+    before = mtimes(out)
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = {argv!r}\n"
+        "try:\n"
+        "    runpy.run_module('newsfeed', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "site = ('__main__', '_distutils_hack', '_sysconfigdata')\n"
+        "print(sorted(m for m in sys.modules if not m.startswith(site)\n"
+        "             and m.split('.')[0] not in sys.stdlib_module_names))\n"
+        f"print(sorted(m for m in {WARM_NEVER!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded, never = map(ast.literal_eval, result.stdout.splitlines())
+    assert mtimes(out) == before  # it was a warm build: nothing written
+    assert set(loaded) - WARM_MODULES == set()  # a third-party module would show here
+    assert never == []
 
 
 @pytest.mark.parametrize("pooled", [False, True])

@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from newsfeed.chars import has_surrogates
-from newsfeed.codec import decode_entry, decode_post, encode_entry, encode_post
 
 __all__ = [
     "APPLICATION_ID",
@@ -45,10 +44,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "BuildCache",
     "PostRow",
-    "decode_entry",
-    "decode_post",
-    "encode_entry",
-    "encode_post",
 ]
 
 log = logging.getLogger("newsfeed")

@@ -24,14 +24,8 @@ from typing import TYPE_CHECKING
 
 from newsfeed.build.dating import FallbackSources
 from newsfeed.build.pool import Progress, describe, pool_map, pooled
-from newsfeed.cache import (
-    BuildCache,
-    PostRow,
-    decode_entry,
-    decode_post,
-    encode_entry,
-    encode_post,
-)
+from newsfeed.cache import BuildCache, PostRow
+from newsfeed.codec import decode_entry, decode_post, encode_entry, encode_post
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import Article, ArticleMeta, Body, Draft, PostKey, Problem
