@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import socket
 import socketserver
 import subprocess
 import sys
@@ -26,8 +28,8 @@ import pytest
 from lxml import etree
 
 from newsfeed import BuildReport, Config, LoadResult, load_articles, publish
+from newsfeed.check import check_site as judge_site
 from newsfeed.sources.files import POST_SUFFIXES
-from sitelinks import broken_links
 
 URL = "http://localhost:8000/"
 #: Strict XML: no recovery, no network, no entity expansion.
@@ -101,6 +103,27 @@ def check_site(out: Path) -> list[Path]:
     return docs
 
 
+def site_problems(
+    out: Path, site_url: str, *, content: bool = True, links: bool = True
+) -> list[str]:
+    """Every problem ``newsfeed check`` finds in OUT, one line each; without ``content``,
+    not the broken links a post's own body holds (the author's, which may lead anywhere);
+    without ``links``, no broken link at all (pages off: another tool writes the pages)."""
+    findings = judge_site(out, site_url).findings
+    return [str(f) for f in findings if f.rule != "link" or (links and (content or not f.content))]
+
+
+def broken_links(out: Path, site_url: str, *, content: bool = True) -> list[str]:
+    """Each internal link no file in OUT serves, as ``document: url -> path in OUT``, as
+    ``newsfeed check`` finds them; without ``content``, only the links the site makes."""
+    findings = judge_site(out, site_url).findings
+    return [
+        f"{f.path}: {f.url} -> {f.target}"
+        for f in findings
+        if f.rule == "link" and (content or not f.content)
+    ]
+
+
 def checked_build(tmp_path: Path, src: Path, config: Config | None = None) -> Build:
     """Build ``src`` into ``tmp_path/out`` and assert what every build promises."""
     config = config or Config(site_url=URL, limit=0)
@@ -128,8 +151,9 @@ def checked_build(tmp_path: Path, src: Path, config: Config | None = None) -> Bu
         assert (src / problem.path).is_file(), problem
     feeds = check_site(out)
     assert (out / "rss.xml") in feeds
-    if config.pages:  # the links the site makes; a post's own may lead anywhere
-        assert broken_links(out, config.site_url, content=False) == [], "a link leads nowhere"
+    # The links the site makes resolve; pages off, its item links name another tool's pages.
+    problems = site_problems(out, config.site_url, content=False, links=config.pages)
+    assert problems == [], "newsfeed check finds a problem"
     if config.limit == 0:
         site = feedparser.parse((out / "rss.xml").read_bytes())
         guids = {e.id for e in site.entries}
@@ -220,3 +244,33 @@ def run_cli(
         timeout=120,
         check=False,
     )
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free a moment ago (for a site built before it is served)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def newsfeed_serve(*args: str) -> Iterator[tuple[str, str]]:
+    """``newsfeed serve ARGS`` as a user runs it (this checkout's code), for a test's span;
+    yields the URL it says it serves at, and the line saying so."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsfeed", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r" at (http://\S+) \(", line)
+        assert found, (line, process.stderr.read() if process.poll() is not None else "")
+        yield found.group(1), line
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -14,9 +14,9 @@ import pytest
 
 from newsfeed import BuildReport, Config, load_articles, publish
 from newsfeed.cache import CACHE_NAME
+from newsfeed.check import internal_links
 from newsfeed.site import MANIFEST_NAME
-from sitecheck import checked_build, write_posts
-from sitelinks import broken_links, internal_links
+from sitecheck import broken_links, checked_build, write_posts
 from test_hostile import CASES
 from test_pages import check_page
 from test_real_clients import (  # the browser and the server, as fixtures

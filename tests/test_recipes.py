@@ -366,6 +366,17 @@ def test_the_workflow_deploys_hexo_site_and_feeds_and_keeps_the_cache() -> None:
     assert re.search(r"pip install tools/hexo_newsfeed-\S*\.whl", steps[_step(steps, "pip")]["run"])
 
 
+#: The pages Hexo writes for test_hexo's site (permalink :year/:month/:title/,
+#: category_dir cats with its map, tag_dir tags): every one its feeds link to.
+HEXO_PAGES = [
+    "index.html",
+    *(f"2024/03/post-{day}/index.html" for day in (1, 2, 3)),
+    "cats/finance/index.html",
+    "cats/finance/Market-News/index.html",
+    "tags/Daily/index.html",
+]
+
+
 def test_the_workflow_steps_build_a_hexo_site_twice(tmp_path: Path) -> None:
     """The workflow's own newsfeed steps, run twice as two scheduled runs would run them."""
     from test_hexo import write_site
@@ -383,8 +394,9 @@ def test_the_workflow_steps_build_a_hexo_site_twice(tmp_path: Path) -> None:
     outputs = []
     for _run in range(2):  # each run starts from a fresh checkout: public/ is Hexo's alone
         shutil.rmtree(site / "public", ignore_errors=True)
-        (site / "public").mkdir()
-        (site / "public" / "index.html").write_text("<p>Hexo's page</p>", "utf-8")
+        for page in HEXO_PAGES:  # what `hexo generate` wrote: the pages the feeds link to
+            (site / "public" / page).parent.mkdir(parents=True, exist_ok=True)
+            (site / "public" / page).write_text("<p>Hexo's page</p>", "utf-8")
         for command in commands:
             done = subprocess.run(
                 ["bash", "-c", command],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from newsfeed import Config, SiteError, publish
-from newsfeed.serve import make_server, server_url
+from newsfeed.serve import make_server, server_url, site_path_of
 from newsfeed.site import MANIFEST_NAME
-from sitecheck import running
+from sitecheck import newsfeed_serve, running
+
+HEXO_SITE = Path(__file__).parent / "data" / "hexo-site"
 
 LEAF = "categories/金融/新浪财经/新浪财经－国內/"
 
@@ -166,3 +169,54 @@ def test_cli_serve_prints_its_address_and_serves(tmp_path: Path, seeds_dir: Path
     )
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert "not a folder" in missing.stderr
+
+
+def test_the_site_answers_at_its_real_path(tmp_path: Path, seeds_dir: Path) -> None:
+    """Built for https://x.org/news/site/, the preview answers at /news/site/, as the real
+    host will: root-relative links work, and / leads there."""
+    out = tmp_path / "public"
+    publish(seeds_dir, out, Config(site_url="https://x.org/news/site/"))
+    server = make_server(out, port=0, site_url="https://x.org/news/site/")
+    base = server_url(server)
+    assert base.endswith("/news/site/") and base.startswith("http://127.0.0.1:")
+    with running(server):
+        root = get(base, "/")
+        assert (root.status, root.getheader("Location")) == (302, "/news/site/")
+        bare = get(base, "/news/site")
+        assert (bare.status, bare.getheader("Location")) == (301, "/news/site/")
+        assert get(base, "/news/site/").status == 200
+        assert get(base, "/news/site/rss.xml").status == 200
+        assert get(base, "/news/site" + quoted(LEAF + "feed.json")).status == 200
+        folder = get(base, "/news/site" + quoted(LEAF.rstrip("/")))
+        assert (folder.status, folder.getheader("Location")) == (301, "/news/site" + quoted(LEAF))
+        assert get(base, "/rss.xml").status == 404  # not where the real host has it
+        assert get(base, "/news/rss.xml").status == 404
+
+
+@pytest.mark.parametrize(
+    ("site_url", "path"),
+    [
+        (None, "/"),
+        ("https://x.org", "/"),
+        ("https://x.org/", "/"),
+        ("https://x.org/a/b", "/a/b/"),
+        ("https://x.org/a/b/", "/a/b/"),
+        ("https://x.org/%E6%96%B0%E9%97%BB/", "/新闻/"),
+    ],
+)
+def test_the_site_path_of_a_site_url(site_url: str | None, path: str) -> None:
+    """The folder of site_url (decoded, with its slashes) is where the site answers."""
+    assert site_path_of(site_url) == path
+
+
+def test_cli_serves_a_hexo_site_from_its_public_folder(tmp_path: Path) -> None:
+    """`newsfeed serve SITE` on a Hexo site serves SITE/public at the path of its url."""
+    site = tmp_path / "site"
+    shutil.copytree(HEXO_SITE, site, ignore=shutil.ignore_patterns("node_modules", "public"))
+    (site / "public").mkdir()
+    (site / "public" / "index.html").write_text("<!doctype html><title>hexo</title>", "utf-8")
+    with newsfeed_serve(str(site), "--port", "0") as (base, line):
+        assert line.startswith(f"serving {site / 'public'} at http://127.0.0.1:"), line
+        assert base.endswith("/blog/") and "built for https://example.org/blog/" in line
+        assert get(base, "/blog/").status == 200
+        assert get(base, "/").getheader("Location") == "/blog/"

@@ -139,22 +139,39 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
         print(f"({_count(warnings, 'warning')}: run with -v to list them)", file=sys.stderr)
 
 
+def _site_folder(path: Path, site_url: str | None) -> tuple[Path, str | None]:
+    """The output folder ``path`` names (a Hexo site: its public folder) and the
+    ``site_url`` it was built for, when given or told by the Hexo site."""
+    if not (path / "_config.yml").is_file():
+        return path, site_url
+    settings = resolve(path)
+    if settings.hexo is None:
+        raise SourceError(f"{path} has a _config.yml but no source/_posts folder", path=path)
+    if settings.origins.get("site_url", "default") != "default":  # the site's url + root
+        site_url = site_url or settings.config.site_url
+    return settings.hexo.public_dir, site_url
+
+
 def _serve(args: argparse.Namespace) -> int:
     """``newsfeed serve``: runs until Ctrl-C."""
+    from newsfeed.check import infer_site_url
     from newsfeed.serve import make_server, server_url
 
-    if not args.out.is_dir():
-        print(f"newsfeed: error: {args.out} is not a folder (build it first)", file=sys.stderr)
-        return EXIT_USAGE
     try:
-        server = make_server(args.out, args.host, args.port)
+        out, site_url = _site_folder(args.out, args.site_url)
+        if not out.is_dir():
+            print(f"newsfeed: error: {out} is not a folder (build it first)", file=sys.stderr)
+            return EXIT_USAGE
+        site_url = site_url or infer_site_url(out)
+        server = make_server(out, args.host, args.port, site_url)
     except NewsfeedError as exc:
         if args.debug:
             raise
         print(f"newsfeed: error: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE if isinstance(exc, SourceError | ConfigError) else EXIT_PROBLEMS
     url = server_url(server)
-    print(f"serving {args.out} at {url} (Ctrl-C to stop); start with {url}index.html", flush=True)
+    built = f"; built for {site_url}" if site_url else "; site_url unknown: at /"
+    print(f"serving {out} at {url} (Ctrl-C to stop{built})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -289,24 +306,28 @@ def _show_config(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    """``newsfeed check``: re-validate a built site; exit 1 when anything is wrong."""
-    from newsfeed.check import check_site, feed_files
+    """``newsfeed check``: judge a built site; exit 1 when anything is wrong."""
+    from newsfeed.check import check_site, result_data
+    from newsfeed.check.text import finding_lines, summary
 
-    out, site_url = args.out, args.site_url
-    settings = resolve(out) if (out / "_config.yml").is_file() else None
-    if settings is not None and settings.hexo is not None:
-        out = settings.hexo.public_dir
-        site_url = site_url or settings.config.site_url
-    findings = check_site(out, site_url)
-    for finding in findings:
-        print(finding, file=sys.stderr)
-    files = len(feed_files(out)) if out.is_dir() else 0
-    if findings:
-        problems, checked = _count(len(findings), "problem"), _count(files, "file")
-        print(f"{out}: {problems} in {checked}", file=sys.stderr)
+    out, site_url = _site_folder(args.out, args.site_url)
+    result = check_site(out, site_url)
+    error = None if out.is_dir() else f"{out} is not a folder (build it first)"
+    if args.json:
+        print(json.dumps(result_data(result, error), ensure_ascii=False, indent=1))
+    if error:
+        print(f"newsfeed: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        return EXIT_OK if result.ok else EXIT_PROBLEMS
+    for line in finding_lines(result.findings):
+        print(line, file=sys.stderr)
+    last = summary(str(out), result.findings, result.documents, result.links)
+    if not result.ok:
+        print(last, file=sys.stderr)
         return EXIT_PROBLEMS
     if not args.quiet:
-        print(f"{out}: {_count(files, 'file')} checked, no problems")
+        print(last)
     return EXIT_OK
 
 

@@ -30,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     _build(sub.add_parser("build", help="build the feeds of a folder of posts"))
     _serve(sub.add_parser("serve", help="preview an output folder on this machine over HTTP"))
     _config(sub.add_parser("config", help="show the effective configuration and its sources"))
-    _check(sub.add_parser("check", help="re-validate a built site without writing"))
+    _check(sub.add_parser("check", help="judge a built site: every document and internal link"))
     return top
 
 
@@ -80,10 +80,35 @@ def _build(build: argparse.ArgumentParser) -> None:
     )
 
 
+def _port(text: str) -> int:
+    """A TCP port: 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535; 0: any free one)")
+    return port
+
+
+def _site_url(text: str) -> str:
+    """An absolute http(s) URL (the address a site is served at)."""
+    if not text.startswith(("http://", "https://")) or "//" not in text[:8] or not text[8:]:
+        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: {text!r}")
+    return text
+
+
 def _serve(serve: argparse.ArgumentParser) -> None:
-    serve.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
+    serve.add_argument(
+        "out", type=Path, nargs="?", default=Path("public"), help="output folder or Hexo site"
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0: any)")
     serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument(
+        "--site-url",
+        type=_site_url,
+        help="URL OUT was built for: the site answers at its path (default: from its feeds)",
+    )
     serve.add_argument("--debug", action="store_true", help="log every request, show tracebacks")
 
 
@@ -95,8 +120,13 @@ def _config(config: argparse.ArgumentParser) -> None:
 
 
 def _check(check: argparse.ArgumentParser) -> None:
-    check.add_argument("out", type=Path, nargs="?", default=Path("public"), help="output folder")
-    check.add_argument("--site-url", help="URL OUT is served at (default: from its feeds)")
+    check.add_argument(
+        "out", type=Path, nargs="?", default=Path("public"), help="output folder or Hexo site"
+    )
+    check.add_argument(
+        "--site-url", type=_site_url, help="URL OUT is served at (default: from its feeds)"
+    )
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
     check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     check.add_argument("--debug", action="store_true", help="show tracebacks")
 

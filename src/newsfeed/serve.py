@@ -6,8 +6,12 @@
 - Sends ``ETag`` (a hash of the bytes) and ``Last-Modified``; a conditional GET
   (``If-None-Match``, else ``If-Modified-Since``) is answered ``304``.
 - Serves only plain files inside OUT: no dotfiles (the manifest, the lock, the
-  cache), no path that leaves OUT (``..``, symbolic links pointing out), no
-  directory listings. A folder is served as its ``index.html``.
+  cache), no path that leaves OUT (``..``, symbolic links pointing out), no FIFO
+  (never waits on one), no directory listings. A folder is served as its
+  ``index.html``.
+- Serves the site at its real path: built for ``https://x.org/a/b/``, the site
+  answers at ``/a/b/`` (``site_path``) and ``/`` redirects there, so that every
+  root-relative link works as it will on the real host (:func:`site_path_of`).
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ import hashlib
 import http.server
 import logging
 import posixpath
+import socket
 import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
 from newsfeed.errors import SiteError
+from newsfeed.safe_read import read_regular
 
 __all__ = [
     "CONTENT_TYPES",
@@ -31,12 +37,15 @@ __all__ = [
     "make_server",
     "serve",
     "server_url",
+    "site_path_of",
 ]
 
 log = logging.getLogger("newsfeed")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+#: A file larger than this is not served (newsfeed writes none so large).
+MAX_SERVED_BYTES = 1 << 30
 
 CONTENT_TYPES = {
     "rss.xml": "application/rss+xml; charset=utf-8",
@@ -67,6 +76,7 @@ def content_type(name: str) -> str:
 class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "newsfeed-serve"
     root: Path  # set on the subclass made by make_server
+    site_path: str = "/"  # the path the site answers at (decoded), ends with "/"
     _redirected: bool = False
 
     def log_message(self, format: str, *args: object) -> None:
@@ -83,6 +93,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path, errors="strict")
         if not path.startswith("/") or "\x00" in path or "\\" in path:
             return None
+        if path != self.site_path and path in ("/", self.site_path[:-1]):
+            # To the site: 302 from "/" (a preview's address, not for caching)
+            self._redirect(self.site_path, 302 if path == "/" else 301)
+            return None
+        if not path.startswith(self.site_path):
+            return None
+        path = "/" + path[len(self.site_path) :]
         parts = [p for p in posixpath.normpath(path).split("/") if p]
         if any(p.startswith(".") for p in path.split("/") if p):
             return None  # dotfiles and dot-folders, and any '..'
@@ -95,13 +112,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return None  # a symbolic link pointing out of OUT
         if resolved.is_dir():
             if not path.endswith("/"):
-                self._redirect(path + "/")
+                self._redirect(self.site_path + path[1:] + "/")
                 return None
             resolved = resolved / "index.html"
         return resolved if resolved.is_file() else None
 
-    def _redirect(self, path: str) -> None:
-        self.send_response(301)
+    def _redirect(self, path: str, status: int = 301) -> None:
+        self.send_response(status)
         self.send_header("Location", urllib.parse.quote(path))
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -119,9 +136,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404, "Not Found")
             return
         try:
-            data = target.read_bytes()
+            data = read_regular(target, MAX_SERVED_BYTES)
             mtime = target.stat().st_mtime
-        except OSError:
+        except OSError:  # gone, a FIFO put there meanwhile, too large
             self.send_error(404, "Not Found")
             return
         etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
@@ -159,33 +176,58 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return modified <= when
 
 
-def make_server(
-    out_dir: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
-) -> http.server.ThreadingHTTPServer:
-    """A server for ``out_dir`` bound to ``host:port`` (port 0 picks a free one), not started.
+def site_path_of(site_url: str | None) -> str:
+    """The path a site built for ``site_url`` answers at (decoded, with its slashes):
+    ``/a/b/`` for ``https://x.org/a/b/``; ``/`` when ``site_url`` is None."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(site_url or "/").path)
+    return "/" + path.strip("/") + "/" if path.strip("/") else "/"
 
-    Raises :class:`SiteError` when the folder does not exist or the address is taken.
+
+class _Server6(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+def make_server(
+    out_dir: str | Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    site_url: str | None = None,
+) -> http.server.ThreadingHTTPServer:
+    """A server for ``out_dir`` bound to ``host:port`` (port 0 picks a free one), not
+    started; the site answers at the path of ``site_url`` (:func:`site_path_of`).
+
+    Raises :class:`SiteError` when the folder does not exist or the address cannot
+    be listened on (taken, unknown, a port outside 0-65535).
     """
     root = Path(out_dir).resolve()
     if not root.is_dir():
         raise SiteError(f"cannot serve {out_dir}: not a folder (build it first)", path=out_dir)
-    handler = type("Handler", (_Handler,), {"root": root})
+    attributes = {"root": root, "site_path": site_path_of(site_url)}
+    handler = type("Handler", (_Handler,), attributes)
+    server = _Server6 if ":" in host else http.server.ThreadingHTTPServer
     try:
-        return http.server.ThreadingHTTPServer((host, port), handler)
-    except OSError as exc:
-        raise SiteError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        return server((host, port), handler)
+    except (OSError, OverflowError, UnicodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SiteError(f"cannot listen on {host}:{port}: {reason}") from exc
 
 
 def server_url(server: http.server.ThreadingHTTPServer) -> str:
-    """The base URL a server made by :func:`make_server` answers at."""
+    """The URL the site of a server made by :func:`make_server` answers at."""
     host, port = server.server_address[:2]
     shown = f"[{host!s}]" if ":" in str(host) else str(host)
-    return f"http://{shown}:{port}/"
+    path = urllib.parse.quote(getattr(server.RequestHandlerClass, "site_path", "/"))
+    return f"http://{shown}:{port}{path}"
 
 
-def serve(out_dir: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+def serve(
+    out_dir: str | Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    site_url: str | None = None,
+) -> None:
     """Serve ``out_dir`` until interrupted (Ctrl-C)."""
-    server = make_server(out_dir, host, port)
+    server = make_server(out_dir, host, port, site_url)
     try:
         server.serve_forever()
     finally:
