@@ -109,8 +109,13 @@ def state_key(
     digest = hashlib.sha256(f"{base}\0{json.dumps(skipped)}\n".encode())
     names = "\0".join([f.source for f in files])  # each step in C: a warm build's cost
     digest.update(names.encode("utf-8", "surrogateescape") + b"\n")
-    for column, kind in ((2, "Q"), (3, "q"), (4, "Q"), (5, "q")):  # size, mtime, ino, ctime
-        digest.update(array(kind, map(itemgetter(column), files)).tobytes())
+    for column in range(2, 6):  # size, mtime, inode, ctime
+        numbers = map(itemgetter(column), files)
+        try:
+            digest.update(array("q", numbers).tobytes())
+        except OverflowError:  # a number beyond 64 bits (a hostile time): as text
+            numbers = map(itemgetter(column), files)
+            digest.update(b"!" + " ".join(map(str, numbers)).encode())
     return digest.hexdigest()
 
 
