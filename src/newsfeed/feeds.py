@@ -224,26 +224,29 @@ def _members(articles: Iterable[T]) -> tuple[dict[_Key, list[T]], list[T]]:
     """The articles of every category node and tag (names in NFC), and all of them."""
     members: dict[_Key, list[T]] = defaultdict(list)
     everything: list[T] = []
-    # Posts share a few category paths and tags: the category nodes of each distinct
-    # set of paths, and the NFC form of each tag, are worked out once.
-    nodes_of: dict[tuple[tuple[str, ...], ...], list[tuple[str, ...]]] = {}
-    nfc: dict[str, str] = {}
+    # Posts share a few category paths and tag sets: the member lists of each distinct
+    # set of paths (its category nodes) and of tags (in NFC) are found once, so each
+    # post is only appended to lists.
+    lists_of: dict[tuple[tuple[str, ...], ...], list[list[T]]] = {}
+    tag_lists_of: dict[tuple[str, ...], list[list[T]]] = {}
     for article in articles:
         everything.append(article)
-        nodes = nodes_of.get(article.categories)
-        if nodes is None:
+        lists = lists_of.get(article.categories)
+        if lists is None:
             found: dict[tuple[str, ...], None] = {}
             for path in article.categories:
                 names = tuple(unicodedata.normalize("NFC", n) for n in path)
                 found.update(dict.fromkeys(names[: i + 1] for i in range(len(names))))
-            nodes = nodes_of[article.categories] = list(found)
-        for node in nodes:
-            members[("category", node)].append(article)
-        for tag in article.tags:
-            if tag not in nfc:
-                nfc[tag] = unicodedata.normalize("NFC", tag)
-        for tag in {nfc[t] for t in article.tags}:
-            members[("tag", (tag,))].append(article)
+            lists = lists_of[article.categories] = [members[("category", n)] for n in found]
+        for members_of in lists:
+            members_of.append(article)
+        if article.tags:
+            tagged = tag_lists_of.get(article.tags)
+            if tagged is None:
+                tags = dict.fromkeys(unicodedata.normalize("NFC", t) for t in article.tags)
+                tagged = tag_lists_of[article.tags] = [members[("tag", (t,))] for t in tags]
+            for members_of in tagged:
+                members_of.append(article)
     return members, everything
 
 
