@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.util
+import json
 import logging
 import shutil
 import sqlite3
@@ -22,6 +23,7 @@ from newsfeed.build import pages as build_pages
 from newsfeed.build import pool, writing
 from newsfeed.cache import CACHE_NAME, SCHEMA_VERSION
 from newsfeed.errors import ArticleError
+from newsfeed.first_seen import FIRST_SEEN_NAME
 from newsfeed.render import feed_documents
 from newsfeed.site import MANIFEST_NAME
 from newsfeed.sources import posts as reading
@@ -274,6 +276,45 @@ def test_a_cache_of_another_schema_version_is_reported_and_rebuilt(
     db.commit()
     db.close()
     _check_rebuilt(posts, out, caplog, "schema version")
+
+
+def _change(src: Path, out: Path, change: str) -> dict[str, Any]:
+    """Make one kind of change to the posts in ``src`` (to a post that reaches a feed
+    of the site in ``out``); the configuration changes."""
+    listed = json.loads((out / MANIFEST_NAME).read_text("utf-8"))["posts"]
+    first = src / min(source for source, _ in listed.values())
+    text = first.read_text("utf-8")
+    if change == "add":  # the newest post, as a crawler adds it
+        corpus.generate(src / "added", 1, start=1000, newest=True)
+    elif change == "delete":
+        first.unlink()
+    elif change in ("edit", "category"):
+        line, more = ("title: '", "Edited ") if change == "edit" else ("categories:", "\n - Moved")
+        at = text.index(line) + len(line)
+        first.write_text(text[:at] + more + text[at:].lstrip(" ") + "<p>more</p>\n", "utf-8")
+    return {"limit": 3} if change == "config" else {}
+
+
+@pytest.mark.parametrize("change", ["add", "edit", "delete", "category", "config"])
+def test_a_cached_rebuild_writes_what_a_cold_build_writes(
+    posts: Path, tmp_path: Path, change: str
+) -> None:
+    """After any change a cron job makes, the rebuild from the cache publishes exactly
+    the bytes a build from nothing publishes."""
+    src, out, cold = tmp_path / "src", tmp_path / "out", tmp_path / "cold"
+    shutil.copytree(posts, src)
+    build(src, out)
+    changes = _change(src, out, change)
+    build(src, out, **changes)
+    cold.mkdir()  # the same fallback dates: those of the first build
+    if (out / FIRST_SEEN_NAME).exists():
+        shutil.copy(out / FIRST_SEEN_NAME, cold / FIRST_SEEN_NAME)
+    build(src, cold, cache=False, **changes)
+    rebuilt, expected = files(out), files(cold)
+    assert expected and {k: rebuilt.get(k) for k in expected} == expected
+    # A smaller limit leaves article pages no feed lists: kept while their post lives.
+    kept = {name for name in rebuilt.keys() - expected.keys() if name[:4].isdigit()}
+    assert rebuilt.keys() - expected.keys() == (kept if change == "config" else set())
 
 
 def _rebuilt_after(posts: Path, out: Path, *statements: tuple[str, tuple[str, ...]]) -> None:
