@@ -209,7 +209,7 @@ def load_article(
     except OSError:
         size, mtime_ns = -1, -1  # reading it reports why
     file = PostFile(source, str(post), size, mtime_ns)
-    result = _load(folder, Scanned([file], [], {}, 0), config or Config(), None, None)
+    result = _load(folder, Scanned([file], [], 0), config or Config(), None, None)
     for problem in result.problems:
         if problem.severity == "error":
             raise ArticleError(problem.path, problem.field, problem.message)
