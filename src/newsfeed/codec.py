@@ -160,6 +160,20 @@ def _plain(value: object) -> object:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain)
 
 
+#: ``json.loads`` adds two regular expression matches (for whitespace the codec never
+#: writes) to every call: entries are decoded with ``raw_decode``, which does not.
+_DECODE = json.JSONDecoder().raw_decode
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` of an entry the codec wrote (no whitespace around the value);
+    ValueError for anything else."""
+    data, end = _DECODE(text)
+    if end != len(text):
+        raise ValueError(f"extra data at {end}")
+    return data
+
+
 def _dumps(value: object) -> str:
     # A file name that is not UTF-8 (a source, a problem's path) holds lone surrogates.
     return escape_surrogates(_ENCODER.encode(value))
@@ -177,7 +191,7 @@ def encode_entry(kind: str, key: PostKey | None = None, problems: Iterable[Probl
 def decode_entry(text: str) -> tuple[str, PostKey | None, list[Problem]]:
     """The inverse of :func:`encode_entry`. Raises ValueError on anything unexpected."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
         kind = data["k"]
         problems = [_PROBLEM.decode(p) for p in data["p"]]
         key = _KEY.decode(data["m"]) if "m" in data else None
@@ -198,7 +212,7 @@ def encode_post(meta: ArticleMeta, problems: Iterable[Problem], body: Body) -> s
 def decode_post(text: str) -> tuple[ArticleMeta, list[Problem], Body]:
     """The inverse of :func:`encode_post`. Raises ValueError on anything unexpected."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
         meta = _META.decode(data["m"])
         problems = [_PROBLEM.decode(p) for p in data["p"]]
         body = _BODY.decode(data["b"])

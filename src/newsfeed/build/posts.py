@@ -64,15 +64,18 @@ class Scan:
     racy: dict[str, str] = field(default_factory=dict)
 
 
-def _unchanged(row: PostRow | None, file: PostFile, limit: int) -> bool:
+def _unchanged(row: PostRow, file: PostFile, limit: int) -> str:
     """Whether the cached ``row`` still holds for ``file``: the same size, mtime,
     inode and ctime (an edit that restores the mtime, as ``touch -r``, ``rsync -t``
     and ``tar x`` do, changes the ctime or the inode), and, when the file changed just
     before the scan that made the row (:func:`~newsfeed.sources.files.racy`), the same
-    bytes, hashed again (git's racy-clean rule)."""
-    if row is None or (row.size, row.mtime_ns, row.ino, row.ctime_ns) != file[2:6]:
-        return False
-    return not racy(file, row.seen_ns) or file_digest(file, limit) == _bytes_digest(row)
+    bytes, hashed again (git's racy-clean rule). ``""`` when it does not; ``"same"``,
+    or ``"rehashed"`` when it does once hashed again."""
+    if (row.size, row.mtime_ns, row.ino, row.ctime_ns) != file[2:6]:
+        return ""
+    if not racy(file, row.seen_ns):
+        return "same"
+    return "rehashed" if file_digest(file, limit) == _bytes_digest(row) else ""
 
 
 def _bytes_digest(row: PostRow) -> str:
@@ -192,9 +195,9 @@ def _unchanged_files(
         file = by_source.get(source)
         if file is None:
             gone.append(source)
-        elif _unchanged(row, file, limit):
+        elif found := _unchanged(row, file, limit):
             unchanged.add(source)
-            if racy(file, row.seen_ns):
+            if found == "rehashed":
                 rehashed[source] = row
     return by_source, unchanged, rehashed, gone
 
