@@ -69,6 +69,11 @@ class PostRow(NamedTuple):
     entry: str
 
 
+#: Every row of ``posts``, its numbers as integers (text that is none reads as 0).
+_POST_ROWS = """SELECT source, CAST(size AS INTEGER), CAST(mtime_ns AS INTEGER),
+    CAST(ino AS INTEGER), CAST(ctime_ns AS INTEGER), CAST(seen_ns AS INTEGER), digest, entry
+    FROM posts"""
+
 _SCHEMA = """
 CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE posts (source TEXT PRIMARY KEY, size TEXT NOT NULL, mtime_ns TEXT NOT NULL,
@@ -346,23 +351,15 @@ class BuildCache:
         except sqlite3.Error as exc:
             self._failed(exc)
 
-    def post_stats(self) -> Iterator[tuple[str, PostRow]]:
-        """The row of every source file phase one saw last time, without its entry,
-        streamed in no set order. A number that is not one reads as 0: the file
-        then looks changed, and is read again."""
-        numbers = ", ".join(
-            f"CAST({name} AS INTEGER)"
-            for name in ("size", "mtime_ns", "ino", "ctime_ns", "seen_ns")
-        )
-        sql = f"SELECT source, {numbers}, digest FROM posts"
-        for source, size, mtime_ns, ino, ctime_ns, seen_ns, digest in self._stream(sql):
-            yield _source(source), PostRow(size, mtime_ns, ino, ctime_ns, seen_ns, str(digest), "")
-
-    def post_entries(self) -> Iterator[tuple[str, str, str]]:
-        """``(source, digest, entry)`` of every source file phase one saw last time,
-        streamed in no set order. Nothing may be saved while they are read."""
-        for source, digest, entry in self._stream("SELECT source, digest, entry FROM posts"):
-            yield _source(source), str(digest), str(entry)
+    def post_rows(self) -> Iterator[tuple[str, PostRow]]:
+        """The row of every source file phase one saw last time, streamed in no set
+        order. A number that is not one reads as 0: the file then looks changed, and
+        is read again. Nothing may be saved while the rows are read."""
+        for source, size, mtime_ns, ino, ctime_ns, seen_ns, digest, entry in self._stream(
+            _POST_ROWS
+        ):
+            row = PostRow(size, mtime_ns, ino, ctime_ns, seen_ns, str(digest), str(entry))
+            yield _source(source), row
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
         """The phase-two outcomes of ``(source, digest, guid)`` triples, by source."""

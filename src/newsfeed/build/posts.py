@@ -180,26 +180,42 @@ def _take(scan: Scan, file: PostFile, row: PostRow, seen_ns: int) -> bool:
     return True
 
 
-def _unchanged_files(
-    files: Sequence[PostFile], cache: BuildCache, limit: int
-) -> tuple[dict[str, PostFile], set[str], dict[str, PostRow], list[str]]:
-    """The files by source; which of them the cache still holds (:func:`_unchanged`);
-    the rows of those that were hashed again (racy: saved with this scan's time); and
-    the sources the cache holds that are gone. The cache's rows are streamed, never
-    all held at once."""
+def _take_cached(
+    scan: Scan,
+    files: Sequence[PostFile],
+    cache: BuildCache,
+    limit: int,
+    seen_ns: int,
+    undated: list[PostFile],
+) -> tuple[set[str], list[tuple[str, PostRow]], list[str]]:
+    """Add to ``scan`` the cached outcome of every file the cache still holds (see
+    :func:`_unchanged`; a post to be dated by a fallback goes to ``undated``), the
+    cache's rows streamed, never all held at once. Returns the sources taken, the rows
+    hashed again (racy: to save with this scan's time) and the sources the cache holds
+    that are gone. A damaged row is not taken: its file is read again."""
     by_source = {file.source: file for file in files}
-    unchanged: set[str] = set()
-    rehashed: dict[str, PostRow] = {}
+    taken: set[str] = set()
+    rehashed: list[tuple[str, PostRow]] = []
     gone: list[str] = []
-    for source, row in cache.post_stats():
+    for source, row in cache.post_rows():  # nothing is saved meanwhile
         file = by_source.get(source)
         if file is None:
             gone.append(source)
-        elif found := _unchanged(row, file, limit):
-            unchanged.add(source)
-            if found == "rehashed":
-                rehashed[source] = row
-    return by_source, unchanged, rehashed, gone
+            continue
+        found = _unchanged(row, file, limit)
+        if not found:
+            continue
+        if found == "rehashed":
+            row = row._replace(seen_ns=seen_ns)
+        try:
+            if not _take(scan, file, row, seen_ns):
+                undated.append(file)
+        except ValueError:  # a damaged row
+            continue
+        taken.add(source)
+        if found == "rehashed":
+            rehashed.append((source, row))
+    return taken, rehashed, gone
 
 
 def read_keys(
@@ -219,12 +235,12 @@ def read_keys(
     a usable date are dated afterwards, all at once (:func:`_dated`), by the first-seen
     record of ``out`` (kept up to date with ``keep``) and git. Memory stays flat: the
     cache's rows are streamed, fresh ones saved a chunk at a time."""
-    by_source, unchanged, rehashed, gone = _unchanged_files(files, cache, config.max_file_bytes)
-    todo = [f for f in files if f.source not in unchanged]
-    read_one = partial(_read_one, root, config, now, seen_ns, _deferred)
     scan = Scan(read=len(files))
     undated: list[PostFile] = []
-    batch: list[tuple[str, PostRow]] = []
+    limit = config.max_file_bytes
+    taken, batch, gone = _take_cached(scan, files, cache, limit, seen_ns, undated)
+    todo = [f for f in files if f.source not in taken]  # new, changed, damaged rows
+    read_one = partial(_read_one, root, config, now, seen_ns, _deferred)
     for file, row in zip(todo, _fresh_rows(read_one, todo, config, progress), strict=True):
         if _take(scan, file, row, seen_ns):
             batch.append((file.source, row))
@@ -233,13 +249,6 @@ def read_keys(
         if len(batch) >= _CHUNK:
             cache.save(posts=batch)
             batch = []
-    _take_cached(scan, cache, by_source, unchanged, rehashed, batch, undated, seen_ns)
-    again = [f for f in files if f.source in unchanged]  # damaged, or the cache failed
-    rows = pool_map(read_one, again, config, progress, "read", _read_failed)
-    for file, row in zip(again, rows, strict=True):
-        batch.append((file.source, row))
-        if not _take(scan, file, row, seen_ns):
-            undated.append(file)
     scan.keys.sort(key=_by_source)  # file order; then those dated by a fallback
     if undated:
         undated.sort()  # by source
@@ -251,39 +260,6 @@ def read_keys(
     scan.keys, clashes = dedupe_guids(scan.keys)
     scan.problems.extend(clashes)
     return scan
-
-
-def _take_cached(
-    scan: Scan,
-    cache: BuildCache,
-    by_source: Mapping[str, PostFile],
-    unchanged: set[str],
-    rehashed: Mapping[str, PostRow],
-    batch: list[tuple[str, PostRow]],
-    undated: list[PostFile],
-    seen_ns: int,
-) -> None:
-    """Add the cached row of each ``unchanged`` file to ``scan`` (streamed from the
-    cache), each taken out of ``unchanged``: those left are to be read again (a
-    damaged row, a cache that failed). A rehashed row goes to ``batch``, a post to
-    be dated by a fallback to ``undated``."""
-    for source, digest, entry in cache.post_entries():  # nothing is saved meanwhile
-        if source not in unchanged:
-            continue
-        file = by_source[source]
-        known = rehashed.get(source)
-        if known is None:
-            row = PostRow(0, 0, 0, 0, 0, digest, entry)  # only the entry is taken
-        else:
-            row = known._replace(seen_ns=seen_ns, digest=digest, entry=entry)
-        try:
-            if not _take(scan, file, row, seen_ns):
-                undated.append(file)
-        except ValueError:  # a damaged row
-            continue
-        unchanged.discard(source)
-        if known is not None:
-            batch.append((source, row))
 
 
 def _by_source(key: PostKey) -> str:
