@@ -166,12 +166,15 @@ def test_build_feeds_returns_layout_problems_as_values(tmp_path: Path) -> None:
 def archived(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Config, FeedSet, Path]:
-    """Each corpus built with archives and a hub (every link a document can carry)."""
+    """Each corpus built with archives and a hub (every link a document can carry); its
+    articles as loaded with the site's first-seen record (the dates publish gave the
+    posts without one)."""
     corpus = request.param
     config = Config(site_url=URL, limit=3, archive=True, hub="https://hub.example.org/")
     out = tmp_path_factory.mktemp("archived")
     publish(corpus, out, config)
-    return config, build_feeds(load_articles(corpus, config).articles, config), out
+    articles = load_articles(corpus, config, out_dir=out).articles
+    return config, build_feeds(articles, config), out
 
 
 def test_render_feed_gives_the_bytes_publish_writes(archived: tuple[Config, FeedSet, Path]) -> None:

@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.chars": 1,
     "newsfeed.safe_read": 1,
     "newsfeed.config": 2,
+    "newsfeed.config_checks": 2,
     "newsfeed.config_docs": 2,
     "newsfeed.marked": 2,
     # sources/: post files to RawPost (today: sources.py and files.py)
@@ -72,6 +73,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.render.opml": 7,
     "newsfeed.render.pages": 7,
     "newsfeed.render.archive": 7,
+    "newsfeed.render.shorten": 7,
     "newsfeed.atomic": 8,
     "newsfeed.site": 8,
     "newsfeed.cache": 8,
@@ -110,6 +112,7 @@ LAYERS: dict[str, int] = {
     "newsfeed.watch": 11,
     "newsfeed.cli": 11,
     "newsfeed.cli_parser": 11,
+    "newsfeed.cli_output": 11,
     "newsfeed.__main__": 11,
     # the public API re-exports from every layer
     "newsfeed": 12,

@@ -35,8 +35,9 @@ def is_surrogate(c: int) -> bool:
 
 
 def is_dropped_when_read(c: int) -> bool:
-    """What reading removes from a post (a lone surrogate is replaced instead)."""
-    return (not is_xml_char(c) and not is_surrogate(c)) or is_discouraged_control(c)
+    """What reading removes from a post, as one character: what XML 1.0 forbids (a lone
+    surrogate too), DEL and the C1 controls but NEL, and U+FFFD (undecodable bytes)."""
+    return not is_xml_char(c) or is_discouraged_control(c) or c == 0xFFFD
 
 
 def test_xml_illegal_is_exactly_the_complement_of_xml_char() -> None:
@@ -61,19 +62,15 @@ def test_blank_is_whitespace_and_what_reading_drops() -> None:
     assert is_blank("")
     assert is_blank(" \t\r\n\x00\x7f\x85\x9f\xa0\u3000\ufffe")
     assert not is_blank(" \u200b ")  # a zero-width space is not whitespace
-    assert not is_blank("\ud800")  # reading makes a lone surrogate U+FFFD
+    assert is_blank("\ud800 \ufffd")  # reading drops both
+    assert not is_blank("\ud800\udfff")  # a surrogate pair is the character U+103FF
 
 
 def test_clean_text_on_every_code_point() -> None:
-    """Each code point alone: dropped, replaced (lone surrogate, CR) or kept, as the
-    rules say; a wrong one would put invalid XML or mojibake in every feed."""
+    """Each code point alone: dropped, replaced (CR) or kept, as the rules say; a wrong
+    one would put invalid XML or mojibake in every feed."""
     for c in EVERY_CODE_POINT:
-        if is_dropped_when_read(c):
-            expected = ""
-        elif is_surrogate(c):
-            expected = "\ufffd"
-        else:
-            expected = "\n" if c == 0xD else chr(c)
+        expected = "" if is_dropped_when_read(c) else "\n" if c == 0xD else chr(c)
         assert clean_text(chr(c)) == expected, hex(c)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -83,6 +84,16 @@ def dates_of(out: Path) -> dict[str, str]:
     return {item["title"]: item["date_published"] for item in items}
 
 
+def atom_dates_of(out: Path) -> dict[str, str]:
+    """Title -> ``<published>`` of the site's Atom feed, which keeps microseconds (the
+    JSON Feed's dates are whole seconds)."""
+    entries = re.findall(r"<entry>.*?</entry>", (out / "atom.xml").read_text("utf-8"), re.S)
+    found = (
+        re.search(r"<title>(.*?)</title>.*?<published>(.*?)</published>", e, re.S) for e in entries
+    )
+    return {m.group(1): m.group(2) for m in found if m}
+
+
 @needs_git
 def test_two_clones_with_other_file_times_publish_the_same_bytes(tmp_path: Path) -> None:
     """On a fresh clone (every CI run) undated posts jumped to the top as "today" and
@@ -148,7 +159,55 @@ def test_a_renamed_post_keeps_the_date_it_was_added(tmp_path: Path) -> None:
     git(repo, "commit", "-q", "-m", "move", when=LATER)
     assert added_dates(posts).added["moved/missing.md"].when == 1614834367  # ADDED
     article = load_article(posts / "moved" / "missing.md", CONFIG, root=posts)
-    assert article.published.isoformat() == ADDED
+    # The third of the four files that commit added, by path (dated.md, invalid.md,
+    # moved/missing.md, sub/old.md): two microseconds after the commit's second.
+    assert article.published.isoformat() == ADDED.replace("+", ".000002+")
+
+
+@needs_git
+def test_posts_added_by_one_commit_get_distinct_dates_in_path_order(tmp_path: Path) -> None:
+    """A blog imported in one commit: every undated post had the commit's second, so
+    each Atom feed held entries with one `updated` (a W3C warning) and their order was
+    a tie. Each gets its own microsecond after that second, by path, in every build."""
+    repo = tmp_path / "repo"
+    posts = repo / "source" / "_posts"
+    for name in ("b.md", "a.md", "c/z.md", "c/a.md"):
+        write(posts, name, name)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "import")
+    publish(posts, tmp_path / "out", CONFIG)
+    second = ADDED.removesuffix("+00:00")
+    assert atom_dates_of(tmp_path / "out") == {
+        "a.md": f"{second}+00:00",
+        "b.md": f"{second}.000001+00:00",
+        "c/a.md": f"{second}.000002+00:00",
+        "c/z.md": f"{second}.000003+00:00",
+    }
+    atom = (tmp_path / "out" / "atom.xml").read_text("utf-8")
+    assert atom.count(f"<updated>{second}.000003+00:00</updated>") == 2  # feed and newest
+
+
+def test_posts_first_seen_together_get_distinct_dates_that_hold(tmp_path: Path) -> None:
+    """Without git, posts first seen in one build all had that build's second: each now
+    gets its own microsecond, by path, recorded; a later post seen in the same second
+    takes the next one free, and no rebuild moves any of them."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    seen = 1_600_000_000  # 2020-09-13T12:26:40Z
+    for name in ("b.md", "a.md", "c.md"):
+        os.utime(write(src, name, name), (seen, seen))
+    publish(src, out, CONFIG)
+    expected = {
+        "a.md": "2020-09-13T12:26:40+00:00",
+        "b.md": "2020-09-13T12:26:40.000001+00:00",
+        "c.md": "2020-09-13T12:26:40.000002+00:00",
+    }
+    assert atom_dates_of(out) == expected
+    os.utime(write(src, "0.md", "0.md"), (seen, seen))  # sorts first, seen later
+    publish(src, out, Config.from_mapping({"cache": False}, base=CONFIG))
+    assert atom_dates_of(out) == {**expected, "0.md": "2020-09-13T12:26:40.000003+00:00"}
+    record = json.loads((out / FIRST_SEEN_NAME).read_bytes())["files"]
+    assert record == {**expected, "0.md": "2020-09-13T12:26:40.000003+00:00"}
 
 
 @needs_git

@@ -191,6 +191,26 @@ def test_colliding_categories_are_told_apart_and_reported() -> None:
     assert all("lands on the same path" in p.message for p in problems)
 
 
+@pytest.mark.parametrize("kind", ["category", "tag"])
+def test_a_name_equal_to_a_disambiguated_path_never_shares_its_folder(kind: str) -> None:
+    """`B`, `b` and `B-e9d71f` (the path `b` is moved to) are three feeds in three
+    folders that differ after case folding too (issue 15 #17): on a case-insensitive
+    disk two of them were one folder."""
+    from newsfeed.normalize.slugs import short_hash
+
+    names = ["B", "b", f"B-{short_hash('b')}", f"b-{short_hash('b#2')}", "b-E9D71F"]
+    if kind == "category":
+        items = [meta(f"p{i}", ((name,),)) for i, name in enumerate(names)]
+    else:
+        items = [meta(f"p{i}", tags=(name,)) for i, name in enumerate(names)]
+    feeds, problems = plan_feeds(items, Config())
+    mine = [f for f in feeds if f.kind == kind]
+    assert len(mine) == len(names)
+    assert len({"/".join(f.path).casefold() for f in mine}) == len(names)
+    assert sorted(f.items[0].source for f in mine) == sorted(i.source for i in items)
+    assert problems and all("lands on the same path" in p.message for p in problems)
+
+
 def test_nfc_and_nfd_names_are_one_category() -> None:
     """Names that differ only by Unicode normalization are the same category."""
     nfc, nfd = "Caf\u00e9", "Cafe\u0301"

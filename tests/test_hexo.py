@@ -303,3 +303,39 @@ def test_permalink_defaults_fill_missing_tokens(tmp_path: Path) -> None:
         "https://example.org/blog/en/post-2/",
         "https://example.org/blog/en/post-3/",
     }
+
+
+@pytest.mark.parametrize(
+    ("extra", "posts"),
+    [
+        (
+            "",
+            [
+                "Story 1",
+                "Story 2",
+                "Story 3",
+                "from .htm",
+                "from .html",
+                "from .html",
+                "from .markdown",
+            ],
+        ),
+        ("post_asset_folder: true\n", ["Story 1", "Story 2", "Story 3"]),
+    ],
+)
+def test_the_posts_of_a_hexo_site_are_the_files_hexo_renders(
+    tmp_path: Path, extra: str, posts: list[str]
+) -> None:
+    """A Hexo site's `.txt` notes (and, with `post_asset_folder`, the HTML and other
+    files beside the posts: their assets) are not posts to Hexo; newsfeed published
+    them as items that link to pages Hexo never writes."""
+    site = write_site(tmp_path / "site", CONFIG + extra)
+    folder = site / "source" / "_posts"
+    for name in ("x.html", "x.htm", "x.markdown", "notes.txt", "x.mdown", "post-1/embed.html"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        title = f"from {Path(name).suffix}"
+        (folder / name).write_text(f"---\ntitle: {title}\ndate: 2024-03-09\n---\n<p>x</p>\n")
+    result = run_hexo_cli("build", "site", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    parsed = feedparser.parse((site / "public" / "atom.xml").read_bytes())
+    assert sorted(e.title for e in parsed.entries) == sorted(posts)

@@ -828,7 +828,8 @@ def test_absurdly_nested_html_is_flattened_and_keeps_its_text(tmp_path: Path) ->
         "<div>" * 50_000 + "<p>deep <img src='https://example.com/d.jpg'></p>" + "</div>" * 50_000
     )
     write_posts(src, one(post(body="<p>top</p>" + deep)))
-    build = checked_build(tmp_path, src)
+    # Above the default max_body_elements (20,000), which would cut before "deep".
+    build = checked_build(tmp_path, src, Config(site_url=URL, limit=0, max_body_elements=60_000))
     article = build.article(NAME)
     assert isinstance(article, Article)
     assert "top" in article.content and "deep" in article.content

@@ -45,7 +45,9 @@ def test_schema_rejects_what_the_spec_forbids() -> None:
         {**good, "items": [{"id": "1", "content_text": "x", "attachments": [{"url": URL}]}]},
         {**good, "items": [{"id": "1", "content_text": "x", "image": "//host/a.jpg"}]},
         {**good, "authors": [{}]},
-        {**good, "author": {"name": "1.0 key, gone in 1.1"}},
+        {**good, "author": "1.0's author is an object, not a string"},
+        {**good, "author": {}},
+        {**good, "author": {"name": "1.0's key alone, without 1.1's authors"}},
     ]
     for document in broken:
         with pytest.raises(jsonschema.ValidationError):
@@ -75,6 +77,8 @@ def test_seed_feeds_are_valid_json_feed_with_every_field(tmp_path: Path, seeds_d
         assert item["date_published"] == "2021-07-13T23:47:03+00:00"
         assert item["date_modified"] == "2021-07-13T23:47:03+00:00"
         assert item["authors"] == [{"name": "新浪财经"}]
+        assert item["author"] == {"name": "新浪财经"}  # for JSON Feed 1.0 readers
+        assert document["author"] == {"name": "newsfeed"}
         assert "金融 > 新浪财经 > 新浪财经－国內" in item["tags"]
         assert item["summary"].startswith("原标题：赋权基层政权")
         assert 'referrerpolicy="no-referrer"' in item["content_html"]
@@ -140,3 +144,23 @@ def test_real_corpus_feeds_are_all_valid(tmp_path: Path, corpus_dir: Path) -> No
         assert document["items"], path
         for item in document["items"]:
             assert item["title"].strip() and item["content_html"] is not None
+
+
+def test_content_off_keeps_the_body_out_of_json_feed_as_of_rss_and_atom(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    """With `content = false` no feed format leaks the full article: JSON Feed items
+    carry the summary only, as RSS and Atom do (issue 15 #8)."""
+    out = tmp_path / "public"
+    publish(seeds_dir, out, Config(site_url=URL, content=False, pages=False))
+    feeds = sorted(p for p in out.rglob("*") if p.name in ("feed.json", "rss.xml", "atom.xml"))
+    assert len(feeds) == 12
+    for path in feeds:  # the body's images and markup, which the summary has none of
+        assert b"referrerpolicy" not in path.read_bytes(), path
+    for path in out.rglob("feed.json"):
+        document = json.loads(path.read_bytes())
+        validate(document)
+        (item,) = document["items"]
+        assert "content_html" not in item
+        assert item["content_text"].startswith("原标题：赋权基层政权，需增强五大能力")
+        assert item["content_text"] == item["summary"]

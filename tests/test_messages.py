@@ -146,3 +146,73 @@ def test_a_websub_failure_is_printed_once(
     failures = [line for line in err.splitlines() if "WebSub ping failed" in line]
     assert len(failures) == 1, err
     assert failures[0].startswith(f"newsfeed: WebSub ping failed: hub {hub} unreachable")
+
+
+#: A file name that would recolour the terminal, clear it (C1 CSI) and reverse text.
+HOSTILE_NAME = "evil\x1b[31mred\x9b2J\u202etxt.md"
+RAW_CONTROLS = ("\x1b", "\x9b", "\u202e", "\x07")
+
+
+def test_for_terminal_escapes_controls_and_keeps_text() -> None:
+    """Every control a terminal would act on is shown as its escape; ordinary text
+    (CJK, symbols, markup) is left exactly as it is."""
+    from newsfeed.chars import for_terminal
+
+    assert for_terminal("a\x1b[2Jb\x07") == "a\\x1b[2Jb\\x07"
+    assert for_terminal("x\x9by\x7fz\x85") == "x\\x9by\\x7fz\\x85"
+    assert for_terminal("abc\u202edef\u2066\u2028") == "abc\\u202edef\\u2066\\u2028"
+    assert for_terminal("two\nlines\ttab\r") == "two\\x0alines\\x09tab\\x0d"
+    ordinary = "Inflation <3% & 中文 ™® “quotes” \\x1b as typed"
+    assert for_terminal(ordinary) == ordinary
+
+
+def test_a_file_name_with_escape_sequences_is_printed_escaped(
+    seeds: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crawler's file name holding terminal escapes is shown as text in the build's
+    messages (a skipped post and every warning with -v), never run by the terminal."""
+    (seeds / HOSTILE_NAME).write_text(POST.format(title="T", date="Invalid Date"), "utf-8")
+    (seeds / ("empty\x1b]0;title\x07.md")).write_text("", "utf-8")
+    code, out, err = run(capsys, "build", "posts", "-o", "out", "-v")
+    assert code == 0
+    for raw in RAW_CONTROLS:
+        assert raw not in out + err
+    assert "evil\\x1b[31mred\\x9b2J\\u202etxt.md" in err
+    assert "empty\\x1b]0;title\\x07.md" in err
+    code, out, err = run(capsys, "build", "posts", "-o", "out2", "--no-cache", "--debug")
+    assert code == 0 and "evil\\x1b[31mred" in err
+    for raw in RAW_CONTROLS:
+        assert raw not in out + err
+
+
+def test_the_report_file_holds_no_raw_control_character(
+    seeds: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cat report.json` is safe: the JSON escapes every control, and still reads back
+    the file's true name."""
+    (seeds / HOSTILE_NAME).write_text(POST.format(title="T", date="Invalid Date"), "utf-8")
+    code, _, _ = run(capsys, "build", "posts", "-o", "out", "--report", "report.json")
+    assert code == 0
+    text = Path("report.json").read_text("utf-8")
+    for raw in RAW_CONTROLS:
+        assert raw not in text
+    paths = [p["path"] for p in json.loads(text)["problems"]]
+    assert HOSTILE_NAME in paths
+
+
+def test_an_error_about_a_hostile_path_is_one_escaped_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole-build error naming a path (a missing source) keeps it to one visible line."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "build", "no\x1b[2Jsuch\nfolder", "-o", "out")
+    assert code == 2
+    assert "no\\x1b[2Jsuch" in err
+    assert len(err.strip().splitlines()) == 1 and "\x1b" not in err
+
+
+def test_a_usage_error_shows_the_arguments_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    """An argument pasted with an escape sequence is named in the usage error as text."""
+    code, _, err = run(capsys, "build", "posts", "stray\x1b[2Jarg\x9b")
+    assert code == 2
+    assert "stray\\x1b[2Jarg\\x9b" in err and "\x1b" not in err and "\x9b" not in err

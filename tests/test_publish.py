@@ -318,8 +318,9 @@ def test_rss_description_is_escaped_html_in_the_raw_xml(tmp_path: Path) -> None:
     (src / "a.md").write_text(f"---\n{front}\n---\n<p>x</p>\n", "utf-8")
     publish(src, tmp_path / "out", Config(site_url=URL))
     raw = (tmp_path / "out" / "rss.xml").read_bytes()
-    # HTML-escaped once (the summary is text), then XML-escaped once (by the serializer).
-    summary = b'1 &amp;lt; 2 &amp;amp; &amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt; "q"'
+    # HTML-escaped once (the summary is text), then XML-escaped once, & and < as the
+    # RSS Profile's hexadecimal references (issue 15 #7).
+    summary = b'1 &#x26;lt; 2 &#x26;amp; &#x26;lt;b&#x26;gt;bold&#x26;lt;/b&#x26;gt; "q"'
     assert b"<description>" + summary + b"</description>" in raw, raw
 
 

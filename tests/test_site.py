@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsfeed import BuildReport, Config, Problem, SiteError, publish
+from newsfeed import BuildReport, Config, ConfigError, Problem, SiteError, publish
 from newsfeed.atomic import BUILDING_NAME, TMP_SUFFIX
 from newsfeed.probe import PROBES_NAME, Probe, ProbeStore
 from newsfeed.report import report_data, report_from_data, write_report
@@ -43,10 +43,10 @@ def test_a_kept_file_cannot_be_claimed_again(tmp_path: Path) -> None:
 
 
 def test_site_rss_path_on_a_category_feed_is_refused(tmp_path: Path, seeds_dir: Path) -> None:
-    """Configuring the site-wide feed onto a category's file stops the build, not a feed."""
-    config = Config(site_rss_path="categories/金融/rss.xml")
-    with pytest.raises(SiteError, match=re.escape("categories/金融/rss.xml")):
-        publish(seeds_dir, tmp_path / "out", config)
+    """Configuring the site-wide feed onto a category's file stops before any build
+    (the configuration names the key), not with a feed overwritten."""
+    with pytest.raises(ConfigError, match=re.escape("categories/金融/rss.xml")):
+        Config(site_rss_path="categories/金融/rss.xml")
 
 
 def _interrupt(monkeypatch: pytest.MonkeyPatch) -> None:

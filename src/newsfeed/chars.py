@@ -1,5 +1,6 @@
 """The character rules every stage shares: the characters XML 1.0 forbids, the control
-characters reading drops as mojibake, and what counts as blank text.
+characters reading drops as mojibake, what counts as blank text, and escaping text for
+a terminal.
 
 The standard library only; imports nothing from newsfeed.
 """
@@ -11,11 +12,15 @@ import re
 __all__ = [
     "DISCOURAGED_CONTROLS",
     "DISCOURAGED_CONTROLS_CHARS",
+    "REPLACEMENT",
+    "TERMINAL_UNSAFE",
     "XML_ILLEGAL",
     "XML_ILLEGAL_CHARS",
     "escape_surrogates",
+    "for_terminal",
     "has_surrogates",
     "is_blank",
+    "json_for_terminal",
 ]
 
 # XML 1.0 (fifth edition), production [2]:
@@ -41,17 +46,24 @@ them along with the illegal characters."""
 DISCOURAGED_CONTROLS = re.compile(f"[{DISCOURAGED_CONTROLS_CHARS}]")
 """Matches one of :data:`DISCOURAGED_CONTROLS_CHARS`."""
 
-# Whitespace (\s is str.isspace) and what reading drops; not lone surrogates, which
-# reading replaces with U+FFFD.
-_BLANK = re.compile(f"[\\s{_CONTROLS}{_NONCHARACTERS}{DISCOURAGED_CONTROLS_CHARS}]*")
+REPLACEMENT = "\ufffd"
+"""U+FFFD, which decoding puts for bytes it cannot read: reading drops it (validators
+flag it as a bad character, readers show a box)."""
+
+# Whitespace (\s is str.isspace) and what reading drops: lone surrogates (a pair is
+# the character it encodes), the other XML-illegal characters, the discouraged controls.
+_LONE = "[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]"
+_BLANK = re.compile(
+    f"(?:[\\s{_CONTROLS}{_NONCHARACTERS}{DISCOURAGED_CONTROLS_CHARS}{REPLACEMENT}]|{_LONE})*"
+)
 
 
 def is_blank(text: str) -> bool:
     """Whether ``text`` holds nothing a reader could see: every character is whitespace
     (``str.isspace``: spaces, tabs, line breaks, NEL, no-break and ideographic spaces...)
-    or one that reading drops (the XML-illegal controls and U+FFFE/U+FFFF, DEL and the
-    other C1 controls). An empty text is blank; a lone surrogate is not (reading makes
-    it U+FFFD), nor is a zero-width or byte-order-mark character (not whitespace).
+    or one that reading drops (the XML-illegal controls, lone surrogates and
+    U+FFFE/U+FFFF, DEL and the other C1 controls, U+FFFD). An empty text is blank; a
+    zero-width or byte-order-mark character is not (not whitespace).
 
     Cleaning a text never changes the answer, so it is the same before and after.
     """
@@ -74,3 +86,33 @@ def escape_surrogates(json_text: str) -> str:
     if not has_surrogates(json_text):
         return json_text
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+
+
+# Beyond C0 (which json.dumps always escapes): DEL and C1, the line and paragraph
+# separators, and the bidirectional marks, embeddings, overrides and isolates.
+_UNSAFE_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+TERMINAL_UNSAFE = re.compile(f"[\\x00-\\x1f{_UNSAFE_BEYOND_C0}]")
+"""Matches one character a terminal must not receive raw from a file name or a post:
+every control character (C0 with tab and line feed, DEL, C1: escape sequences start
+with ESC or CSI), the line and paragraph separators, and the bidirectional marks,
+embeddings, overrides and isolates (text that reads differently from what it is)."""
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE_BEYOND_C0}]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def for_terminal(text: str) -> str:
+    """``text`` safe to print: each :data:`TERMINAL_UNSAFE` character written as its
+    Python escape (``\\x1b``, ``\\u202e``), so a message stays one line and shows
+    what the name really holds."""
+    return TERMINAL_UNSAFE.sub(_escaped, text)
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text with every :data:`TERMINAL_UNSAFE` character written as ``\\uXXXX``:
+    the same JSON value (such characters only occur inside strings, where the escape
+    means the character), safe to ``cat``. ``json.dumps`` escapes only C0."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

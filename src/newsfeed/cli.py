@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from newsfeed.build.stages import Progress, publish
+from newsfeed.cli_output import TerminalFormatter, not_a_problem, say, say_json, toml_value
 from newsfeed.cli_parser import EXIT_USAGE, parser
 from newsfeed.config import Config
 from newsfeed.errors import ConfigError, NewsfeedError, SiteError, SourceError
@@ -72,13 +72,13 @@ def _ping(report: BuildReport, config: Config, quiet: bool) -> None:
     topics = topic_urls(report.written, config)
     if not topics:
         if not quiet:
-            print(f"no feed changed: {config.hub} not pinged")
+            say(f"no feed changed: {config.hub} not pinged")
         return
     failures = ping_hub(config.hub, topics)
     for failure in dict.fromkeys(failures):  # every batch of feeds fails alike: say it once
-        print(f"newsfeed: WebSub ping failed: {failure}", file=sys.stderr)
+        say(f"newsfeed: WebSub ping failed: {failure}", err=True)
     if not failures and not quiet:
-        print(f"pinged {config.hub} with {_count(len(topics), 'changed feed')}")
+        say(f"pinged {config.hub} with {_count(len(topics), 'changed feed')}")
 
 
 _STAGES = {"read": "reading front matter", "clean": "cleaning bodies", "write": "rendering feeds"}
@@ -120,23 +120,23 @@ def _print_report(report: BuildReport, out: Path, verbose: bool, quiet: bool) ->
     skipped = report.skipped
     warnings = len(report.problems) - len(skipped)
     if not quiet:
-        print(
+        say(
             f"read {_count(report.read, 'post')}: {report.published} published, "
             f"{len(skipped)} skipped, {_count(report.drafts, 'draft')}, "
             f"{_count(warnings, 'warning')}"
         )
-        print(
+        say(
             f"{out}: {_count(len(report.written), 'file')} written, "
             f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
         )
     for problem in skipped:
-        print(problem.line(), file=sys.stderr)
+        say(problem.line(), err=True)
     if verbose and not quiet:
         for problem in report.problems:
             if problem.severity == "warning":
-                print(problem.line(), file=sys.stderr)
+                say(problem.line(), err=True)
     elif warnings and not quiet:
-        print(f"({_count(warnings, 'warning')}: run with -v to list them)", file=sys.stderr)
+        say(f"({_count(warnings, 'warning')}: run with -v to list them)", err=True)
 
 
 def _site_folder(path: Path, site_url: str | None) -> tuple[Path, str | None]:
@@ -160,18 +160,18 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         out, site_url = _site_folder(args.out, args.site_url)
         if not out.is_dir():
-            print(f"newsfeed: error: {out} is not a folder (build it first)", file=sys.stderr)
+            say(f"newsfeed: error: {out} is not a folder (build it first)", err=True)
             return EXIT_USAGE
         site_url = site_url or infer_site_url(out)
         server = make_server(out, args.host, args.port, site_url)
     except NewsfeedError as exc:
         if args.debug:
             raise
-        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        say(f"newsfeed: error: {exc}", err=True)
         return EXIT_USAGE if isinstance(exc, SourceError | ConfigError) else EXIT_PROBLEMS
     url = server_url(server)
     built = f"; built for {site_url}" if site_url else "; site_url unknown: at /"
-    print(f"serving {out} at {url} (Ctrl-C to stop{built})", flush=True)
+    say(f"serving {out} at {url} (Ctrl-C to stop{built})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -203,7 +203,7 @@ def _save_report(args: argparse.Namespace, report: BuildReport | None, error: st
     except NewsfeedError as exc:
         if args.debug:
             raise
-        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        say(f"newsfeed: error: {exc}", err=True)
         return False
     return True
 
@@ -238,11 +238,6 @@ def _settings(args: argparse.Namespace, flags: dict[str, object]) -> Settings:
 _LOG_HANDLER: logging.Handler | None = None
 
 
-def _not_a_problem(record: logging.LogRecord) -> bool:
-    """Post problems are logged by the library and shown by the report: not twice."""
-    return not hasattr(record, "problem")
-
-
 def _setup_logging(args: argparse.Namespace) -> None:
     """``--debug``: everything, with tracebacks; ``-v``: info; ``-q``: errors only."""
     global _LOG_HANDLER
@@ -261,12 +256,12 @@ def _setup_logging(args: argparse.Namespace) -> None:
         from rich.logging import RichHandler
 
         handler = RichHandler(show_time=False, show_path=debug, markup=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(TerminalFormatter("%(message)s"))
     else:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("newsfeed: %(levelname)s: %(message)s"))
+        handler.setFormatter(TerminalFormatter("newsfeed: %(levelname)s: %(message)s"))
     if not debug:
-        handler.addFilter(_not_a_problem)
+        handler.addFilter(not_a_problem)
     logger = logging.getLogger("newsfeed")
     if _LOG_HANDLER is not None:
         logger.removeHandler(_LOG_HANDLER)
@@ -275,33 +270,19 @@ def _setup_logging(args: argparse.Namespace) -> None:
     _LOG_HANDLER = handler
 
 
-def _toml(value: object) -> str:
-    """A value as TOML (the listing of ``newsfeed config`` can be pasted into newsfeed.toml)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        items = (f"{json.dumps(k, ensure_ascii=False)} = {_toml(v)}" for k, v in value.items())
-        return "{" + ", ".join(items) + "}"
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _show_config(args: argparse.Namespace) -> int:
     """``newsfeed config``: the effective configuration and where each value came from."""
     settings = _settings(args, _flags(args))
     if settings.hexo is not None:
         hexo = settings.hexo
-        print(f"# Hexo site {hexo.root}: posts {hexo.posts_dir}, output {hexo.public_dir}")
+        say(f"# Hexo site {hexo.root}: posts {hexo.posts_dir}, output {hexo.public_dir}")
     for path in settings.files:
-        print(f"# read {path}")
+        say(f"# read {path}")
     width = max(len(key) for key in settings.origins)
     for key, origin in settings.origins.items():
         value = getattr(settings.config, key)
-        line = f"{key:<{width}} = {_toml(value)}" if value is not None else f"# {key} (unset)"
-        print(f"{line}  # {origin}")
+        line = f"{key:<{width}} = {toml_value(value)}" if value is not None else f"# {key} (unset)"
+        say(f"{line}  # {origin}")
     return EXIT_OK
 
 
@@ -314,20 +295,20 @@ def _check(args: argparse.Namespace) -> int:
     result = check_site(out, site_url)
     error = None if out.is_dir() else f"{out} is not a folder (build it first)"
     if args.json:
-        print(json.dumps(result_data(result, error), ensure_ascii=False, indent=1))
+        say_json(result_data(result, error))
     if error:
-        print(f"newsfeed: error: {error}", file=sys.stderr)
+        say(f"newsfeed: error: {error}", err=True)
         return EXIT_USAGE
     if args.json:
         return EXIT_OK if result.ok else EXIT_PROBLEMS
     for line in finding_lines(result.findings):
-        print(line, file=sys.stderr)
+        say(line, err=True)
     last = summary(str(out), result.findings, result.documents, result.links)
     if not result.ok:
-        print(last, file=sys.stderr)
+        say(last, err=True)
         return EXIT_PROBLEMS
     if not args.quiet:
-        print(last)
+        say(last)
     return EXIT_OK
 
 
@@ -344,16 +325,16 @@ def _watch(args: argparse.Namespace) -> int:
             config = _settings(args, _flags(args)).config  # config files may have changed
             report = _publish(args, source, out, config)
         except NewsfeedError as exc:
-            print(f"newsfeed: error: {exc} (still watching)", file=sys.stderr)
+            say(f"newsfeed: error: {exc} (still watching)", err=True)
             return
         _print_report(report, out, args.verbose, args.quiet)
 
     if not args.quiet:
-        print(f"watching {source} for changes (Ctrl-C to stop)", flush=True)
+        say(f"watching {source} for changes (Ctrl-C to stop)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop
         watch_and_rebuild(watched, rebuild, ignore=[out])
     if not args.quiet:
-        print("stopped watching")
+        say("stopped watching")
     return EXIT_OK
 
 
@@ -366,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
-        print("newsfeed: interrupted", file=sys.stderr)
+        say("newsfeed: interrupted", err=True)
         return 130
 
 
@@ -382,11 +363,11 @@ def _main(argv: Sequence[str] | None) -> int:
             if args.debug:
                 raise
             kind = "configuration error" if isinstance(exc, ConfigError) else "error"
-            print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
+            say(f"newsfeed: {kind}: {exc}", err=True)
             return EXIT_USAGE
     problem = _report_problem(args.report)
     if problem is not None:
-        print(f"newsfeed: error: {problem}", file=sys.stderr)
+        say(f"newsfeed: error: {problem}", err=True)
         return EXIT_USAGE
     try:
         config = _config(args)
@@ -397,13 +378,13 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.debug:
             raise
         kind = "configuration error" if isinstance(exc, ConfigError) else "error"
-        print(f"newsfeed: {kind}: {exc}", file=sys.stderr)
+        say(f"newsfeed: {kind}: {exc}", err=True)
         _save_report(args, None, str(exc))
         return EXIT_USAGE
     except NewsfeedError as exc:
         if args.debug:
             raise
-        print(f"newsfeed: error: {exc}", file=sys.stderr)
+        say(f"newsfeed: error: {exc}", err=True)
         _save_report(args, None, str(exc))
         return EXIT_PROBLEMS
     return _after_build(args, config, report)
@@ -414,7 +395,7 @@ def _after_build(args: argparse.Namespace, config: Config, report: BuildReport) 
     _print_report(report, args.out, args.verbose, args.quiet)
     failure = _strict_failure(report, args.out) if args.strict else None
     if failure:
-        print(f"newsfeed: error: {failure}", file=sys.stderr)  # even with -q
+        say(f"newsfeed: error: {failure}", err=True)  # even with -q
     elif vars(args).get("hexo_site") is not None and config.autodiscovery:
         from newsfeed.hexo.autodiscovery import announce  # Hexo site mode only
 

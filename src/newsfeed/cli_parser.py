@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from newsfeed._version import __version__
+from newsfeed.chars import for_terminal
 
 __all__ = ["EXIT_USAGE", "parser"]
 
@@ -19,7 +20,7 @@ EXIT_USAGE = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"newsfeed: error: {message}\n")
+        self.exit(EXIT_USAGE, f"newsfeed: error: {for_terminal(message)}\n")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -13,9 +13,10 @@ import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal, get_args, get_type_hints
+from typing import Any, Literal, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newsfeed.config_checks import check_icon, check_permalink, check_site_feed_path, check_type
 from newsfeed.errors import ConfigError
 from newsfeed.marked import MARKED_DEFAULTS, check_markdown
 from newsfeed.model import FrozenDict
@@ -95,12 +96,15 @@ class Config:
     limit: int = _doc("Items per feed, newest first; 0 publishes every item.", default=50)
     content: bool = _doc(
         "Put each article's full cleaned HTML in the feeds (`content:encoded`, Atom "
-        "`content`); when off, items carry only the summary (hexo-generator-feed `content`).",
+        "`content`, JSON `content_html`); when off, items carry only the summary "
+        "(hexo-generator-feed `content`).",
         default=True,
     )
     site_rss_path: str = _doc(
         "Path of the site-wide RSS 2.0 feed in the output folder (hexo-generator-feed "
-        "writes `rss2.xml`). Category and tag feeds are always `rss.xml` in their folder.",
+        "writes `rss2.xml`). Category and tag feeds are always `rss.xml` in their folder. "
+        "Neither site feed path may name a file newsfeed writes itself (`index.html`, "
+        "`feeds.opml`, `feed.json`, `.newsfeed-*`) or lie in the category, tag or archive folders.",
         default="rss.xml",
     )
     site_atom_path: str = _doc(
@@ -140,8 +144,9 @@ class Config:
         default=False,
     )
     hexo_hidden: bool = _doc(
-        "Skip posts with a path segment starting with `_` or `.` (Hexo's rule); off: only "
-        "`.`. On in Hexo site mode.",
+        "Hexo's rules for posts: skip paths with a segment starting with `_` or `.` (off: "
+        "only `.`), take only files Hexo renders (Markdown, HTML; with `post_asset_folder` "
+        "only `.md`). On in Hexo site mode.",
         default=False,
     )
     hexo_ignore: tuple[str, ...] = _doc(
@@ -175,7 +180,7 @@ class Config:
         default="page",
     )
     icon: str | None = _doc(
-        "Feed icon (Atom `icon`, RSS `image`): an absolute URL or a path under `site_url` "
+        "Feed icon (Atom `icon`, RSS `image`): an absolute http(s) URL or a path under `site_url` "
         "(hexo-generator-feed `icon`).",
         default=None,
     )
@@ -254,6 +259,25 @@ class Config:
         default=1_000_000,
     )
     max_title_chars: int = _doc("Longer titles are cut (with a warning).", default=500)
+    max_feeds_per_post: int = _doc(
+        "Feeds one post may appear in (category levels and tags, besides the site-wide "
+        "feed); a post in more is left out of the rest (its last category levels, then "
+        "its last tags), with a warning. Bounds what one post costs in output.",
+        default=32,
+    )
+    max_item_content_chars: int = _doc(
+        "Longest content of an item in category and tag feeds (the site-wide feed and the "
+        "article's page carry it whole): a longer one is cut between or inside elements "
+        "and ends with a link to the article, with a warning. Bounds what one post costs "
+        "in output.",
+        default=65_536,
+    )
+    max_body_elements: int = _doc(
+        "HTML elements of one body that are cleaned and published; a longer body is cut "
+        "between two elements, with a warning (cleaning costs about 0.1 ms and 1 kB of "
+        "memory per element).",
+        default=20_000,
+    )
     jobs: int = _doc(
         "Worker processes that read front matter, clean HTML bodies and render feeds; "
         "0 uses every core. The output is the same for any number.",
@@ -289,7 +313,7 @@ class Config:
             if f.name == "markdown":
                 object.__setattr__(self, f.name, check_markdown(value))
             else:
-                _check_type(f.name, value, hints[f.name])
+                check_type(f.name, value, hints[f.name])
         url = urllib.parse.urlsplit(self.site_url)
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ConfigError("site_url", "must be an absolute http(s) URL", self.site_url)
@@ -322,6 +346,9 @@ class Config:
             "max_file_bytes",
             "max_front_matter_chars",
             "max_title_chars",
+            "max_body_elements",
+            "max_feeds_per_post",
+            "max_item_content_chars",
             "probe_timeout",
         ):
             if getattr(self, name) <= 0:
@@ -335,8 +362,7 @@ class Config:
                 raise ConfigError(
                     "image_deny", f"invalid regular expression: {exc}", pattern
                 ) from exc
-        if self.icon is not None and not self.icon.strip():
-            raise ConfigError("icon", "must not be empty (leave it unset instead)", self.icon)
+        check_icon(self.icon)
         if self.encoding is not None:
             import codecs
 
@@ -365,6 +391,10 @@ class Config:
             raise ConfigError(
                 "site_atom_path", "must differ from site_rss_path", self.site_atom_path
             )
+        folders = [self.category_dir, self.tag_dir, *(["archive"] if self.archive else [])]
+        for name in ("site_rss_path", "site_atom_path"):
+            check_site_feed_path(name, getattr(self, name), folders)
+        check_permalink(self.permalink)
 
     def marked(self, name: str) -> object:
         """The hexo-renderer-marked option ``name``: as set in ``markdown``, else its
@@ -418,33 +448,3 @@ def _thaw(value: object) -> object:
     if isinstance(value, Mapping) and not isinstance(value, FrozenDict):
         return FrozenDict({str(k): v for k, v in value.items()})
     return value
-
-
-def _check_type(key: str, value: object, hint: Any) -> None:
-    args = get_args(hint)
-    origin = getattr(hint, "__origin__", None)
-    if origin is Literal:
-        if value not in args:
-            allowed = ", ".join(repr(a) for a in args)
-            raise ConfigError(key, f"{value!r} is not one of {allowed}", value)
-        return
-    if args and type(None) in args:  # Optional
-        if value is None:
-            return
-        inner = [a for a in args if a is not type(None)]
-        _check_type(key, value, inner[0])
-        return
-    if origin is tuple:
-        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(key, f"must be a list of strings, got {value!r}", value)
-        return
-    if hint is FrozenDict:
-        if not isinstance(value, FrozenDict) or not all(isinstance(v, str) for v in value.values()):
-            raise ConfigError(key, f"must be a mapping of names to strings, got {value!r}", value)
-        return
-    expected = {"str": str, "int": int, "bool": bool}.get(getattr(hint, "__name__", ""), hint)
-    ok = isinstance(value, expected)
-    if expected is int and isinstance(value, bool):
-        ok = False
-    if not ok:
-        raise ConfigError(key, f"must be {expected.__name__}, got {value!r}", value)

@@ -209,9 +209,9 @@ def plan_feeds(
     later: list[T] = []
     if not config.future:
         articles, later = scheduled(articles, config, now or datetime.now(UTC))
-    members, everything = _members(articles)
+    members, everything, too_many = _members(articles, config.max_feeds_per_post)
     slug_of, problems = _paths(members, config)
-    problems = [*map(_scheduled_problem, later), *problems]
+    problems = [*map(_scheduled_problem, later), *too_many, *problems]
     feeds: list[Feed[T]] = [_feed(config, "site", (), (), everything)]
     for kind in ("category", "tag"):
         keys = [k for k in members if k[0] == kind]
@@ -220,34 +220,82 @@ def plan_feeds(
     return feeds, problems
 
 
-def _members(articles: Iterable[T]) -> tuple[dict[_Key, list[T]], list[T]]:
-    """The articles of every category node and tag (names in NFC), and all of them."""
+def _members(
+    articles: Iterable[T], most: int
+) -> tuple[dict[_Key, list[T]], list[T], list[Problem]]:
+    """The articles of every category node and tag (names in NFC), all of them, and
+    the problems of posts in more than ``most`` feeds (kept in the first ``most``)."""
     members: dict[_Key, list[T]] = defaultdict(list)
     everything: list[T] = []
-    # Posts share a few category paths and tag sets: the member lists of each distinct
-    # set of paths (its category nodes) and of tags (in NFC) are found once, so each
-    # post is only appended to lists.
-    lists_of: dict[tuple[tuple[str, ...], ...], list[list[T]]] = {}
-    tag_lists_of: dict[tuple[str, ...], list[list[T]]] = {}
+    too_many: list[Problem] = []
+    # Posts share a few category paths and tag sets: the nodes of each distinct set of
+    # paths, and the tags (in NFC) of each set of tags, are found once with their member
+    # lists, so a post within max_feeds_per_post is only appended to lists.
+    nodes_of: dict[tuple[tuple[str, ...], ...], tuple[list[tuple[str, ...]], list[list[T]]]] = {}
+    tags_of: dict[tuple[str, ...], tuple[list[str], list[list[T]]]] = {}
     for article in articles:
         everything.append(article)
-        lists = lists_of.get(article.categories)
-        if lists is None:
-            found: dict[tuple[str, ...], None] = {}
-            for path in article.categories:
-                names = tuple(unicodedata.normalize("NFC", n) for n in path)
-                found.update(dict.fromkeys(names[: i + 1] for i in range(len(names))))
-            lists = lists_of[article.categories] = [members[("category", n)] for n in found]
-        for members_of in lists:
+        found = nodes_of.get(article.categories)
+        if found is None:
+            nodes = _nodes_of(article.categories)
+            found = nodes_of[article.categories] = (nodes, [])
+        tagged = tags_of.get(article.tags)
+        if tagged is None:
+            tags = list(dict.fromkeys(unicodedata.normalize("NFC", t) for t in article.tags))
+            tagged = tags_of[article.tags] = (tags, [])
+        if len(found[0]) + len(tagged[0]) > most:  # each such post is reported
+            nodes, tags = _capped(article, found[0], tagged[0], most, too_many)
+            for node in nodes:
+                members[("category", node)].append(article)
+            for tag in tags:
+                members[("tag", (tag,))].append(article)
+            continue
+        if len(found[1]) < len(found[0]):  # the lists, made by the first post within
+            found[1][:] = [members[("category", node)] for node in found[0]]
+        if len(tagged[1]) < len(tagged[0]):
+            tagged[1][:] = [members[("tag", (tag,))] for tag in tagged[0]]
+        for members_of in found[1]:
             members_of.append(article)
-        if article.tags:
-            tagged = tag_lists_of.get(article.tags)
-            if tagged is None:
-                tags = dict.fromkeys(unicodedata.normalize("NFC", t) for t in article.tags)
-                tagged = tag_lists_of[article.tags] = [members[("tag", (t,))] for t in tags]
-            for members_of in tagged:
-                members_of.append(article)
-    return members, everything
+        for members_of in tagged[1]:
+            members_of.append(article)
+    return members, everything, too_many
+
+
+def _nodes_of(paths: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+    """The category nodes of a post's paths (each level of each path), in NFC, without
+    repeats, in order."""
+    found: dict[tuple[str, ...], None] = {}
+    for path in paths:
+        names = tuple(unicodedata.normalize("NFC", n) for n in path)
+        found.update(dict.fromkeys(names[: i + 1] for i in range(len(names))))
+    return list(found)
+
+
+def _capped(
+    item: Selectable,
+    nodes: list[tuple[str, ...]],
+    tags: list[str],
+    most: int,
+    problems: list[Problem],
+) -> tuple[list[tuple[str, ...]], list[str]]:
+    """The first ``most`` feeds of a post (its category nodes in path order, then its
+    tags in order), and a problem naming the post and the feeds it is left out of:
+    one post in 16 paths of 8 levels and 64 tags was 193 feeds x 3 formats."""
+    kept_nodes, kept_tags = nodes[:most], tags[: max(0, most - len(nodes))]
+    left = [category_label(n) for n in nodes[most:]] + [
+        tag_label(t) for t in tags[len(kept_tags) :]
+    ]
+    shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+    problems.append(
+        Problem(
+            item.source,
+            "categories",
+            f"in {len(nodes) + len(tags)} feeds, more than max_feeds_per_post ({most})",
+            "warning",
+            f"left out of {len(left)}: {shown}",
+        )
+    )
+    return kept_nodes, kept_tags
 
 
 def _paths(
@@ -269,8 +317,7 @@ def _paths(
         key = "/".join(path).casefold()
         if key in taken:
             other = taken[key]
-            segment = f"{segment}-{short_hash(category_label(names))}"
-            path = (*parent, segment)
+            path = _free_path(parent, segment, category_label(names), taken)
             problems.append(
                 Problem(
                     members[(kind, names)][0].source,
@@ -285,6 +332,21 @@ def _paths(
         taken[key] = names
         slug_of[(kind, names)] = path
     return slug_of, problems
+
+
+def _free_path(
+    parent: tuple[str, ...], segment: str, label: str, taken: Mapping[str, object]
+) -> tuple[str, ...]:
+    """``parent/segment-<hash of label>``, or, when that is taken too (a name that is
+    itself such a path: ``B``, ``b`` and ``B-e9d71f``), the hash of ``label#2``, ``#3``
+    ...: a path no other feed has, after case folding."""
+    attempt = 1
+    while True:
+        salted = label if attempt == 1 else f"{label}#{attempt}"
+        path = (*parent, f"{segment}-{short_hash(salted)}")
+        if "/".join(path).casefold() not in taken:
+            return path
+        attempt += 1
 
 
 def _feed(

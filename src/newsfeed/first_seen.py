@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsfeed.chars import escape_surrogates
@@ -35,6 +35,7 @@ FIRST_SEEN_NAME = ".newsfeed-first-seen.json"
 _VERSION = 1
 #: A record larger than this is not one newsfeed wrote (a million posts make ~80 MB).
 _MAX_BYTES = 256 * 1024 * 1024
+_TICK = timedelta(microseconds=1)
 
 
 class FirstSeen:
@@ -43,6 +44,7 @@ class FirstSeen:
     def __init__(self, out: Path) -> None:
         self.path = Path(out) / FIRST_SEEN_NAME
         self._dates: dict[str, datetime] | None = None
+        self._taken: set[datetime] | None = None
         self._changed = False
 
     def get(self, source: str) -> datetime | None:
@@ -50,11 +52,22 @@ class FirstSeen:
         return self._load().get(source)
 
     def add(self, source: str, when: datetime) -> datetime:
-        """Record ``when`` (aware, whole seconds) for ``source`` unless it has a date
-        already; the date it has."""
+        """Record ``when`` (aware; its whole seconds) for ``source`` unless it has a date
+        already; the date it has.
+
+        No two posts get the same date: a post first seen in the same second as another
+        gets the next microsecond free (callers add in a fixed order, by path). Posts
+        that share a date share the Atom ``updated`` of their entries too, which feed
+        validators warn about, and their order in a feed would be a tie."""
         dates = self._load()
         if source not in dates:
-            dates[source] = when.astimezone(UTC).replace(microsecond=0)
+            if self._taken is None:
+                self._taken = set(dates.values())
+            moment = when.astimezone(UTC).replace(microsecond=0)
+            while moment in self._taken:
+                moment += _TICK
+            dates[source] = moment
+            self._taken.add(moment)
             self._changed = True
         return dates[source]
 

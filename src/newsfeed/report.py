@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from newsfeed.chars import escape_surrogates
+from newsfeed.chars import escape_surrogates, json_for_terminal
 from newsfeed.model import BuildReport, Problem
 from newsfeed.site import atomic_write
 
@@ -116,7 +116,9 @@ def report_json(data: Mapping[str, object], indent: int | None = None) -> str:
     """``data`` as JSON text that UTF-8 can encode: a file name that is not UTF-8 (lone
     surrogates in Python) is written with ``\\udcXX`` escapes, which ``json.loads``
     reads back as the same name."""
-    return escape_surrogates(json.dumps(data, ensure_ascii=False, indent=indent))
+    # json.dumps escapes C0 only: DEL, C1 and bidi controls are escaped too, so that
+    # `cat report.json` shows a hostile file name as text.
+    return json_for_terminal(escape_surrogates(json.dumps(data, ensure_ascii=False, indent=indent)))
 
 
 def write_report(path: str | Path, data: dict[str, object]) -> None:

@@ -35,14 +35,40 @@ def clean(
 
     with guarded(meta.source):
         if raw.markup != "markdown":
-            return clean_body(raw.body, meta.link, config), []
+            html, cut = _capped(meta, raw.body, config)
+            body = clean_body(html, meta.link, config)
+            return body, cut + _long_content(meta, body, config)
         from newsfeed.normalize.markdown import render_markdown
 
         tags = not _nunjucks_disabled(raw, config)
         rendered = render_markdown(raw.body, meta.source, meta.link, config, root, tags)
-        body = replace(clean_body(rendered.html, meta.link, config), assets=rendered.assets)
+        html, cut = _capped(meta, rendered.html, config)
+        body = replace(clean_body(html, meta.link, config), assets=rendered.assets)
     problems = [Problem(meta.source, "body", m, "warning", a) for m, a in rendered.problems]
+    problems += cut + _long_content(meta, body, config)
     return body, problems
+
+
+def _long_content(meta: ArticleMeta, body: Body, config: Config) -> list[Problem]:
+    """The warning of a body longer than category and tag feeds carry whole."""
+    size, most = len(body.content), config.max_item_content_chars
+    if size <= most or not config.content or not (meta.categories or meta.tags):
+        return []
+    message = f"the content has {size} characters, more than max_item_content_chars ({most})"
+    action = "whole in the site feed and its page, cut in its category and tag feeds"
+    return [Problem(meta.source, "body", message, "warning", action)]
+
+
+def _capped(meta: ArticleMeta, html: str, config: Config) -> tuple[str, list[Problem]]:
+    """``html`` cut to ``config.max_body_elements`` elements, and the warning saying so."""
+    from newsfeed.normalize.html import cap_elements
+
+    capped, count = cap_elements(html, config.max_body_elements)
+    if count <= config.max_body_elements:
+        return html, []
+    message = f"the body has {count} HTML elements, more than max_body_elements"
+    action = f"published its first {config.max_body_elements}"
+    return capped, [Problem(meta.source, "body", message, "warning", action)]
 
 
 def _nunjucks_disabled(raw: RawPost, config: Config) -> bool:

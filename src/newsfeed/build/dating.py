@@ -6,7 +6,7 @@ needs it. The choice itself is :func:`newsfeed.articles.fallback_date`'s.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,7 @@ class FallbackSources:
         self.now = now
         self.keep = keep
         self._git: GitDates | None = None
+        self._ties: dict[str, int] | None = None
 
     @classmethod
     def beside(
@@ -62,11 +63,28 @@ class FallbackSources:
         if added is None:
             return None
         try:
-            when = datetime.fromtimestamp(added.when, UTC)
+            when = datetime.fromtimestamp(added.when, UTC) + self._tie(source, added.when)
             check_plausible(when, self.now)
         except (DateValueError, OverflowError, OSError, ValueError):
             return None
         return when, f"{added.commit}{_SHALLOW if git.shallow else ''}"
+
+    def _tie(self, source: str, second: int) -> timedelta:
+        """How far after ``second`` a file git added in that second is dated: one
+        microsecond per file added in the same second before it, by path (a commit
+        adding many files gives each its own date; history never changes, so neither do
+        they). Posts that share a date share their Atom ``updated``, which validators
+        warn about."""
+        if self._ties is None:
+            by_second: dict[int, list[str]] = {}
+            for name, added in self._history().added.items():
+                by_second.setdefault(added.when, []).append(name)
+            self._ties = {
+                name: rank
+                for names in by_second.values()
+                for rank, name in enumerate(sorted(names))
+            }
+        return timedelta(microseconds=self._ties.get(source, 0))
 
     def first_seen(self, source: str, when: datetime) -> datetime | None:
         if self.record is None or not self.keep:

@@ -284,7 +284,10 @@ def _dated(
     does not move it)."""
     from newsfeed.articles import fallback_date
 
-    chosen = {f.source: fallback_date(f.source, f.mtime_ns / 1e9, dates, now) for f in undated}
+    chosen = {  # by path: the first-seen record hands out distinct dates in this order
+        f.source: fallback_date(f.source, f.mtime_ns / 1e9, dates, now)
+        for f in sorted(undated, key=lambda f: f.source)
+    }
     dates.save()  # before the cache holds the dates it gave
     read_one = partial(_read_one, root, config, now, seen_ns, partial(_known, chosen))
     rows = []

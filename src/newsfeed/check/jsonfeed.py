@@ -15,7 +15,8 @@ the same, and the tests hold the two to agreeing).
   ``size_in_bytes``/``duration_in_seconds``;
 - an author: an object with a ``name``, a ``url`` or an ``avatar``;
 - every URL absolute, http(s) and ASCII; a key the spec does not define must start
-  with ``_`` (an extension; 1.0's ``author`` is named as deprecated).
+  with ``_`` (an extension; 1.0's ``author`` alone is named as deprecated, beside
+  ``authors`` it is an author object written for 1.0 readers).
 
 Findings carry no line (the document is one line): they name the key, as
 ``items[3].attachments[0].url``.
@@ -108,6 +109,8 @@ def _object(findings: Findings, where: str, value: Any, rules: Mapping[str, _Rul
         name = f"{where}.{key}" if where else key
         if key in rules:
             rules[key](findings, name, element)
+        elif key == "author" and "authors" in value:  # 1.0's key beside 1.1's, for old readers
+            _author(findings, name, element)
         elif key == "author":
             _say(findings, name, "is deprecated in JSON Feed 1.1: use authors (a list)")
         elif not key.startswith("_"):

@@ -27,6 +27,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsfeed.chars import for_terminal
 from newsfeed.config import Config
 
 __all__ = [
@@ -141,7 +142,8 @@ def announce(public: Path, config: Config, *, verbose: bool) -> Autodiscovery:
     each page it could not use shown on stderr (a warning, never fatal)."""
     done = inject_autodiscovery(public, config) if public.is_dir() else Autodiscovery()
     for name, why in done.unusable:
-        print(f"warning: {name}: autodiscovery: {why} (left as it is)", file=sys.stderr)
+        line = f"warning: {name}: autodiscovery: {why} (left as it is)"
+        print(for_terminal(line), file=sys.stderr)
     if verbose:
         changed, kept = len(done.changed), len(done.kept)
         print(f"autodiscovery: {changed} pages given feed links, {kept} had them")

@@ -22,7 +22,7 @@ from newsfeed.normalize import urls
 from newsfeed.normalize.sanitize import sanitize
 from newsfeed.normalize.text import MORE, html_to_text, strip_illegal_xml
 
-__all__ = ["clean_body"]
+__all__ = ["cap_elements", "clean_body"]
 
 # Removed together with their content: code, invisible or active markup.
 _DROP = frozenset(
@@ -46,6 +46,14 @@ _MEDIA = ("img", "iframe", "video", "audio", "picture", "hr", "table")
 #: Elements nested deeper than this are replaced by their text (thousands of nested
 #: tags would cost the sanitizer minutes).
 MAX_DEPTH = 100
+#: Text is handed to nh3 in runs of at most this many characters, parted by an empty
+#: comment (which nh3 strips, leaving the text as it was): on one long run of character
+#: references (``&amp;`` a million times) its time grows with the square of the run.
+TEXT_RUN = 4096
+#: Longer attribute values are dropped, for the same reason (no title, alt or URL a
+#: reader needs is longer).
+MAX_ATTRIBUTE_CHARS = 8192
+_TAG_START = re.compile(r"<[A-Za-z]")
 _BLANK = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]*")
 # Boilerplate selectors of the form ``tag``, ``.class`` or ``tag.class.other``: matched
 # during the walk; any other selector goes through soupsieve.
@@ -125,7 +133,8 @@ def _serialize(parent: Tag, out: list[str]) -> None:
             out.append(f"<{name}")
             for key, value in sorted(node.attrs.items()):
                 text = value if isinstance(value, str) else " ".join(value)
-                out.append(f' {key}="{html.escape(text)}"')
+                if len(text) <= MAX_ATTRIBUTE_CHARS:
+                    out.append(f' {key}="{html.escape(text)}"')
             if node.contents or not node.can_be_empty_element:
                 out.append(">")
                 _serialize(node, out)
@@ -133,7 +142,11 @@ def _serialize(parent: Tag, out: list[str]) -> None:
             else:
                 out.append("/>")
         elif isinstance(node, NavigableString):
-            out.append(html.escape(node, quote=False))
+            if len(node) <= TEXT_RUN:
+                out.append(html.escape(node, quote=False))
+            else:  # runs nh3 cleans in linear time; the comments go, the text stays
+                runs = (node[i : i + TEXT_RUN] for i in range(0, len(node), TEXT_RUN))
+                out.append("<!---->".join(html.escape(run, quote=False) for run in runs))
 
 
 class _Cleaner:
@@ -256,6 +269,17 @@ class _Cleaner:
         for paragraph in soup.find_all("p"):
             if _is_blank(paragraph):
                 paragraph.decompose()
+
+
+def cap_elements(html: str, limit: int) -> tuple[str, int]:
+    """``html`` cut before its element number ``limit + 1`` (between two tags, where
+    the parser closes what is open), and how many elements it had. Parsing costs about
+    0.1 ms and 1 kB per element: 8 MB of ``<p>a</p>`` took 51 s and 1.6 GB."""
+    count, cut = 0, len(html)
+    for count, match in enumerate(_TAG_START.finditer(html), 1):
+        if count == limit + 1:
+            cut = match.start()
+    return html[:cut], count
 
 
 def clean_body(html: str, base_url: str, config: Config) -> Body:

@@ -7,6 +7,13 @@ dropped in RSS) is written by our own extension, registered with feedgen's
 ``enclosure``, ``link rel="enclosure"``, Media RSS and hub/archive links.
 
 Output is deterministic: every date is set from the articles, never ``now()``.
+
+Text fields are encoded for how readers read them (measured with the W3C validator,
+feedparser and newsboat; see :func:`_as_read`). RSS descriptions are HTML. Titles,
+subtitles, summaries, categories, creators and names are plain text unless an HTML
+reading would see markup in them (``<b>``, ``&amp;``): then they are escaped as HTML
+(Atom text constructs say ``type="html"``). ``&`` and ``<`` in these fields are
+written as hexadecimal character references, as the RSS Profile advises.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from newsfeed._version import __version__
 from newsfeed.config import Config
 from newsfeed.feeds import item_link, item_terms
 from newsfeed.model import Article, Feed, Image
+from newsfeed.render.shorten import item_content
 
 __all__ = ["FeedLinks", "render_atom", "render_rss", "render_rss_atom"]
 
@@ -35,6 +43,13 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 FH_NS = "http://purl.org/syndication/history/1.0"
 GENERATOR_URI = "https://pypi.org/project/newsfeed/"
 EXT = "newsfeed"
+#: What an HTML reading of a text would take as markup: a tag, a comment, a declaration,
+#: or a character reference (feedparser reads such an RSS title as HTML).
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&#?[A-Za-z0-9]+;")
+#: A text element of the plain-text fields (they hold no child elements).
+_TEXT_ELEMENT = re.compile(
+    rb"<(title|subtitle|summary|description|category|dc:creator|name)(\s[^>]*)?>[^<]*</\1>"
+)
 #: An absolute URI: a scheme, then only characters RFC 3986 allows.
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
@@ -52,6 +67,32 @@ class FeedLinks:
     self_url: str
     related: tuple[tuple[str, str], ...] = ()
     archive: bool = False
+
+
+def _as_html(text: str) -> str:
+    """``text`` as HTML source that shows exactly ``text``."""
+    return html.escape(text, quote=False)
+
+
+def _as_read(text: str) -> str:
+    """A plain-text field as readers read it: as is, unless an HTML reading would see
+    markup in it; then escaped as HTML, so both readings show the same characters
+    (feedparser reads such RSS text as HTML, the validator calls it ContainsHTML)."""
+    return _as_html(text) if _MARKUP.search(text) else text
+
+
+def _hex_references(match: re.Match[bytes]) -> bytes:
+    return match[0].replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+
+
+def _set_text(element: Any, text: str, text_construct: bool = False) -> None:
+    """Set a plain-text field as readers read it (:func:`_as_read`); an Atom text
+    construct that looks like markup says so with ``type="html"``."""
+    if element is None:
+        return
+    element.text = _as_read(text)
+    if text_construct and element.text != text:
+        element.set("type", "html")
 
 
 def _media(parent: Any, images: Sequence[Image], thumbnail: Image | None) -> None:
@@ -92,13 +133,27 @@ class _FeedExt:
     def extend_rss(self, rss: Any) -> Any:
         channel = rss.find("channel")
         self._related(channel, f"{{{ATOM_NS}}}link")
+        title = channel.find("title")
+        if title is not None:
+            name = title.text
+            _set_text(title, name)
+            _set_text(channel.find("image/title"), name)
+        description = channel.find("description")  # feedparser reads it as HTML
+        if description is not None:
+            description.text = _as_html(description.text)
         return rss
 
     def extend_atom(self, feed: Any) -> Any:
         self._related(feed, "link")
         subtitle = feed.find("subtitle")
-        if self.subtitle is not None and subtitle is not None:
-            subtitle.text = self.subtitle
+        if subtitle is not None:
+            text = self.subtitle if self.subtitle is not None else subtitle.text
+            _set_text(subtitle, text, text_construct=True)
+        title = feed.find("title")
+        if title is not None:
+            _set_text(title, title.text, text_construct=True)
+        for name in feed.findall("author/name"):
+            _set_text(name, name.text)
         return feed
 
 
@@ -114,8 +169,11 @@ class _EntryExt:
         # RSS readers treat <description> as HTML: the plain-text summary is escaped.
         description = item.find("description")
         if description is not None:
-            description.text = html.escape(article.summary, quote=False)
-        etree.SubElement(item, f"{{{DC_NS}}}creator").text = article.author
+            description.text = _as_html(article.summary)
+        _set_text(item.find("title"), article.title)
+        for category in item.findall("category"):
+            _set_text(category, category.text)
+        _set_text(etree.SubElement(item, f"{{{DC_NS}}}creator"), article.author)
         if article.source_url:  # RSS has no element for it (<source> names a feed)
             etree.SubElement(item, f"{{{ATOM_NS}}}link", {"rel": "via", "href": article.source_url})
         images = article.all_images
@@ -135,6 +193,10 @@ class _EntryExt:
         entry_id = entry.find("id")  # feedgen sets one value for both id and guid
         if entry_id is not None:
             entry_id.text = _atom_id(article.guid)
+        _set_text(entry.find("title"), article.title, text_construct=True)
+        _set_text(entry.find("summary"), article.summary, text_construct=True)
+        for name in entry.findall("author/name"):
+            _set_text(name, name.text)
         if article.source_url:  # RFC 4287 4.2.7.2: the source of the information
             etree.SubElement(entry, "link", {"rel": "via", "href": article.source_url})
         images = article.all_images
@@ -188,7 +250,7 @@ def _generator(feed: Feed[Article], config: Config) -> FeedGenerator:
         # Off: items carry only the summary (hexo-generator-feed's `content: false`). An
         # empty body gives no content element at all rather than an empty one.
         if config.content and article.content.strip():
-            fe.content(article.content, type="html")
+            fe.content(item_content(article, feed, config), type="html")
         fe.summary(article.summary, type="text")  # also the RSS <description>
     return fg
 
@@ -209,7 +271,7 @@ def _document(
         replace=True,
     )
     data: bytes = fg.atom_str(pretty=True) if atom else fg.rss_str(pretty=True)
-    return data
+    return _TEXT_ELEMENT.sub(_hex_references, data)
 
 
 def _atom_id(guid: str) -> str:

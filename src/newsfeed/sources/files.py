@@ -5,8 +5,8 @@ rebuild where nothing changed, which only ``stat()``s the files, loads no parser
 
 Which files are posts follows Hexo when the configuration says so
 (:class:`PostRules`): its hidden paths (a segment starting with ``_`` or ``.``), its
-``ignore`` and ``skip_render`` patterns. Each skipped file is logged (``-v``) with
-the reason.
+``ignore`` and ``skip_render`` patterns, the files it renders as posts. Each skipped
+file is logged (``-v``) with the reason.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from newsfeed.model import Markup, Problem
 from newsfeed.safe_read import read_regular
 
 __all__ = [
+    "HEXO_ASSET_FOLDER_SUFFIXES",
+    "HEXO_POST_SUFFIXES",
     "MARKDOWN_SUFFIXES",
     "POST_SUFFIXES",
     "RACY_NS",
@@ -51,6 +53,12 @@ log = logging.getLogger("newsfeed")
 #: extensions), and ``.mdown``, a Markdown name newsfeed always read as a post.
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext", ".mdown")
 POST_SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt", ".html")
+#: The post files of a Hexo site: those Hexo renders (hexo-renderer-marked's Markdown
+#: names, HTML), not ``.txt`` or ``.mdown``, which Hexo copies as they are.
+HEXO_POST_SUFFIXES = (*MARKDOWN_SUFFIXES[:-1], ".html", ".htm")
+#: With ``post_asset_folder``, Hexo takes only files named like its ``new_post_name``
+#: (``:title.md``) as posts; every other file under ``_posts`` is an asset.
+HEXO_ASSET_FOLDER_SUFFIXES = (".md",)
 #: How long before a scan a change makes a file *racy* (git's racy-clean rule): a file
 #: changed again within one tick of the file system's clock keeps its mtime and ctime,
 #: so one changed this close to a scan is hashed again before its ``stat()`` is
@@ -116,11 +124,19 @@ class PostRules(NamedTuple):
     hidden: bool = False
     ignore: Sequence[str] = ()
     skip_render: Sequence[str] = ()
+    suffixes: tuple[str, ...] = POST_SUFFIXES
 
     @classmethod
     def of(cls, config: Config) -> PostRules:
-        """The rules of ``config`` (``hexo_hidden``, ``hexo_ignore``, ``skip_render``)."""
-        return cls(config.hexo_hidden, config.hexo_ignore, config.skip_render)
+        """The rules of ``config`` (``hexo_hidden``, ``hexo_ignore``, ``skip_render``).
+        With Hexo's rules (``hexo_hidden``) only the files Hexo renders as posts are
+        posts: :data:`HEXO_POST_SUFFIXES`, or with ``post_asset_folder``
+        :data:`HEXO_ASSET_FOLDER_SUFFIXES`."""
+        suffixes: tuple[str, ...] = POST_SUFFIXES
+        if config.hexo_hidden:
+            asset_folder = config.post_asset_folder
+            suffixes = HEXO_ASSET_FOLDER_SUFFIXES if asset_folder else HEXO_POST_SUFFIXES
+        return cls(config.hexo_hidden, config.hexo_ignore, config.skip_render, suffixes)
 
     def hides(self, name: str) -> bool:
         """Whether a file or folder called ``name`` is hidden."""
@@ -234,7 +250,7 @@ def scan_posts(
                     scanned.skipped.append((relative + name, *_LINKED_FOLDER))
                 elif _identity(entry) not in skipped_folders:
                     folders.append((entry.path, f"{relative}{name}/"))
-            elif name.lower().endswith(POST_SUFFIXES):
+            elif name.lower().endswith(rules.suffixes):
                 _take(entry, relative + name, real_root, scanned)
     scanned.files.sort()  # by source: no two files have the same one
     scanned.skipped.sort()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from newsfeed.chars import is_blank
+from newsfeed.chars import REPLACEMENT, is_blank
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import FrozenDict, RawPost
@@ -111,9 +111,10 @@ def meta_of(data: bytes, source: str, mtime: float, config: Config) -> RawPost:
 
 def _text(data: bytes, source: str, config: Config) -> Decoded:
     """The text of a post file's bytes, not yet cleaned; both phases refuse the same
-    files: blank ones (:func:`newsfeed.chars.is_blank`), then binary ones."""
+    files: blank ones (:func:`newsfeed.chars.is_blank`; undecodable bytes are not
+    blank but binary), then binary ones."""
     decoded = decode_text(data, config.encoding)
-    if is_blank(decoded.text):
+    if is_blank(decoded.text) and REPLACEMENT not in decoded.text:
         # A crawler that died mid-write; publishing it would give an item with nothing in it.
         raise ArticleError(source, "", "the file is empty")
     check_text(decoded.text, source)

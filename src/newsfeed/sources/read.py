@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from newsfeed.chars import DISCOURAGED_CONTROLS_CHARS, XML_ILLEGAL_CHARS
+from newsfeed.chars import DISCOURAGED_CONTROLS_CHARS, REPLACEMENT, XML_ILLEGAL_CHARS
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.safe_read import IsLink, NotRegular, open_beneath, open_regular, read_upto
@@ -43,12 +43,12 @@ BINARY_SHARE = 0.1
 _NOT_TEXT = re.compile("[\ufffd\x00-\x08\x0e-\x1f]")
 _GB_LEEWAY = 0.1
 
-# What reading drops from a post: the XML-illegal characters (lone surrogates become
-# U+FFFD first) and the discouraged controls.
-_DROPPED = re.compile(f"[{XML_ILLEGAL_CHARS}{DISCOURAGED_CONTROLS_CHARS}]")
+# What reading drops from a post: the XML-illegal characters (a surrogate pair becomes
+# the character it encodes first), the discouraged controls and U+FFFD.
+_DROPPED = re.compile(f"[{XML_ILLEGAL_CHARS}{DISCOURAGED_CONTROLS_CHARS}{REPLACEMENT}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Anything clean_text changes: a CR, or a character it drops or replaces.
-_UNCLEAN = re.compile(f"[\r{XML_ILLEGAL_CHARS}{DISCOURAGED_CONTROLS_CHARS}]")
+# Anything clean_text changes: a CR, or a character it drops.
+_UNCLEAN = re.compile(f"[\r{XML_ILLEGAL_CHARS}{DISCOURAGED_CONTROLS_CHARS}{REPLACEMENT}]")
 
 
 def read_bytes(
@@ -320,9 +320,11 @@ def _frequent(encoding: str) -> frozenset[str]:
 
 
 def clean_text(text: str) -> str:
-    """Normalize line ends to LF, replace lone surrogates with U+FFFD (a pair of them
-    becomes the character it encodes), and drop the other XML-illegal characters and
-    the discouraged controls (:mod:`newsfeed.chars`)."""
+    """Normalize line ends to LF, join surrogate pairs into the character they encode,
+    and drop lone surrogates, the other XML-illegal characters, the discouraged
+    controls and U+FFFD, the mark of bytes that could not be decoded (which feed
+    validators flag, and readers show as a box; the build's warning says they were
+    lost) (:mod:`newsfeed.chars`)."""
     if _UNCLEAN.search(text) is None:  # nearly always: one scan instead of four
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
