@@ -33,6 +33,7 @@ import pytest
 
 from newsfeed import Config, SiteError, publish
 from newsfeed import site as site_module
+from newsfeed.atomic import BUILDING_NAME
 from newsfeed.cli import main
 from newsfeed.site import LOCK_NAME, TMP_SUFFIX, open_site
 from sitecheck import URL, check_document, snapshot, write_posts
@@ -40,7 +41,7 @@ from sitecheck import URL, check_document, snapshot, write_posts
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Config(site_url=URL, limit=10)
 #: Files in OUT that are not part of the published site.
-PRIVATE = (LOCK_NAME, ".newsfeed-cache")
+PRIVATE = (LOCK_NAME, BUILDING_NAME, ".newsfeed-cache")
 
 
 def posts(count: int, version: int) -> dict[str, bytes | str]:

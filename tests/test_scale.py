@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
+import json
 import logging
 import shutil
 import sqlite3
@@ -21,6 +23,7 @@ from newsfeed.build import pages as build_pages
 from newsfeed.build import pool, writing
 from newsfeed.cache import CACHE_NAME, SCHEMA_VERSION
 from newsfeed.errors import ArticleError
+from newsfeed.first_seen import FIRST_SEEN_NAME
 from newsfeed.render import feed_documents
 from newsfeed.site import MANIFEST_NAME
 from newsfeed.sources import posts as reading
@@ -275,15 +278,54 @@ def test_a_cache_of_another_schema_version_is_reported_and_rebuilt(
     _check_rebuilt(posts, out, caplog, "schema version")
 
 
-def test_damaged_cache_rows_are_read_again(posts: Path, tmp_path: Path) -> None:
-    """A row that does not decode makes newsfeed read that post again, not crash."""
-    out = tmp_path / "out"
+def _change(src: Path, out: Path, change: str) -> dict[str, Any]:
+    """Make one kind of change to the posts in ``src`` (to a post that reaches a feed
+    of the site in ``out``); the configuration changes."""
+    listed = json.loads((out / MANIFEST_NAME).read_text("utf-8"))["posts"]
+    first = src / min(source for source, _ in listed.values())
+    text = first.read_text("utf-8")
+    if change == "add":  # the newest post, as a crawler adds it
+        corpus.generate(src / "added", 1, start=1000, newest=True)
+    elif change == "delete":
+        first.unlink()
+    elif change in ("edit", "category"):
+        line, more = ("title: '", "Edited ") if change == "edit" else ("categories:", "\n - Moved")
+        at = text.index(line) + len(line)
+        first.write_text(text[:at] + more + text[at:].lstrip(" ") + "<p>more</p>\n", "utf-8")
+    return {"limit": 3} if change == "config" else {}
+
+
+@pytest.mark.parametrize("change", ["add", "edit", "delete", "category", "config"])
+def test_a_cached_rebuild_writes_what_a_cold_build_writes(
+    posts: Path, tmp_path: Path, change: str
+) -> None:
+    """After any change a cron job makes, the rebuild from the cache publishes exactly
+    the bytes a build from nothing publishes."""
+    src, out, cold = tmp_path / "src", tmp_path / "out", tmp_path / "cold"
+    shutil.copytree(posts, src)
+    build(src, out)
+    changes = _change(src, out, change)
+    build(src, out, **changes)
+    cold.mkdir()  # the same fallback dates: those of the first build
+    if (out / FIRST_SEEN_NAME).exists():
+        shutil.copy(out / FIRST_SEEN_NAME, cold / FIRST_SEEN_NAME)
+    build(src, cold, cache=False, **changes)
+    rebuilt, expected = files(out), files(cold)
+    assert expected and {k: rebuilt.get(k) for k in expected} == expected
+    # A smaller limit leaves article pages no feed lists: kept while their post lives.
+    kept = {name for name in rebuilt.keys() - expected.keys() if name[:4].isdigit()}
+    assert rebuilt.keys() - expected.keys() == (kept if change == "config" else set())
+
+
+def _rebuilt_after(posts: Path, out: Path, *statements: tuple[str, tuple[str, ...]]) -> None:
+    """Build, damage the cache with ``statements``, delete the output, build again:
+    the same files as a build without the cache."""
     build(posts, out, cache=False)
     expected = files(out)
     build(posts, out)
     db = sqlite3.connect(out / CACHE_NAME)
-    db.execute("UPDATE posts SET entry = '{not json'")
-    db.execute("UPDATE bodies SET post = '[]'")
+    for sql, parameters in statements:
+        db.execute(sql, parameters)
     db.execute("DELETE FROM state")
     db.commit()
     db.close()
@@ -291,6 +333,32 @@ def test_damaged_cache_rows_are_read_again(posts: Path, tmp_path: Path) -> None:
         (out / name).unlink()
     build(posts, out)
     assert files(out) == expected
+
+
+def test_damaged_cache_rows_are_read_again(posts: Path, tmp_path: Path) -> None:
+    """A row that does not decode makes newsfeed read that post again, not crash."""
+    _rebuilt_after(
+        posts,
+        tmp_path / "out",
+        ("UPDATE posts SET entry = '{not json'", ()),
+        ("UPDATE bodies SET post = '[]'", ()),
+    )
+
+
+def test_cache_rows_with_damaged_numbers_are_read_again(posts: Path, tmp_path: Path) -> None:
+    """A row whose size or time is not a number makes newsfeed read that post again."""
+    out = tmp_path / "out"
+    first = sorted(p.relative_to(posts).as_posix() for p in posts.rglob("*.md"))[0]
+    _rebuilt_after(
+        posts,
+        out,
+        ("UPDATE posts SET size = 'x', entry = '{not json' WHERE source = ?", (first,)),
+        ("UPDATE posts SET mtime_ns = '1.5e3' WHERE source != ?", (first,)),
+    )
+    db = sqlite3.connect(out / CACHE_NAME)
+    assert db.execute("SELECT count(*) FROM posts WHERE mtime_ns = '1.5e3'").fetchone() == (0,)
+    assert db.execute("SELECT size FROM posts WHERE source = ?", (first,)).fetchone() != ("x",)
+    db.close()
 
 
 def test_the_cache_inside_out_is_never_published_or_removed(posts: Path, tmp_path: Path) -> None:
@@ -375,6 +443,78 @@ def test_a_warm_build_loads_no_html_or_feed_library(posts: Path, tmp_path: Path)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "['newsfeed.sources.files']"
+
+
+#: Every newsfeed module a warm ``newsfeed build`` may import: the command line, the
+#: configuration, finding the post files, the state, the cache and the output folder.
+#: A module added to this path makes every cron run pay for it: think twice.
+WARM_MODULES = {
+    "newsfeed",
+    "newsfeed._version",
+    "newsfeed.arguments",
+    "newsfeed.atomic",
+    "newsfeed.build",
+    "newsfeed.build.fingerprints",
+    "newsfeed.build.pages",
+    "newsfeed.build.pool",
+    "newsfeed.build.stages",
+    "newsfeed.build.writing",
+    "newsfeed.cache",
+    "newsfeed.chars",
+    "newsfeed.cli",
+    "newsfeed.cli_output",
+    "newsfeed.cli_parser",
+    "newsfeed.config",
+    "newsfeed.config_checks",
+    "newsfeed.errors",
+    "newsfeed.feeds",
+    "newsfeed.hexo",
+    "newsfeed.hexo.plugin",
+    "newsfeed.hexo.site",
+    "newsfeed.marked",
+    "newsfeed.model",
+    "newsfeed.normalize",
+    "newsfeed.normalize.slugs",
+    "newsfeed.pageplan",
+    "newsfeed.report",
+    "newsfeed.safe_read",
+    "newsfeed.settings",
+    "newsfeed.site",
+    "newsfeed.sources",
+    "newsfeed.sources.files",
+}
+#: Standard modules a warm build has no use for (processes, parsers, the network).
+WARM_NEVER = ("multiprocessing", "concurrent.futures.process", "xml", "html", "email", "http")
+
+
+def test_a_warm_cli_build_imports_nothing_beyond_its_short_list(
+    posts: Path, tmp_path: Path
+) -> None:
+    """A cron job's rebuild with nothing changed loads no third-party library at all,
+    and of newsfeed only what finding the files and comparing the state need."""
+    out = tmp_path / "out"
+    argv = ["newsfeed", "build", str(posts), "-o", str(out), "-q"]
+    subprocess.run([sys.executable, "-m", *argv], check=True)
+    before = mtimes(out)
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = {argv!r}\n"
+        "try:\n"
+        "    runpy.run_module('newsfeed', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "site = ('__main__', '_distutils_hack', '_sysconfigdata')\n"
+        "print(sorted(m for m in sys.modules if not m.startswith(site)\n"
+        "             and m.split('.')[0] not in sys.stdlib_module_names))\n"
+        f"print(sorted(m for m in {WARM_NEVER!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded, never = map(ast.literal_eval, result.stdout.splitlines())
+    assert mtimes(out) == before  # it was a warm build: nothing written
+    assert set(loaded) - WARM_MODULES == set()  # a third-party module would show here
+    assert never == []
 
 
 @pytest.mark.parametrize("pooled", [False, True])

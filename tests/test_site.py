@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsfeed import BuildReport, Config, ConfigError, Problem, SiteError, publish
+from newsfeed.atomic import BUILDING_NAME, TMP_SUFFIX
 from newsfeed.probe import PROBES_NAME, Probe, ProbeStore
 from newsfeed.report import report_data, report_from_data, write_report
 from newsfeed.site import LOCK_NAME, MANIFEST_NAME, open_site, stage
@@ -95,6 +96,23 @@ def test_a_killed_report_write_in_out_is_cleaned_by_the_next_build(
     assert _leftovers(out) == []
     write_report(out / "report.json", {"ok": True})
     assert json.loads((out / "report.json").read_text("utf-8")) == {"ok": True}
+
+
+def test_a_killed_build_is_cleaned_deep_and_a_finished_one_leaves_no_mark(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    """Temporary files a killed build left deep in OUT go, even when nothing else changed."""
+    out = tmp_path / "out"
+    publish(seeds_dir, out, Config())
+    assert not (out / BUILDING_NAME).exists()
+    feeds = next(p.parent for p in sorted(out.rglob("rss.xml")) if p.parent != out)
+    left = feeds / f".rss.xml.4242{TMP_SUFFIX}"
+    left.write_bytes(b"<rss/>")  # what a build killed before its renames leaves...
+    (out / BUILDING_NAME).write_bytes(b"")  # ...with its mark
+    report = publish(seeds_dir, out, Config())
+    assert report.written == ()  # nothing changed: the site is kept as it is
+    assert not left.exists()
+    assert not (out / BUILDING_NAME).exists()
 
 
 def test_a_report_that_cannot_be_written_is_a_site_error(tmp_path: Path) -> None:

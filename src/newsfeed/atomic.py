@@ -19,18 +19,25 @@ from newsfeed.errors import SiteError
 from newsfeed.safe_read import read_regular
 
 __all__ = [
+    "BUILDING_NAME",
     "FILE_MODE",
     "TMP_SUFFIX",
     "atomic_write",
+    "clean_temporaries",
     "describe",
     "digest",
     "file_stats",
     "flush",
+    "mark",
     "same_bytes",
+    "unmark",
     "write_temp",
 ]
 
 TMP_SUFFIX = ".newsfeed-tmp"
+#: In OUT while a build may stage files there (:func:`mark`): a build killed midway
+#: leaves it, and only then does the next one look through all of OUT for temporaries.
+BUILDING_NAME = ".newsfeed-building"
 FILE_MODE = 0o644
 
 
@@ -124,3 +131,36 @@ def flush(target: Path, tmp: Path) -> None:
             os.close(fd)
     except OSError as exc:
         raise SiteError(describe(exc, target)) from exc
+
+
+def clean_temporaries(root: Path, *, deep: bool) -> None:
+    """Remove the temporary files a killed writer left in ``root`` (the files newsfeed
+    writes there alone: the manifest, a report, image sizes), and with ``deep`` in
+    every folder below it (a build's documents; links to folders are not followed)."""
+    folders = [str(root)]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.endswith(TMP_SUFFIX):
+                with contextlib.suppress(OSError):
+                    Path(entry.path).unlink()
+            elif deep and entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+
+
+def mark(marker: Path) -> None:
+    """Leave the mark of a build that may stage files (:data:`BUILDING_NAME`)."""
+    try:
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE))
+    except OSError as exc:
+        raise SiteError(describe(exc, marker)) from exc
+
+
+def unmark(marker: Path) -> None:
+    """Remove the mark; one that stays only makes the next build look through OUT."""
+    with contextlib.suppress(OSError):
+        marker.unlink()

@@ -32,12 +32,11 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from newsfeed.chars import has_surrogates
-from newsfeed.codec import decode_entry, decode_post, encode_entry, encode_post
 
 __all__ = [
     "APPLICATION_ID",
@@ -45,10 +44,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "BuildCache",
     "PostRow",
-    "decode_entry",
-    "decode_post",
-    "encode_entry",
-    "encode_post",
 ]
 
 log = logging.getLogger("newsfeed")
@@ -73,6 +68,11 @@ class PostRow(NamedTuple):
     digest: str
     entry: str
 
+
+#: Every row of ``posts``, its numbers as integers (text that is none reads as 0).
+_POST_ROWS = """SELECT source, CAST(size AS INTEGER), CAST(mtime_ns AS INTEGER),
+    CAST(ino AS INTEGER), CAST(ctime_ns AS INTEGER), CAST(seen_ns AS INTEGER), digest, entry
+    FROM posts"""
 
 _SCHEMA = """
 CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -339,27 +339,27 @@ class BuildCache:
         rows = self._query("SELECT key, report, racy FROM state WHERE id = 0")
         return (str(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
-    def post_stats(self) -> dict[str, PostRow]:
-        """The row of every source file phase one saw last time, without its entry."""
-        found: dict[str, PostRow] = {}
-        sql = "SELECT source, size, mtime_ns, ino, ctime_ns, seen_ns, digest FROM posts"
-        for source, size, mtime_ns, ino, ctime_ns, seen_ns, digest in self._query(sql):
-            with contextlib.suppress(ValueError, TypeError):
-                stat = (int(size), int(mtime_ns), int(ino), int(ctime_ns), int(seen_ns))
-                found[_source(source)] = PostRow(*stat, digest, "")
-        return found
+    def _stream(self, sql: str) -> Iterator[Any]:
+        """The rows of ``sql``, fetched a thousand at a time; on a database error, no
+        more (the cache is disabled, see :meth:`_failed`)."""
+        if self._db is None:
+            return
+        try:
+            cursor = self._db.execute(sql)
+            while rows := cursor.fetchmany(1000):
+                yield from rows
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
-    def entries(self, sources: Sequence[str]) -> dict[str, str]:
-        """The recorded phase-one outcomes of ``sources``."""
-        found: dict[str, str] = {}
-        for start in range(0, len(sources), 500):
-            chunk = sources[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT source, entry FROM posts WHERE source IN ({marks})"
-            found.update(
-                (_source(s), entry) for s, entry in self._query(sql, tuple(map(_stored, chunk)))
-            )
-        return found
+    def post_rows(self) -> Iterator[tuple[str, PostRow]]:
+        """The row of every source file phase one saw last time, streamed in no set
+        order. A number that is not one reads as 0: the file then looks changed, and
+        is read again. Nothing may be saved while the rows are read."""
+        for source, size, mtime_ns, ino, ctime_ns, seen_ns, digest, entry in self._stream(
+            _POST_ROWS
+        ):
+            row = PostRow(size, mtime_ns, ino, ctime_ns, seen_ns, str(digest), str(entry))
+            yield _source(source), row
 
     def bodies(self, wanted: Iterable[tuple[str, str, str]]) -> dict[str, str]:
         """The phase-two outcomes of ``(source, digest, guid)`` triples, by source."""

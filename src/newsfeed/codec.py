@@ -46,13 +46,20 @@ def _shared(value: T) -> T:
 
 
 def _names(data: Any) -> tuple[str, ...]:
-    return tuple(map(_shared, data))
+    names = tuple(data)
+    found: tuple[str, ...] | None = _SHARED.get(names)  # the whole value seen before
+    return found if found is not None else _shared(tuple(map(_shared, names)))
 
 
 def _categories(data: Any) -> tuple[tuple[str, ...], ...]:
     # Many posts share names and paths: share the objects too, so that 100k posts in
-    # memory cost what they must (phase one keeps every key).
-    return tuple(_shared(tuple(map(_shared, path))) for path in data)
+    # memory cost what they must (phase one keeps every key). A value seen before is
+    # found whole, in one look-up.
+    paths = tuple(map(tuple, data))
+    found: tuple[tuple[str, ...], ...] | None = _SHARED.get(paths)
+    if found is not None:
+        return found
+    return _shared(tuple(_shared(tuple(map(_shared, path))) for path in paths))
 
 
 def _last(decode: _Convert) -> _Convert:
@@ -153,6 +160,20 @@ def _plain(value: object) -> object:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain)
 
 
+#: ``json.loads`` adds two regular expression matches (for whitespace the codec never
+#: writes) to every call: entries are decoded with ``raw_decode``, which does not.
+_DECODE = json.JSONDecoder().raw_decode
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` of an entry the codec wrote (no whitespace around the value);
+    ValueError for anything else."""
+    data, end = _DECODE(text)
+    if end != len(text):
+        raise ValueError(f"extra data at {end}")
+    return data
+
+
 def _dumps(value: object) -> str:
     # A file name that is not UTF-8 (a source, a problem's path) holds lone surrogates.
     return escape_surrogates(_ENCODER.encode(value))
@@ -170,7 +191,7 @@ def encode_entry(kind: str, key: PostKey | None = None, problems: Iterable[Probl
 def decode_entry(text: str) -> tuple[str, PostKey | None, list[Problem]]:
     """The inverse of :func:`encode_entry`. Raises ValueError on anything unexpected."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
         kind = data["k"]
         problems = [_PROBLEM.decode(p) for p in data["p"]]
         key = _KEY.decode(data["m"]) if "m" in data else None
@@ -191,7 +212,7 @@ def encode_post(meta: ArticleMeta, problems: Iterable[Problem], body: Body) -> s
 def decode_post(text: str) -> tuple[ArticleMeta, list[Problem], Body]:
     """The inverse of :func:`encode_post`. Raises ValueError on anything unexpected."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
         meta = _META.decode(data["m"])
         problems = [_PROBLEM.decode(p) for p in data["p"]]
         body = _BODY.decode(data["b"])

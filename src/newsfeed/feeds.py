@@ -228,30 +228,47 @@ def _members(
     members: dict[_Key, list[T]] = defaultdict(list)
     everything: list[T] = []
     too_many: list[Problem] = []
-    # Posts share a few category paths and tags: the category nodes of each distinct
-    # set of paths, and the NFC form of each tag, are worked out once.
-    nodes_of: dict[tuple[tuple[str, ...], ...], list[tuple[str, ...]]] = {}
-    nfc: dict[str, str] = {}
+    # Posts share a few category paths and tag sets: the nodes of each distinct set of
+    # paths, and the tags (in NFC) of each set of tags, are found once with their member
+    # lists, so a post within max_feeds_per_post is only appended to lists.
+    nodes_of: dict[tuple[tuple[str, ...], ...], tuple[list[tuple[str, ...]], list[list[T]]]] = {}
+    tags_of: dict[tuple[str, ...], tuple[list[str], list[list[T]]]] = {}
     for article in articles:
         everything.append(article)
-        nodes = nodes_of.get(article.categories)
-        if nodes is None:
-            found: dict[tuple[str, ...], None] = {}
-            for path in article.categories:
-                names = tuple(unicodedata.normalize("NFC", n) for n in path)
-                found.update(dict.fromkeys(names[: i + 1] for i in range(len(names))))
-            nodes = nodes_of[article.categories] = list(found)
-        for tag in article.tags:
-            if tag not in nfc:
-                nfc[tag] = unicodedata.normalize("NFC", tag)
-        tags = list(dict.fromkeys(nfc[t] for t in article.tags))
-        if len(nodes) + len(tags) > most:
-            nodes, tags = _capped(article, nodes, tags, most, too_many)
-        for node in nodes:
-            members[("category", node)].append(article)
-        for tag in tags:
-            members[("tag", (tag,))].append(article)
+        found = nodes_of.get(article.categories)
+        if found is None:
+            nodes = _nodes_of(article.categories)
+            found = nodes_of[article.categories] = (nodes, [])
+        tagged = tags_of.get(article.tags)
+        if tagged is None:
+            tags = list(dict.fromkeys(unicodedata.normalize("NFC", t) for t in article.tags))
+            tagged = tags_of[article.tags] = (tags, [])
+        if len(found[0]) + len(tagged[0]) > most:  # each such post is reported
+            nodes, tags = _capped(article, found[0], tagged[0], most, too_many)
+            for node in nodes:
+                members[("category", node)].append(article)
+            for tag in tags:
+                members[("tag", (tag,))].append(article)
+            continue
+        if len(found[1]) < len(found[0]):  # the lists, made by the first post within
+            found[1][:] = [members[("category", node)] for node in found[0]]
+        if len(tagged[1]) < len(tagged[0]):
+            tagged[1][:] = [members[("tag", (tag,))] for tag in tagged[0]]
+        for members_of in found[1]:
+            members_of.append(article)
+        for members_of in tagged[1]:
+            members_of.append(article)
     return members, everything, too_many
+
+
+def _nodes_of(paths: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+    """The category nodes of a post's paths (each level of each path), in NFC, without
+    repeats, in order."""
+    found: dict[tuple[str, ...], None] = {}
+    for path in paths:
+        names = tuple(unicodedata.normalize("NFC", n) for n in path)
+        found.update(dict.fromkeys(names[: i + 1] for i in range(len(names))))
+    return list(found)
 
 
 def _capped(

@@ -42,14 +42,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsfeed.atomic import (
+    BUILDING_NAME,
     FILE_MODE,
     TMP_SUFFIX,
     atomic_write,
+    clean_temporaries,
     describe,
     digest,
     file_stats,
     flush,
+    mark,
     same_bytes,
+    unmark,
     write_temp,
 )
 from newsfeed.errors import SiteError
@@ -258,7 +262,7 @@ class Site:
             self._prune(tmp.parent)  # the folders made for it, when nothing else is there
         self.staged.clear()
         if not self._committed:
-            _clean_temporaries(self.root)
+            clean_temporaries(self.root, deep=True)
 
     def keep(self, relpath: str) -> None:
         """Record that ``relpath`` is still part of the site without rewriting it."""
@@ -381,17 +385,6 @@ def _load_manifest(root: Path) -> tuple[dict[str, str], dict[str, tuple[str, str
     return {}, {}
 
 
-def _clean_temporaries(root: Path) -> None:
-    """Remove temporary files left by a build that was killed."""
-    for top, dirnames, filenames in os.walk(root):
-        dirpath = Path(top)
-        dirnames[:] = [d for d in dirnames if not (dirpath / d).is_symlink()]
-        for name in filenames:
-            if name.endswith(TMP_SUFFIX):
-                with contextlib.suppress(OSError):
-                    (dirpath / name).unlink()
-
-
 @contextlib.contextmanager
 def lock_out(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Path]:
     """Make ``out_dir`` and hold its exclusive lock; yields the folder (resolved when
@@ -427,11 +420,14 @@ def lock_out(out_dir: str | Path, lock_wait: float = 10.0) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def site_session(root: Path) -> Iterator[Site]:
+def site_session(root: Path, *, staging: bool = True) -> Iterator[Site]:
     """One build's changes to ``root``, whose lock (:func:`lock_out`) the caller holds:
     on success, commit them, prune stale files and save the manifest; on failure,
-    discard them (the old site stays)."""
-    _clean_temporaries(root)
+    discard them (the old site stays). Only after a killed session that could stage
+    (``staging``: it held :data:`~newsfeed.atomic.BUILDING_NAME`) is OUT walked."""
+    marker = root / BUILDING_NAME
+    clean_temporaries(root, deep=os.path.lexists(marker))
+    (mark if staging else unmark)(marker)
     previous, previous_posts = _load_manifest(root)
     site = Site(root, previous=previous, previous_posts=previous_posts)
     try:
@@ -439,6 +435,8 @@ def site_session(root: Path) -> Iterator[Site]:
         site.commit()
     finally:
         site.discard()
+        if staging:  # every staged file is in place, or removed
+            unmark(marker)
     site.removed = site.remove_stale()
     site.save_manifest()
 

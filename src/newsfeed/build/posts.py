@@ -24,14 +24,8 @@ from typing import TYPE_CHECKING
 
 from newsfeed.build.dating import FallbackSources
 from newsfeed.build.pool import Progress, describe, pool_map, pooled
-from newsfeed.cache import (
-    BuildCache,
-    PostRow,
-    decode_entry,
-    decode_post,
-    encode_entry,
-    encode_post,
-)
+from newsfeed.cache import BuildCache, PostRow
+from newsfeed.codec import decode_entry, decode_post, encode_entry, encode_post
 from newsfeed.config import Config
 from newsfeed.errors import ArticleError
 from newsfeed.model import Article, ArticleMeta, Body, Draft, PostKey, Problem
@@ -70,15 +64,18 @@ class Scan:
     racy: dict[str, str] = field(default_factory=dict)
 
 
-def _unchanged(row: PostRow | None, file: PostFile, limit: int) -> bool:
+def _unchanged(row: PostRow, file: PostFile, limit: int) -> str:
     """Whether the cached ``row`` still holds for ``file``: the same size, mtime,
     inode and ctime (an edit that restores the mtime, as ``touch -r``, ``rsync -t``
     and ``tar x`` do, changes the ctime or the inode), and, when the file changed just
     before the scan that made the row (:func:`~newsfeed.sources.files.racy`), the same
-    bytes, hashed again (git's racy-clean rule)."""
-    if row is None or (row.size, row.mtime_ns, row.ino, row.ctime_ns) != file[2:6]:
-        return False
-    return not racy(file, row.seen_ns) or file_digest(file, limit) == _bytes_digest(row)
+    bytes, hashed again (git's racy-clean rule). ``""`` when it does not; ``"same"``,
+    or ``"rehashed"`` when it does once hashed again."""
+    if (row.size, row.mtime_ns, row.ino, row.ctime_ns) != file[2:6]:
+        return ""
+    if not racy(file, row.seen_ns):
+        return "same"
+    return "rehashed" if file_digest(file, limit) == _bytes_digest(row) else ""
 
 
 def _bytes_digest(row: PostRow) -> str:
@@ -183,35 +180,42 @@ def _take(scan: Scan, file: PostFile, row: PostRow, seen_ns: int) -> bool:
     return True
 
 
-@dataclass
-class _Rows:
-    """Where phase one's row of each file comes from: the cache (``known``, its
-    entries fetched a chunk at a time) or a fresh reading (``fresh``, in the order of
-    the files); ``changed`` are the rows to save."""
-
-    known: dict[str, PostRow]
-    changed: set[str]
-    rehashed: set[str]  # unchanged once hashed again: saved with this scan's time
-    fresh: Generator[PostRow, None, None]
-    read_one: Callable[[PostFile], PostRow]
-    seen_ns: int
-
-    def take(self, scan: Scan, file: PostFile, stored: Mapping[str, str]) -> PostRow | None:
-        """The row of ``file`` (the next one), added to ``scan``; None for a post to
-        be dated by a fallback."""
-        if file.source in self.changed:
-            row = next(self.fresh)
-        else:
-            row = self.known[file.source]._replace(entry=stored.get(file.source, ""))
-            if file.source in self.rehashed:
-                row = row._replace(seen_ns=self.seen_ns)
-                self.changed.add(file.source)
+def _take_cached(
+    scan: Scan,
+    files: Sequence[PostFile],
+    cache: BuildCache,
+    limit: int,
+    seen_ns: int,
+    undated: list[PostFile],
+) -> tuple[set[str], list[tuple[str, PostRow]], list[str]]:
+    """Add to ``scan`` the cached outcome of every file the cache still holds (see
+    :func:`_unchanged`; a post to be dated by a fallback goes to ``undated``), the
+    cache's rows streamed, never all held at once. Returns the sources taken, the rows
+    hashed again (racy: to save with this scan's time) and the sources the cache holds
+    that are gone. A damaged row is not taken: its file is read again."""
+    by_source = {file.source: file for file in files}
+    taken: set[str] = set()
+    rehashed: list[tuple[str, PostRow]] = []
+    gone: list[str] = []
+    for source, row in cache.post_rows():  # nothing is saved meanwhile
+        file = by_source.get(source)
+        if file is None:
+            gone.append(source)
+            continue
+        found = _unchanged(row, file, limit)
+        if not found:
+            continue
+        if found == "rehashed":
+            row = row._replace(seen_ns=seen_ns)
         try:
-            return row if _take(scan, file, row, self.seen_ns) else None
-        except ValueError:  # a damaged or missing cache row: read the file again
-            self.changed.add(file.source)
-            row = self.read_one(file)
-            return row if _take(scan, file, row, self.seen_ns) else None
+            if not _take(scan, file, row, seen_ns):
+                undated.append(file)
+        except ValueError:  # a damaged row
+            continue
+        taken.add(source)
+        if found == "rehashed":
+            rehashed.append((source, row))
+    return taken, rehashed, gone
 
 
 def read_keys(
@@ -229,40 +233,37 @@ def read_keys(
     """Phase one: the front matter of every post (from the cache when unchanged, see
     :func:`_unchanged`; ``seen_ns`` is when the scan of ``files`` began). Posts without
     a usable date are dated afterwards, all at once (:func:`_dated`), by the first-seen
-    record of ``out`` (kept up to date with ``keep``) and git. Memory stays flat:
-    cached outcomes are decoded, fresh ones saved, a chunk of files at a time."""
-    known = cache.post_stats()
-    todo = [f for f in files if not _unchanged(known.get(f.source), f, config.max_file_bytes)]
-    read_one = partial(_read_one, root, config, now, seen_ns, _deferred)
-    fresh = _fresh_rows(read_one, todo, config, progress)
-    racy_rows = {f.source for f in files if f.source in known and racy(f, known[f.source].seen_ns)}
-    rows = _Rows(known, {f.source for f in todo}, racy_rows, fresh, read_one, seen_ns)
-    batch: list[tuple[str, PostRow]] = []
-    undated: list[PostFile] = []
+    record of ``out`` (kept up to date with ``keep``) and git. Memory stays flat: the
+    cache's rows are streamed, fresh ones saved a chunk at a time."""
     scan = Scan(read=len(files))
-    for start in range(0, len(files), _CHUNK):
-        chunk = files[start : start + _CHUNK]
-        stored = cache.entries([f.source for f in chunk if f.source not in rows.changed])
-        for file in chunk:  # in order; the rows of ``todo`` come in the same order
-            row = rows.take(scan, file, stored)
-            if row is None:
-                undated.append(file)
-            elif file.source in rows.changed:
-                batch.append((file.source, row))
+    undated: list[PostFile] = []
+    limit = config.max_file_bytes
+    taken, batch, gone = _take_cached(scan, files, cache, limit, seen_ns, undated)
+    todo = [f for f in files if f.source not in taken]  # new, changed, damaged rows
+    read_one = partial(_read_one, root, config, now, seen_ns, _deferred)
+    for file, row in zip(todo, _fresh_rows(read_one, todo, config, progress), strict=True):
+        if _take(scan, file, row, seen_ns):
+            batch.append((file.source, row))
+        else:
+            undated.append(file)
         if len(batch) >= _CHUNK:
             cache.save(posts=batch)
             batch = []
-    fresh.close()  # the workers are done
+    scan.keys.sort(key=_by_source)  # file order; then those dated by a fallback
     if undated:
+        undated.sort()  # by source
         dates = FallbackSources.beside(root, out, now, keep=keep)
         batch.extend(_dated(root, undated, config, progress, now, seen_ns, dates, scan))
-    present = {f.source for f in files}
-    cache.save(posts=batch, gone=[s for s in known if s not in present])
+    cache.save(posts=batch, gone=gone)
     from newsfeed.articles import dedupe_guids
 
     scan.keys, clashes = dedupe_guids(scan.keys)
     scan.problems.extend(clashes)
     return scan
+
+
+def _by_source(key: PostKey) -> str:
+    return key.source
 
 
 def _dated(

@@ -209,7 +209,7 @@ def load_article(
     except OSError:
         size, mtime_ns = -1, -1  # reading it reports why
     file = PostFile(source, str(post), size, mtime_ns)
-    result = _load(folder, Scanned([file], [], {}, 0), config or Config(), None, None)
+    result = _load(folder, Scanned([file], [], 0), config or Config(), None, None)
     for problem in result.problems:
         if problem.severity == "error":
             raise ArticleError(problem.path, problem.field, problem.message)
@@ -232,7 +232,7 @@ def _nothing_changed(out: Path, saved: str, known: Known) -> BuildReport | None:
     if not known or any(not files for _, files in known.values()):
         return None
     stats = {relpath: stat for _, files in known.values() for relpath, stat in files.items()}
-    with site_session(out) as site:
+    with site_session(out, staging=False) as site:
         if site.keep_everything(stats):
             unchanged = tuple(site.unchanged)
             return dataclasses.replace(last, written=(), unchanged=unchanged, removed=())

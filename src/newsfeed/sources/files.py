@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from stat import S_ISREG
@@ -188,19 +189,19 @@ _LINKED_FOLDER = ("a symbolic link to a folder", "not entered: links to folders 
 class Scanned(NamedTuple):
     """What :func:`scan_posts` found: the post files (sorted by ``source``), what it
     did not take and why (as ``(path, message, action)``, path relative to the root),
-    how many post files each suffix gave, and when the scan began (``time.time_ns()``:
+    and when the scan began (``time.time_ns()``:
     a file changed since shortly before it may change again unseen, as git's
     racy-clean rule says)."""
 
     files: list[PostFile]
     skipped: list[tuple[str, str, str]]
-    suffixes: dict[str, int]
     started_ns: int
 
     def problems(self) -> list[Problem]:
         """What the scan did not take, as warnings; and it logs (at the ``info`` level,
         which ``-v`` shows) what it took as posts, by suffix."""
-        counts = ", ".join(f"{n:,} {suffix}" for suffix, n in sorted(self.suffixes.items()))
+        suffixes = Counter(f.source[f.source.rfind(".") :].lower() for f in self.files)
+        counts = ", ".join(f"{n:,} {suffix}" for suffix, n in sorted(suffixes.items()))
         log.info("took %d files as posts: %s", len(self.files), counts or "none")
         return [Problem(path, "", why, "warning", did) for path, why, did in self.skipped]
 
@@ -229,16 +230,16 @@ def scan_posts(
     root = Path(source_dir)
     rules = rules or PostRules()
     real_root = _real_root(root)
-    scanned = Scanned([], [], {}, time.time_ns())
+    scanned = Scanned([], [], time.time_ns())
     skipped_folders = _identities(skip)
     hidden = (".", "_") if rules.hidden else "."
     folders = [(str(root), "")]  # (path, relative path with a trailing slash)
+    ruled = bool(rules.ignore or rules.skip_render)
     while folders:  # every file of a large folder passes here on every build: kept lean
         folder, relative = folders.pop()
         for entry in _entries(folder, relative, root, scanned):
             name = entry.name
-            ruled = name.startswith(hidden) or rules.ignore or rules.skip_render
-            if ruled and _ruled_out(rules, relative, entry):
+            if (ruled or name.startswith(hidden)) and _ruled_out(rules, relative, entry):
                 continue
             try:
                 is_dir = entry.is_dir()
@@ -251,7 +252,7 @@ def scan_posts(
                     folders.append((entry.path, f"{relative}{name}/"))
             elif name.lower().endswith(rules.suffixes):
                 _take(entry, relative + name, real_root, scanned)
-    scanned.files.sort(key=lambda file: file.source)
+    scanned.files.sort()  # by source: no two files have the same one
     scanned.skipped.sort()
     return scanned
 
@@ -272,11 +273,9 @@ def _take(entry: os.DirEntry[str], source: str, real_root: Path, scanned: Scanne
     except OSError as exc:
         scanned.skipped.append((source, _unusable(entry, exc), "skipped"))
         return
-    if S_ISREG(info.st_mode):
-        stat = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
-        scanned.files.append(PostFile(source, entry.path, *stat))
-        suffix = source[source.rfind(".") :].lower()
-        scanned.suffixes[suffix] = scanned.suffixes.get(suffix, 0) + 1
+    if S_ISREG(info.st_mode):  # the tuple's own constructor: named tuples' is Python
+        found = (source, entry.path, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+        scanned.files.append(tuple.__new__(PostFile, found))
 
 
 class _Refused(OSError):
