@@ -102,11 +102,17 @@ def base_fingerprint(config: Config) -> str:
 
 
 def state_key(
-    files: Sequence[PostFile], base: str, skipped: Sequence[tuple[str, str, str]] = ()
+    files: Sequence[PostFile],
+    base: str,
+    skipped: Sequence[tuple[str, str, str]] = (),
+    others: Sequence[tuple[str, int, int, int, int]] = (),
 ) -> str:
-    """The post files (path, size, mtime, inode, ctime), what the scan skipped (a new
-    broken link is reported), the code and the configuration."""
+    """The post files (path, size, mtime, inode, ctime), the other files in the same
+    way (an edited post asset is republished), what the scan skipped (a new broken
+    link is reported), the code and the configuration."""
     digest = hashlib.sha256(f"{base}\0{json.dumps(skipped)}\n".encode())
+    if others:
+        digest.update(json.dumps(others, ensure_ascii=False).encode("utf-8", "surrogateescape"))
     names = "\0".join([f.source for f in files])  # each step in C: a warm build's cost
     digest.update(names.encode("utf-8", "surrogateescape") + b"\n")
     for column in range(2, 6):  # size, mtime, inode, ctime

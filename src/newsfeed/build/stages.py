@@ -209,7 +209,7 @@ def load_article(
     except OSError:
         size, mtime_ns = -1, -1  # reading it reports why
     file = PostFile(source, str(post), size, mtime_ns)
-    result = _load(folder, Scanned([file], [], 0), config or Config(), None, None)
+    result = _load(folder, Scanned([file], [], 0, []), config or Config(), None, None)
     for problem in result.problems:
         if problem.severity == "error":
             raise ArticleError(problem.path, problem.field, problem.message)
@@ -316,7 +316,8 @@ def _outside_out(root: Path, out: Path, files: list[PostFile]) -> list[PostFile]
 
 def _publish(run: _Run, scanned: Scanned, cache: BuildCache) -> BuildReport:
     """:func:`publish` with OUT locked and the cache open."""
-    key, files = state_key(scanned.files, run.base, scanned.skipped), scanned.files
+    key = state_key(scanned.files, run.base, scanned.skipped, scanned.others)
+    files = scanned.files
     saved = cache.state()
     limit = run.config.max_file_bytes
     if saved and still_valid(saved[0], key) and racy_unchanged(files, saved[2], limit):

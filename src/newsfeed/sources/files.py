@@ -196,6 +196,9 @@ class Scanned(NamedTuple):
     files: list[PostFile]
     skipped: list[tuple[str, str, str]]
     started_ns: int
+    #: Every other file (a post's assets, say), as ``(path, size, mtime, inode, ctime)``:
+    #: an edited asset is a change too, though no post file changed.
+    others: list[tuple[str, int, int, int, int]]
 
     def problems(self) -> list[Problem]:
         """What the scan did not take, as warnings; and it logs (at the ``info`` level,
@@ -230,7 +233,7 @@ def scan_posts(
     root = Path(source_dir)
     rules = rules or PostRules()
     real_root = _real_root(root)
-    scanned = Scanned([], [], time.time_ns())
+    scanned = Scanned([], [], time.time_ns(), [])
     skipped_folders = _identities(skip)
     hidden = (".", "_") if rules.hidden else "."
     folders = [(str(root), "")]  # (path, relative path with a trailing slash)
@@ -252,9 +255,22 @@ def scan_posts(
                     folders.append((entry.path, f"{relative}{name}/"))
             elif name.lower().endswith(rules.suffixes):
                 _take(entry, relative + name, real_root, scanned)
+            else:
+                _other(entry, relative + name, scanned)
     scanned.files.sort()  # by source: no two files have the same one
     scanned.skipped.sort()
+    scanned.others.sort()
     return scanned
+
+
+def _other(entry: os.DirEntry[str], path: str, scanned: Scanned) -> None:
+    """Note a file that is no post (a post asset, maybe) with its ``stat()``: never
+    followed through a link (an asset is read only inside the source folder)."""
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return
+    scanned.others.append((path, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns))
 
 
 def _ruled_out(rules: PostRules, relative: str, entry: os.DirEntry[str]) -> bool:
