@@ -364,6 +364,8 @@ def test_the_workflow_deploys_hexo_site_and_feeds_and_keeps_the_cache() -> None:
         assert "cache" not in step.get("with", {}) or "cache@" in step.get("uses", "")
         assert "--strict" not in step.get("run", "")  # a crawler warning is not a failure
     assert re.search(r"pip install tools/hexo_newsfeed-\S*\.whl", steps[_step(steps, "pip")]["run"])
+    # Posts without a date are dated by the commit that added them: the whole history.
+    assert steps[_step(steps, "actions/checkout@")]["with"]["fetch-depth"] == 0
 
 
 #: The pages Hexo writes for test_hexo's site (permalink :year/:month/:title/,
