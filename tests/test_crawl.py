@@ -24,7 +24,15 @@ from newsfeed.check import check_site
 from newsfeed.check.documents import judge
 from newsfeed.check.files import find_documents
 from newsfeed.check.text import finding_lines
-from sitecheck import URL, free_port, newsfeed_serve, run_cli, w3c_report, write_posts
+from sitecheck import (
+    URL,
+    free_port,
+    needs_w3c,
+    newsfeed_serve,
+    run_cli,
+    w3c_report,
+    write_posts,
+)
 from test_hostile import CASES
 from test_real_clients import LOAD_IMAGES, PAGE_FACTS, DevTools, local_seed_site, open_page
 from test_real_clients import chromium as chromium
@@ -206,6 +214,7 @@ def _stated_dates(src: Path) -> collections.Counter[datetime]:
     return stated
 
 
+@needs_w3c
 def test_the_hostile_posts_feeds_pass_the_w3c_validator(tmp_path: Path) -> None:
     """Whatever names, dates, bytes and markup the posts hold, the W3C validator finds
     no error and no warning in any RSS or Atom feed; the one warning left is two
