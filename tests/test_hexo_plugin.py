@@ -231,6 +231,20 @@ def test_future_false_schedules_and_a_warm_build_notices(tmp_path: Path) -> None
     assert again.published == 2 and b"Soon" in (out / "atom.xml").read_bytes()
 
 
+def test_future_false_schedules_posts_not_updates(tmp_path: Path) -> None:
+    """`future: false` holds back a post dated later; an `updated` in the future is a
+    mistake, not a schedule: warned, and the item's updated is its published date."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    _post(src / "a.md", "A", "2024-01-01 00:00:00", "updated: 2099-01-01 00:00:00\n")
+    config = Config(future=False, timezone="UTC", formats=("atom",))
+    report = publish(src, out, config)
+    assert report.published == 1
+    (problem,) = report.problems
+    assert (problem.field, problem.action) == ("updated", "used the published date")
+    atom = (out / "atom.xml").read_text("utf-8")
+    assert "<updated>2024-01-01T00:00:00+00:00</updated>" in atom and "2099" not in atom
+
+
 @pytest.mark.parametrize(
     ("order_by", "expected"),
     [
