@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -273,8 +274,7 @@ def newsfeed_serve(*args: str) -> Iterator[tuple[str, str]]:
         assert found, (line, process.stderr.read() if process.poll() is not None else "")
         yield found.group(1), line
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 def shown_text(detail: feedparser.FeedParserDict) -> str:
@@ -282,3 +282,13 @@ def shown_text(detail: feedparser.FeedParserDict) -> str:
     ``*_detail`` of feedparser: HTML is shown as the text it renders to)."""
     value: str = detail.value
     return html.unescape(value) if detail.type == "text/html" else value
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """End a server a test started: asked to stop, then killed if it does not."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -27,7 +27,7 @@ import pytest
 
 from newsfeed import Config, build_feeds, load_articles, publish
 from newsfeed.serve import make_server, server_url
-from sitecheck import running
+from sitecheck import running, stop
 
 LEAF = "categories/金融/新浪财经/新浪财经－国內/"
 SEED_TITLE = "半月谈评论：赋权基层政权，需增强五大能力"
@@ -171,12 +171,7 @@ def chromium(tmp_path: Path) -> Iterator[DevTools]:
         yield tools
         tools.ws.close()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def open_page(tools: DevTools, url: str) -> None:
@@ -249,20 +244,7 @@ def test_newsboat_subscribes_and_reads_every_item(
     category = max((f for f in feeds if f.kind == "category"), key=lambda f: len(f.items))
     folder = "".join(urllib.parse.quote(s) + "/" for s in category.path)
     urls = [base + "rss.xml", base + folder + "atom.xml"]
-    home = tmp_path / "home"
-    home.mkdir()
-    (tmp_path / "urls").write_text("".join(u + "\n" for u in urls), "utf-8")
-    (tmp_path / "config").write_text("reload-threads 2\ndownload-timeout 20\n", "utf-8")
-    cache = tmp_path / "cache.db"
-    result = subprocess.run(
-        [NEWSBOAT, "-x", "reload", "-u", tmp_path / "urls", "-c", cache, "-C", tmp_path / "config"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home), "LANG": "C.UTF-8"},
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    cache = _newsboat_reload(tmp_path, urls)
     with sqlite3.connect(cache) as db:
         stored = dict(db.execute("SELECT rssurl, title FROM rss_feed").fetchall())
         items = db.execute("SELECT feedurl, title, url FROM rss_item").fetchall()
@@ -275,6 +257,16 @@ def test_newsboat_subscribes_and_reads_every_item(
 
 def _newsboat_items(tmp_path: Path, urls: list[str]) -> dict[str, list[str]]:
     """Subscribe a fresh newsboat to ``urls``, reload once; the titles stored per feed URL."""
+    cache = _newsboat_reload(tmp_path, urls)
+    stored: dict[str, list[str]] = {url: [] for url in urls}
+    with sqlite3.connect(cache) as db:
+        for feed, title in db.execute("SELECT feedurl, title FROM rss_item"):
+            stored[feed].append(title)
+    return stored
+
+
+def _newsboat_reload(tmp_path: Path, urls: list[str]) -> Path:
+    """Subscribe a fresh newsboat to ``urls`` and reload once; its cache database."""
     assert NEWSBOAT is not None
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
@@ -291,11 +283,7 @@ def _newsboat_items(tmp_path: Path, urls: list[str]) -> dict[str, list[str]]:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    stored: dict[str, list[str]] = {url: [] for url in urls}
-    with sqlite3.connect(cache) as db:
-        for feed, title in db.execute("SELECT feedurl, title FROM rss_item"):
-            stored[feed].append(title)
-    return stored
+    return cache
 
 
 def test_newsboat_as_the_readme_says_gets_every_item_of_every_feed(

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from newsfeed import Config, load_articles, publish
+from sitecheck import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -101,12 +102,7 @@ def _running(command: list[str], port: int, log: Path, env: dict[str, str]) -> I
         _wait_for(port, process, log)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _nginx(site: Path, tmp: Path) -> Iterator[int]:

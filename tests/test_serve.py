@@ -17,7 +17,7 @@ import pytest
 from newsfeed import Config, SiteError, publish
 from newsfeed.serve import make_server, server_url, site_path_of
 from newsfeed.site import MANIFEST_NAME
-from sitecheck import newsfeed_serve, running
+from sitecheck import newsfeed_serve, running, stop
 
 HEXO_SITE = Path(__file__).parent / "data" / "hexo-site"
 
@@ -159,8 +159,7 @@ def test_cli_serve_prints_its_address_and_serves(tmp_path: Path, seeds_dir: Path
         base = line.split(" at ")[1].split()[0]
         assert get(base, "/feeds.opml").status == 200
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
     missing = subprocess.run(
         [sys.executable, "-m", "newsfeed", "serve", str(tmp_path / "nope")],
         capture_output=True,
